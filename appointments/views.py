@@ -1,0 +1,19 @@
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+
+from cqo_registry.accounts.access import get_scoped_or_404
+
+from .selectors import appointment_list
+
+
+@login_required
+def letter_download(request, pk: int):
+    """Serve an appointment letter to users whose scope includes its enterprise. Letters live
+    outside the static tree and have no other URL."""
+    appointment = get_scoped_or_404(appointment_list(request.user), pk=pk)
+    if not appointment.letter:
+        raise Http404
+    response = FileResponse(appointment.letter.open("rb"), as_attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,42 @@
+"""Role-scoped reads of towns, enterprises and persons (see ``cqo_registry.accounts.access``)."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from appointments.models import Appointment
+from cqo_registry.accounts import access
+from cqo_registry.accounts.models import Role
+
+from .models import Enterprise, Person, Town
+
+
+def town_list(user) -> QuerySet[Town]:
+    if access.role_of(user) == Role.TOWN_OFFICER:
+        return Town.objects.filter(pk=user.town_id)
+    if access.role_of(user) == Role.ENTERPRISE:
+        return Town.objects.filter(enterprises=user.enterprise_id)
+    return access.scope(Town.objects.all(), user, town_field=None, enterprise_field=None)
+
+
+def enterprise_list(user) -> QuerySet[Enterprise]:
+    return access.scope(
+        Enterprise.objects.select_related("town"), user, town_field="town", enterprise_field="pk"
+    )
+
+
+def person_list(user) -> QuerySet[Person]:
+    """Persons the user may see: county roles see all; a town officer sees persons appointed
+    at an enterprise of their town; an enterprise user sees persons appointed at theirs."""
+    role = access.role_of(user)
+    if access.sees_whole_county(user):
+        return Person.objects.all()
+    if role == Role.TOWN_OFFICER:
+        appointed_here = Appointment.objects.filter(
+            person=OuterRef("pk"), enterprise__town=user.town_id
+        )
+    elif role == Role.ENTERPRISE:
+        appointed_here = Appointment.objects.filter(
+            person=OuterRef("pk"), enterprise=user.enterprise_id
+        )
+    else:
+        return Person.objects.none()
+    return Person.objects.filter(Exists(appointed_here))

@@ -1,0 +1,1 @@
+# Targets, statistics and snapshots arrive with the statistics issue.
