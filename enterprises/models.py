@@ -57,15 +57,22 @@ class Town(models.Model):
     """A town or sub-district (镇/街道) of the county: master data for every enterprise."""
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    # Blank only for towns created on the fly by an import run with --create-towns; the
+    # bureau fills the code in afterwards.
     code = models.CharField(
-        _("统计用区划代码"), max_length=12, unique=True, validators=[validate_town_code]
+        _("统计用区划代码"), max_length=12, blank=True, validators=[validate_town_code]
     )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("镇（街道）")
         verbose_name_plural = _("镇（街道）")
-        ordering = ["code"]
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="town_code_unique"
+            )
+        ]
 
     def __str__(self):
         return self.name

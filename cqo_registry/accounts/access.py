@@ -55,6 +55,15 @@ def sees_personal_data(user) -> bool:
     return is_bureau(user)
 
 
+def id_number_for(user, person) -> str:
+    """A person's ID number as ``user`` may see it: in full for bureau roles, else masked."""
+    return person.id_number if sees_personal_data(user) else person.masked_id_number
+
+
+def mobile_for(user, person) -> str:
+    return person.mobile if sees_personal_data(user) else person.masked_mobile
+
+
 def scope(
     queryset: QuerySet,
     user,

@@ -1,0 +1,280 @@
+"""Workflows of appointments and filings (SPEC §2). Views, imports and tasks change these
+records only through these functions; each runs in one transaction, checks the state it
+starts from, and records a ``FilingEvent``. Errors are ``ValidationError`` with a message a
+user can act on."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Appointment,
+    EndReason,
+    Filing,
+    FilingEvent,
+    FilingKind,
+    FilingNumberCounter,
+    FilingStatus,
+)
+
+NUMBER_FORMAT = "质备〔{year}〕{seq:04d}号"
+
+
+def _record(filing: Filing, *, action: str, from_status: str, actor, note: str = "") -> None:
+    FilingEvent.objects.create(
+        filing=filing,
+        action=action,
+        from_status=from_status,
+        to_status=filing.status,
+        actor=actor,
+        note=note,
+    )
+
+
+def _save(instance, actor, **kwargs) -> None:
+    """Validate and save, attributing the history row to ``actor`` (also outside requests)."""
+    instance._history_user = actor
+    instance.full_clean(**kwargs)
+    instance.save()
+
+
+def current_appointment(enterprise) -> Appointment | None:
+    """The enterprise's filed appointment that has not ended, if any."""
+    return (
+        Appointment.objects.filter(
+            enterprise=enterprise, filed_on__isnull=False, ended_on__isnull=True
+        )
+        .select_related("person")
+        .first()
+    )
+
+
+# --- Creating drafts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def filing_create_appointment(
+    *,
+    enterprise,
+    person,
+    position: str,
+    appointed_on: date,
+    is_senior_manager: bool,
+    is_principal: bool = False,
+    departments: list[str] | None = None,
+    letter=None,
+    replace_current: bool = False,
+    end_reason: str = EndReason.REASSIGNED,
+    actor=None,
+) -> Filing:
+    """Draft an ``appoint`` filing, or a ``change`` filing when ``replace_current`` (the
+    current CQO is replaced by ``person`` from ``appointed_on``)."""
+    if not is_senior_manager:
+        raise ValidationError(
+            _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
+            code="not_senior_manager",
+        )
+    replaces = current_appointment(enterprise) if replace_current else None
+    if replace_current and replaces is None:
+        raise ValidationError(_("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current")
+    if replaces is not None and appointed_on < replaces.appointed_on:
+        raise ValidationError(
+            _("新首席质量官的聘任日期不能早于现任的聘任日期（%(day)s）。")
+            % {"day": replaces.appointed_on},
+            code="change_before_current",
+        )
+    appointment = Appointment(
+        enterprise=enterprise,
+        person=person,
+        position=position,
+        appointed_on=appointed_on,
+        is_senior_manager=is_senior_manager,
+        is_principal=is_principal,
+        departments=list(departments or []),
+    )
+    if letter is not None:
+        appointment.letter = letter
+    _save(appointment, actor)
+    filing = Filing(
+        kind=FilingKind.CHANGE if replaces else FilingKind.APPOINT,
+        enterprise=enterprise,
+        appointment=appointment,
+        replaces=replaces,
+        end_date=appointed_on if replaces else None,
+        end_reason=end_reason if replaces else "",
+        created_by=actor,
+    )
+    _save(filing, actor)
+    _record(filing, action="create", from_status="", actor=actor)
+    return filing
+
+
+@transaction.atomic
+def filing_create_dismissal(
+    *, enterprise, end_date: date, end_reason: str = EndReason.DISMISSED, actor=None
+) -> Filing:
+    """Draft a ``dismiss`` filing for the enterprise's current CQO."""
+    appointment = current_appointment(enterprise)
+    if appointment is None:
+        raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")
+    if end_date < appointment.appointed_on:
+        raise ValidationError(
+            _("解聘日期不能早于聘任日期（%(day)s）。") % {"day": appointment.appointed_on},
+            code="end_before_start",
+        )
+    filing = Filing(
+        kind=FilingKind.DISMISS,
+        enterprise=enterprise,
+        appointment=appointment,
+        end_date=end_date,
+        end_reason=end_reason,
+        created_by=actor,
+    )
+    _save(filing, actor)
+    _record(filing, action="create", from_status="", actor=actor)
+    return filing
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+
+def _locked(filing: Filing) -> Filing:
+    """Re-read the filing under a row lock so that concurrent reviewers serialise here."""
+    return Filing.objects.select_for_update().select_related("appointment").get(pk=filing.pk)
+
+
+def _require_status(filing: Filing, *allowed: str) -> None:
+    if filing.status not in allowed:
+        raise ValidationError(
+            _("该备案当前状态为“%(status)s”，不能执行此操作（可能已被他人处理，请刷新页面）。")
+            % {"status": filing.get_status_display()},
+            code="wrong_status",
+        )
+
+
+def _reference_date(filing: Filing) -> date:
+    """The day the event happened: the (new) appointment date, or the end date."""
+    if filing.kind == FilingKind.DISMISS:
+        return filing.end_date
+    return filing.appointment.appointed_on
+
+
+@transaction.atomic
+def filing_submit(*, filing: Filing, actor=None) -> Filing:
+    """Submit a draft, or resubmit a returned filing after correction."""
+    filing = _locked(filing)
+    previous = filing.status
+    _require_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED)
+    today = timezone.localdate()
+    reference = _reference_date(filing)
+    if reference > today:
+        raise ValidationError(
+            _("日期（%(day)s）不能晚于今天，请在事项发生后再备案。") % {"day": reference},
+            code="future_date",
+        )
+    filing.status = FilingStatus.SUBMITTED
+    filing.submitted_at = timezone.now()
+    filing.days_to_submit = (today - reference).days
+    filing.is_late = filing.days_to_submit > settings.CQO_FILING_LIMIT_DAYS
+    _save(filing, actor)
+    _record(filing, action="resubmit" if previous == "returned" else "submit",
+            from_status=previous, actor=actor)
+    return filing
+
+
+@transaction.atomic
+def filing_withdraw(*, filing: Filing, actor=None) -> Filing:
+    filing = _locked(filing)
+    previous = filing.status
+    _require_status(filing, FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
+    filing.status = FilingStatus.WITHDRAWN
+    _save(filing, actor)
+    _record(filing, action="withdraw", from_status=previous, actor=actor)
+    return filing
+
+
+@transaction.atomic
+def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError(_("退回时必须填写退回原因。"), code="reasons_required")
+    filing = _locked(filing)
+    _require_status(filing, FilingStatus.SUBMITTED)
+    filing.status = FilingStatus.RETURNED
+    filing.return_reasons = reasons
+    filing.reviewed_by = actor
+    filing.reviewed_at = timezone.now()
+    _save(filing, actor)
+    _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
+    return filing
+
+
+@transaction.atomic
+def filing_approve(*, filing: Filing, actor) -> Filing:
+    """Approve a submitted filing: give it the next number of the year and apply it to the
+    appointments (a change ends the old appointment and files the new one together)."""
+    filing = _locked(filing)
+    _require_status(filing, FilingStatus.SUBMITTED)
+    today = timezone.localdate()
+    _apply(filing, on=today, actor=actor)
+    filing.number_year, filing.number_seq = today.year, next_filing_seq(today.year)
+    filing.number = NUMBER_FORMAT.format(year=filing.number_year, seq=filing.number_seq)
+    filing.status = FilingStatus.APPROVED
+    filing.approved_on = today
+    filing.reviewed_by = actor
+    filing.reviewed_at = timezone.now()
+    _save(filing, actor)
+    _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
+    return filing
+
+
+def next_filing_seq(year: int) -> int:
+    """Take the next sequence number of ``year``. Must run inside the approving transaction:
+    the counter row stays locked until it commits, and a rollback gives the number back."""
+    FilingNumberCounter.objects.get_or_create(year=year)
+    counter = FilingNumberCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _apply(filing: Filing, *, on: date, actor) -> None:
+    appointment = Appointment.objects.select_for_update().get(pk=filing.appointment_id)
+    if filing.kind == FilingKind.DISMISS:
+        appointment_end(
+            appointment=appointment, ended_on=filing.end_date, reason=filing.end_reason,
+            actor=actor,
+        )
+        return
+    if filing.kind == FilingKind.CHANGE:
+        old = Appointment.objects.select_for_update().get(pk=filing.replaces_id)
+        if old.ended_on is None:
+            appointment_end(
+                appointment=old, ended_on=filing.end_date, reason=filing.end_reason, actor=actor
+            )
+    holder = current_appointment(filing.enterprise_id)
+    if holder is not None:
+        raise ValidationError(
+            _("该企业已有在任首席质量官（%(name)s），请提交变更备案。")
+            % {"name": holder.person.name},
+            code="already_current",
+        )
+    appointment.filed_on = on
+    _save(appointment, actor)
+
+
+def appointment_end(*, appointment: Appointment, ended_on: date, reason: str, actor=None):
+    """End an appointment (dismissal, departure, reassignment, exit by sanction). The
+    enterprise has a vacancy from ``ended_on`` unless another filed appointment follows."""
+    if appointment.ended_on is not None:
+        raise ValidationError(_("该聘任已于 %(day)s 结束。") % {"day": appointment.ended_on})
+    if reason not in EndReason.values:
+        raise ValidationError(_("解聘原因无效。"), code="invalid_reason")
+    appointment.ended_on = ended_on
+    appointment.end_reason = reason
+    _save(appointment, actor)
+    return appointment
