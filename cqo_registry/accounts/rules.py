@@ -34,3 +34,32 @@ rules.add_perm("reports.view_dashboard", is_bureau | is_leader | is_town_officer
 rules.add_perm("accounts.manage_users", is_bureau_admin)
 rules.add_perm("enterprises.import_data", is_bureau)
 rules.add_perm("enterprises.view_personal_data", is_bureau)
+
+
+# Model permissions of the registry's own models, for the admin and django-import-export
+# (which ask ``user.has_perm("app.add_model")``): granted by role, not by per-user rows, so
+# the role stays the single source of what a user may do. Only a bureau admin deletes
+# records or manages users; history and workflow events are read-only for everyone.
+REGISTRY_APPS = ("enterprises", "appointments", "training", "reports")
+READ_ONLY_MODELS = {"appointments.filingevent", "appointments.filingnumbercounter"}
+
+
+def _register_model_permissions():
+    from django.apps import apps
+
+    for app_label in REGISTRY_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            label = f"{app_label}.{model._meta.model_name}"
+            if model._meta.model_name.startswith("historical"):
+                continue
+            rules.add_perm(f"{app_label}.view_{model._meta.model_name}", is_bureau)
+            if label in READ_ONLY_MODELS:
+                continue
+            rules.add_perm(f"{app_label}.add_{model._meta.model_name}", is_bureau)
+            rules.add_perm(f"{app_label}.change_{model._meta.model_name}", is_bureau)
+            rules.add_perm(f"{app_label}.delete_{model._meta.model_name}", is_bureau_admin)
+    for action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"accounts.{action}_user", is_bureau_admin)
+
+
+_register_model_permissions()
