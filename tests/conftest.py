@@ -5,12 +5,35 @@
   whole suite on PostgreSQL, where it always runs.
 * ``redis_url`` fixture: a reachable Redis. When it is missing the test is skipped on a
   developer machine but **fails** under ``CI=true``: CI must never pass by skipping.
+
+The shared cast (like healthchecks' alice/bob/charlie), built with ``tests/factories.py``:
+
+* ``home_town`` with ``home_enterprise`` and ``second_home_enterprise``; ``other_town`` with
+  ``outsider_enterprise``; each enterprise has a filed current appointment
+  (``home_appointment``, ``second_home_appointment``, ``outsider_appointment``) with its
+  approved filing and a passed training attendance of its CQO (``county`` builds them all);
+* one user per role: ``bureau_admin``, ``reviewer``, ``leader``, ``town_officer``
+  (home_town), ``enterprise_user`` (home_enterprise); the outsiders
+  ``outsider_town_officer`` (other_town) and ``outsider_enterprise_user``
+  (outsider_enterprise); ``no_role_user``;
+* ``client_for(user)``: a test client logged in as ``user``.
 """
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.test import Client
+
+from tests.factories import (
+    AppointmentFactory,
+    EnterpriseFactory,
+    FilingFactory,
+    TownFactory,
+    TrainingAttendanceFactory,
+    UserFactory,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -56,3 +79,123 @@ def redis_url() -> str:
     except redis.RedisError:
         service_missing(f"Redis at {REDIS_URL}")
     return REDIS_URL
+
+
+# --- The shared cast ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def home_town(db):
+    return TownFactory(name="城关镇", code="340121100000")
+
+
+@pytest.fixture
+def other_town(db):
+    return TownFactory(name="双墩镇", code="340121101000")
+
+
+@pytest.fixture
+def home_enterprise(home_town):
+    return EnterpriseFactory(town=home_town, name="城关精密机械有限公司")
+
+
+@pytest.fixture
+def second_home_enterprise(home_town):
+    return EnterpriseFactory(town=home_town, name="城关食品有限公司", high_risk=True)
+
+
+@pytest.fixture
+def outsider_enterprise(other_town):
+    return EnterpriseFactory(town=other_town, name="双墩电子有限公司")
+
+
+def _filed_appointment(enterprise):
+    appointment = AppointmentFactory(enterprise=enterprise)
+    FilingFactory(appointment=appointment)
+    TrainingAttendanceFactory(person=appointment.person)
+    return appointment
+
+
+@pytest.fixture
+def home_appointment(home_enterprise):
+    return _filed_appointment(home_enterprise)
+
+
+@pytest.fixture
+def second_home_appointment(second_home_enterprise):
+    return _filed_appointment(second_home_enterprise)
+
+
+@pytest.fixture
+def outsider_appointment(outsider_enterprise):
+    return _filed_appointment(outsider_enterprise)
+
+
+@pytest.fixture
+def county(home_appointment, second_home_appointment, outsider_appointment):
+    """The whole cast of records: three enterprises in two towns, each with a filed CQO, an
+    approved filing and a passed training attendance."""
+    return SimpleNamespace(
+        home_appointment=home_appointment,
+        second_home_appointment=second_home_appointment,
+        outsider_appointment=outsider_appointment,
+        home_enterprise=home_appointment.enterprise,
+        second_home_enterprise=second_home_appointment.enterprise,
+        outsider_enterprise=outsider_appointment.enterprise,
+    )
+
+
+@pytest.fixture
+def bureau_admin(db):
+    return UserFactory(username="bureau_admin", bureau_admin=True)
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", reviewer=True)
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader", leader=True)
+
+
+@pytest.fixture
+def town_officer(home_town):
+    return UserFactory(username="town_officer", town_officer=True, town=home_town)
+
+
+@pytest.fixture
+def outsider_town_officer(other_town):
+    return UserFactory(username="outsider_town_officer", town_officer=True, town=other_town)
+
+
+@pytest.fixture
+def enterprise_user(home_enterprise):
+    return UserFactory(username="enterprise_user", enterprise_user=True, enterprise=home_enterprise)
+
+
+@pytest.fixture
+def outsider_enterprise_user(outsider_enterprise):
+    return UserFactory(
+        username="outsider_enterprise_user", enterprise_user=True, enterprise=outsider_enterprise
+    )
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory(username="no_role_user")
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(user)`` returns a new test client logged in as ``user`` (``None``: an
+    anonymous client)."""
+
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
