@@ -31,8 +31,17 @@ class FiledFilter(admin.SimpleListFilter):
 @admin.register(Appointment)
 class AppointmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [AppointmentResource]
-    list_display = ["enterprise", "person", "position", "is_principal", "appointed_on",
-                    "filed_on", "ended_on", "end_reason", "letter_link"]
+    list_display = [
+        "enterprise",
+        "person",
+        "position",
+        "is_principal",
+        "appointed_on",
+        "filed_on",
+        "ended_on",
+        "end_reason",
+        "letter_link",
+    ]
     list_filter = [FiledFilter, "is_principal", "end_reason", "enterprise__town"]
     search_fields = ["enterprise__uscc", "enterprise__name", "person__name", "person__id_number"]
     list_select_related = ["enterprise", "person"]
@@ -62,17 +71,44 @@ class FilingEventInline(admin.TabularInline):
 
 @admin.register(Filing)
 class FilingAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "kind", "status", "enterprise", "person_name", "submitted_at",
-                    "approved_on", "is_late", "source"]
+    list_display = [
+        "__str__",
+        "kind",
+        "status",
+        "enterprise",
+        "person_name",
+        "submitted_at",
+        "approved_on",
+        "is_late",
+        "source",
+    ]
     list_filter = ["status", "kind", "source", "is_late", "enterprise__town"]
-    search_fields = ["number", "enterprise__uscc", "enterprise__name",
-                     "appointment__person__name", "appointment__person__id_number"]
+    search_fields = [
+        "number",
+        "enterprise__uscc",
+        "enterprise__name",
+        "appointment__person__name",
+        "appointment__person__id_number",
+    ]
     list_select_related = ["enterprise", "appointment__person"]
     autocomplete_fields = ["enterprise", "appointment", "replaces"]
     date_hierarchy = "submitted_at"
-    readonly_fields = ["status", "number", "number_year", "number_seq", "submitted_at",
-                       "reviewed_at", "approved_on", "reviewed_by", "days_to_submit", "is_late",
-                       "verify_token", "created_by", "created_at", "return_reasons"]
+    readonly_fields = [
+        "status",
+        "number",
+        "number_year",
+        "number_seq",
+        "submitted_at",
+        "reviewed_at",
+        "approved_on",
+        "reviewed_by",
+        "days_to_submit",
+        "is_late",
+        "verify_token",
+        "created_by",
+        "created_at",
+        "return_reasons",
+    ]
     inlines = [FilingEventInline]
     actions = ["approve_selected"]
 
@@ -88,8 +124,7 @@ class FilingAdmin(SimpleHistoryAdmin):
                 services.filing_approve(filing=filing, actor=request.user)
                 approved += 1
             except ValidationError as exc:
-                self.message_user(request, f"{filing}: {'；'.join(exc.messages)}",
-                                  messages.ERROR)
+                self.message_user(request, f"{filing}: {'；'.join(exc.messages)}", messages.ERROR)
         self.message_user(request, _("已批准 %(n)d 件备案。") % {"n": approved})
 
 

@@ -267,3 +267,6 @@ class FilingNumberCounter(models.Model):
     class Meta:
         verbose_name = _("备案号计数")
         verbose_name_plural = _("备案号计数")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

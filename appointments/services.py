@@ -181,8 +181,12 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
     filing.days_to_submit = (today - reference).days
     filing.is_late = filing.days_to_submit > settings.CQO_FILING_LIMIT_DAYS
     _save(filing, actor)
-    _record(filing, action="resubmit" if previous == "returned" else "submit",
-            from_status=previous, actor=actor)
+    _record(
+        filing,
+        action="resubmit" if previous == "returned" else "submit",
+        from_status=previous,
+        actor=actor,
+    )
     return filing
 
 
@@ -246,7 +250,9 @@ def _apply(filing: Filing, *, on: date, actor) -> None:
     appointment = Appointment.objects.select_for_update().get(pk=filing.appointment_id)
     if filing.kind == FilingKind.DISMISS:
         appointment_end(
-            appointment=appointment, ended_on=filing.end_date, reason=filing.end_reason,
+            appointment=appointment,
+            ended_on=filing.end_date,
+            reason=filing.end_reason,
             actor=actor,
         )
         return

@@ -62,8 +62,15 @@ class TownAdmin(SimpleHistoryAdmin):
 
 class AppointmentInline(admin.TabularInline):
     model = Appointment
-    fields = ["person", "position", "is_principal", "appointed_on", "ended_on", "end_reason",
-              "filed_on"]
+    fields = [
+        "person",
+        "position",
+        "is_principal",
+        "appointed_on",
+        "ended_on",
+        "end_reason",
+        "filed_on",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -77,21 +84,50 @@ class AppointmentInline(admin.TabularInline):
 @admin.register(Enterprise)
 class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [EnterpriseResource]
-    list_display = ["uscc", "name", "town", "industry", "scale", "requires_cqo", "current_cqo",
-                    "high_risk", "benchmark", "established_on", "deregistered_on"]
-    list_filter = ["town", "scale", "industry", "requires_cqo", CqoFilter, ActiveFilter,
-                   "high_risk", "benchmark"]
+    list_display = [
+        "uscc",
+        "name",
+        "town",
+        "industry",
+        "scale",
+        "requires_cqo",
+        "current_cqo",
+        "high_risk",
+        "benchmark",
+        "established_on",
+        "deregistered_on",
+    ]
+    list_filter = [
+        "town",
+        "scale",
+        "industry",
+        "requires_cqo",
+        CqoFilter,
+        ActiveFilter,
+        "high_risk",
+        "benchmark",
+    ]
     search_fields = ["uscc", "name", "legal_representative"]
     list_select_related = ["town"]
     autocomplete_fields = ["town"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AppointmentInline]
     fieldsets = [
-        (None, {"fields": ["uscc", "name", "legal_representative", "contact_phone", "town",
-                           "address"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "uscc",
+                    "name",
+                    "legal_representative",
+                    "contact_phone",
+                    "town",
+                    "address",
+                ]
+            },
+        ),
         (_("分类"), {"fields": ["industry", "scale", "requires_cqo", "high_risk", "benchmark"]}),
-        (_("日期"), {"fields": ["established_on", "deregistered_on", "created_at",
-                                "updated_at"]}),
+        (_("日期"), {"fields": ["established_on", "deregistered_on", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):

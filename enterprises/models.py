@@ -69,9 +69,7 @@ class Town(models.Model):
         verbose_name_plural = _("镇（街道）")
         ordering = ["code", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="town_code_unique"
-            )
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="town_code_unique")
         ]
 
     def __str__(self):
@@ -149,7 +147,9 @@ class Person(models.Model):
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     title = models.CharField(_("职称"), max_length=50, blank=True)
     qualifications = models.TextField(_("质量相关资格"), blank=True)
-    years_in_quality = models.PositiveSmallIntegerField(_("从事质量工作年限"), null=True, blank=True)
+    years_in_quality = models.PositiveSmallIntegerField(
+        _("从事质量工作年限"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 

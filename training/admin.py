@@ -17,17 +17,31 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "kind", "starts_on", "ends_on", "hours", "organiser", "place",
-                    "capacity", "attendee_count", "passed_count"]
+    list_display = [
+        "title",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "hours",
+        "organiser",
+        "place",
+        "capacity",
+        "attendee_count",
+        "passed_count",
+    ]
     list_filter = ["kind"]
     search_fields = ["title", "organiser", "place"]
     date_hierarchy = "starts_on"
     inlines = [AttendanceInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            attendee_count=Count("attendances"),
-            passed_count=Count("attendances", filter=Q(attendances__passed=True)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attendee_count=Count("attendances"),
+                passed_count=Count("attendances", filter=Q(attendances__passed=True)),
+            )
         )
 
     @admin.display(description=_("参训人数"), ordering="attendee_count")
@@ -42,8 +56,15 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
 @admin.register(TrainingAttendance)
 class TrainingAttendanceAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [TrainingAttendanceResource]
-    list_display = ["person", "session", "attended", "hours", "score", "passed",
-                    "certificate_number"]
+    list_display = [
+        "person",
+        "session",
+        "attended",
+        "hours",
+        "score",
+        "passed",
+        "certificate_number",
+    ]
     list_filter = ["passed", "attended", "session__kind"]
     search_fields = ["person__name", "person__id_number", "session__title", "certificate_number"]
     list_select_related = ["person", "session"]

@@ -8,11 +8,25 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "get_full_name", "role", "enterprise", "town", "is_active",
-                    "last_login"]
+    list_display = [
+        "username",
+        "get_full_name",
+        "role",
+        "enterprise",
+        "town",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "is_active", "town"]
-    search_fields = ["username", "first_name", "last_name", "email", "mobile",
-                     "enterprise__name", "enterprise__uscc"]
+    search_fields = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "mobile",
+        "enterprise__name",
+        "enterprise__uscc",
+    ]
     list_select_related = ["enterprise", "town"]
     autocomplete_fields = ["enterprise", "town"]
     fieldsets = [

@@ -14,19 +14,26 @@ is_enterprise_user = rules.predicate(access.is_enterprise_user)
 
 @rules.predicate
 def is_own_enterprise(user, enterprise):
-    return enterprise is not None and access.is_enterprise_user(user) and (
-        user.enterprise_id == enterprise.pk
+    return (
+        enterprise is not None
+        and access.is_enterprise_user(user)
+        and (user.enterprise_id == enterprise.pk)
     )
 
 
 @rules.predicate
 def is_own_town(user, enterprise):
-    return enterprise is not None and access.is_town_officer(user) and (
-        user.town_id == enterprise.town_id
+    return (
+        enterprise is not None
+        and access.is_town_officer(user)
+        and (user.town_id == enterprise.town_id)
     )
 
 
-rules.add_perm("enterprises.view_enterprise_record", is_bureau | is_leader | is_own_town | is_own_enterprise)
+rules.add_perm(
+    "enterprises.view_enterprise_record",
+    is_bureau | is_leader | is_own_town | is_own_enterprise,
+)
 rules.add_perm("appointments.file_for_enterprise", is_own_enterprise)
 rules.add_perm("appointments.review_filing", is_bureau)
 rules.add_perm("enterprises.chase_enterprise", is_bureau | is_own_town)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
+from import_export.formats import base_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -172,8 +172,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_FORMATS = ["import_export.formats.base_formats.XLSX", "import_export.formats.base_formats.XLS"]
-EXPORT_FORMATS = ["import_export.formats.base_formats.XLSX", "import_export.formats.base_formats.CSV"]
+IMPORT_FORMATS = [base_formats.XLSX, base_formats.XLS]
+EXPORT_FORMATS = [base_formats.XLSX, base_formats.CSV]
 
 # --- The programme's own settings ---------------------------------------------------------
 # Days allowed between an appointment (or its end) and its filing before it is flagged late,
