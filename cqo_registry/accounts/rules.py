@@ -49,6 +49,8 @@ rules.add_perm("enterprises.view_personal_data", is_bureau)
 # records or manages users; history and workflow events are read-only for everyone.
 REGISTRY_APPS = ("enterprises", "appointments", "training", "reports")
 READ_ONLY_MODELS = {"appointments.filingevent", "appointments.filingnumbercounter"}
+# Settings-like data that only a bureau admin may change (SPEC §1: "users, towns, targets").
+ADMIN_EDITS_MODELS = {"reports.target", "enterprises.town"}
 
 
 def _register_model_permissions():
@@ -62,8 +64,9 @@ def _register_model_permissions():
             rules.add_perm(f"{app_label}.view_{model._meta.model_name}", is_bureau)
             if label in READ_ONLY_MODELS:
                 continue
-            rules.add_perm(f"{app_label}.add_{model._meta.model_name}", is_bureau)
-            rules.add_perm(f"{app_label}.change_{model._meta.model_name}", is_bureau)
+            editor = is_bureau_admin if label in ADMIN_EDITS_MODELS else is_bureau
+            rules.add_perm(f"{app_label}.add_{model._meta.model_name}", editor)
+            rules.add_perm(f"{app_label}.change_{model._meta.model_name}", editor)
             rules.add_perm(f"{app_label}.delete_{model._meta.model_name}", is_bureau_admin)
     for action in ("view", "add", "change", "delete"):
         rules.add_perm(f"accounts.{action}_user", is_bureau_admin)

@@ -110,6 +110,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # lock out a whole town office behind one NAT address after five typos by different people.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # Idle timeout: the session expires 30 minutes after the last request.

@@ -177,3 +177,13 @@ def test_admin_action_approves_submitted_filings_in_order(client, registry):
     assert filing.status == "approved"
     assert filing.reviewed_by == reviewer
     assert filing.number.startswith("质备〔")
+
+
+def test_only_bureau_admin_edits_targets_and_towns(client, registry):
+    client.force_login(make_user(Role.REVIEWER))
+    assert client.get(reverse("admin:reports_target_changelist")).status_code == 200
+    assert client.get(reverse("admin:reports_target_add")).status_code == 403
+    assert client.get(reverse("admin:enterprises_town_add")).status_code == 403
+    client.force_login(make_user(Role.BUREAU_ADMIN))
+    assert client.get(reverse("admin:reports_target_add")).status_code == 200
+    assert client.get(reverse("admin:enterprises_town_add")).status_code == 200
