@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -107,6 +108,7 @@ class Enterprise(models.Model):
         verbose_name_plural = _("企业")
         ordering = ["town__code", "name"]
         constraints = [
+            models.CheckConstraint(name="uscc_upper_case", condition=Q(uscc=Upper("uscc"))),
             models.CheckConstraint(
                 name="above_scale_requires_cqo",
                 condition=~Q(scale="above") | Q(requires_cqo=True),
@@ -157,6 +159,11 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="id_number_upper_case", condition=Q(id_number=Upper("id_number"))
+            ),
+        ]
 
     def __str__(self):
         return self.name

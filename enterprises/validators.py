@@ -21,6 +21,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def validate_uscc(value: str) -> None:
+    _require_canonical(value, normalize_uscc(value))
     try:
         uscc.validate(value)
     except StdnumError as exc:
@@ -32,6 +33,7 @@ def validate_uscc(value: str) -> None:
 
 
 def validate_id_number(value: str) -> None:
+    _require_canonical(value, normalize_id_number(value))
     try:
         ric.validate(value)
     except StdnumError as exc:
@@ -42,6 +44,17 @@ def validate_id_number(value: str) -> None:
         ) from exc
     if len(ric.compact(value)) != 18:
         raise ValidationError(_("身份证号应为 18 位"), code="invalid_id_number")
+
+
+def _require_canonical(value: str, canonical: str) -> None:
+    """Codes are stored in one spelling (upper case, no spaces) so that the unique indexes
+    catch a lower-case copy. Forms and imports normalise input before validating."""
+    if value != canonical:
+        raise ValidationError(
+            _("“%(value)s”应写作“%(canonical)s”（大写字母，不含空格）"),
+            code="not_canonical",
+            params={"value": value, "canonical": canonical},
+        )
 
 
 def validate_mobile(value: str) -> None:
