@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("files/", include("appointments.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

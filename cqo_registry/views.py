@@ -7,13 +7,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .accounts import access
+from .accounts.models import Role
+
+ROLE_START_PAGES = {
+    Role.BUREAU_ADMIN: "reports:dashboard",
+    Role.REVIEWER: "reports:dashboard",
+    Role.LEADER: "reports:dashboard",
+    Role.TOWN_OFFICER: "reports:town_dashboard",
+}
 
 
 @login_required
 def home(request):
-    """Send each role to its own start page; the bureau works in the admin for now."""
-    if access.is_bureau(request.user):
-        return redirect("admin:index")
+    """Send each role to its own start page."""
+    start = ROLE_START_PAGES.get(access.role_of(request.user))
+    if start:
+        return redirect(start)
     return render(request, "home.html", {"role": access.role_of(request.user)})
 
 
