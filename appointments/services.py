@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
+
 from .models import (
     Appointment,
     EndReason,
@@ -247,6 +249,10 @@ def next_filing_seq(year: int) -> int:
 
 
 def _apply(filing: Filing, *, on: date, actor) -> None:
+    # Lock the enterprise first: two filings of one enterprise approved at the same moment
+    # then queue here, and the second sees the first's appointment (a clear error instead of
+    # a unique-index violation).
+    Enterprise.objects.select_for_update().filter(pk=filing.enterprise_id).first()
     appointment = Appointment.objects.select_for_update().get(pk=filing.appointment_id)
     if filing.kind == FilingKind.DISMISS:
         appointment_end(
