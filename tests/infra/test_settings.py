@@ -1,6 +1,7 @@
 """The configuration promises of the SPEC (§7) and the security baseline, checked in one place."""
 
 import re
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,3 +144,19 @@ def test_templates_and_stylesheets_load_no_remote_assets():
             offenders.append(f"{path.relative_to(BASE_DIR)}:{line}: {match.group(0)[:80]}")
 
     assert offenders == []
+
+
+# --- The README explains every dependency ----------------------------------------------------
+
+
+def test_readme_says_what_each_dependency_is_for():
+    project = tomllib.loads((BASE_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = [
+        *project["dependencies"],
+        *(req for extra in project.get("optional-dependencies", {}).values() for req in extra),
+    ]
+    names = {re.match(r"[A-Za-z0-9._-]+", req).group(0).lower() for req in requirements}
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8").lower()
+    section = readme.split("## what each dependency is for", 1)[-1]
+
+    assert sorted(name for name in names if name not in section) == []
