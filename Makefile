@@ -67,7 +67,7 @@ messages: $(RUN_STAMP) ## Update and compile the English translation (locale/en)
 	$(BIN)/python manage.py makemessages --locale=en --no-obsolete $(MESSAGES_IGNORE)
 	$(BIN)/python manage.py compilemessages --locale=en $(MESSAGES_IGNORE)
 
-bench: $(DEV_STAMP) ## Run the benchmarks in bench/ (on PostgreSQL: set DATABASE_URL)
+bench: $(DEV_STAMP) ## Run the benchmarks in bench/ (PostgreSQL at 127.0.0.1:5432; ARGS="--rows 2000")
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "No benchmark scripts in bench/." >&2; exit 1; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(BIN)/python "$$script" $(ARGS) || exit 1; done
