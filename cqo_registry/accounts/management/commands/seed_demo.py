@@ -1,0 +1,66 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from appointments.models import FilingStatus
+from cqo_registry import demo
+
+
+class Command(BaseCommand):
+    help = _(
+        "建立演示县（SPEC §5）：12 个镇（街道）、约 300 家企业、首席质量官及 2020 年以来的聘任、"
+        "变更、解聘与备案历史、培训记录、空缺岗位，以及处于各种状态的备案；并建立演示用户 "
+        "admin、reviewer、town_officer、leader、enterprise。"
+        "可重复运行：演示县按镇的统计用区划代码识别，已存在时不再改动任何数据，只核对演示用户。"
+        "新建用户的密码为 --password 或默认的 %(default)s；已存在的用户只有在明确给出 "
+        "--password 时才会重设密码。约谈/警示/退出、质量事故和履职评价尚无数据模型，"
+        "暂不生成（退出仅体现为解聘原因“退出”的聘任）。"
+    ) % {"default": demo.DEFAULT_PASSWORD}
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help=_("演示用户的密码（须符合密码策略）；给出时也会重设已存在的演示用户的密码。"),
+        )
+
+    def handle(self, *args, password=None, **options):
+        if password is not None:
+            try:
+                demo.check_password(password)
+            except ValidationError as exc:
+                raise CommandError(
+                    _("密码不符合密码策略：%(reasons)s") % {"reasons": " ".join(exc.messages)}
+                ) from exc
+        result = demo.seed_demo(password=password)
+        self._print_users(result.users)
+        if result.created:
+            counts = result.counts
+            by_status = "、".join(
+                f"{label} {result.filings_by_status.get(value, 0)}"
+                for value, label in FilingStatus.choices
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "已建立演示县：%(towns)d 个镇（街道）、%(enterprises)d 家企业、"
+                        "%(persons)d 名人员、%(appointments)d 条聘任、%(filings)d 条备案"
+                        "（%(by_status)s）、%(sessions)d 期培训班、%(attendances)d 条培训记录。"
+                    )
+                    % {**counts, "by_status": by_status}
+                )
+            )
+        else:
+            self.stdout.write(
+                _("演示县已存在（按镇的统计用区划代码识别），未改动数据；已核对演示用户。")
+            )
+
+    def _print_users(self, rows):
+        header = (_("用户名"), _("角色"), _("范围"), _("密码"))
+        unchanged = _("（未更改）")
+        table = [header] + [
+            (row.username, row.role, row.scope, row.password or unchanged) for row in rows
+        ]
+        widths = [max(demo.display_width(str(line[i])) for line in table) for i in range(4)]
+        for line in table:
+            cells = [demo.pad(str(cell), width) for cell, width in zip(line, widths, strict=True)]
+            self.stdout.write("  ".join(cells).rstrip())

@@ -1,0 +1,247 @@
+"""``manage.py seed_demo``: a believable county, demo users of every role, and a second run
+that changes nothing."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    EndReason,
+    Filing,
+    FilingEvent,
+    FilingNumberCounter,
+    FilingStatus,
+)
+from appointments.services import NUMBER_FORMAT, current_appointment
+from cqo_registry import demo
+from cqo_registry.accounts.models import Role, User
+from enterprises.models import Enterprise, Person, Scale, Town
+from enterprises.validators import (
+    validate_id_number,
+    validate_mobile,
+    validate_town_code,
+    validate_uscc,
+)
+from training.models import TrainingAttendance, TrainingSession
+
+USERNAMES = ["admin", "reviewer", "town_officer", "leader", "enterprise"]
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def filed_current_at(day):
+    """SPEC §3: approved on or before ``day``, started by then and not yet ended."""
+    return Appointment.objects.filter(filed_on__lte=day, appointed_on__lte=day).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
+
+
+def active_at(day):
+    return Enterprise.objects.filter(
+        Q(established_on__isnull=True) | Q(established_on__lte=day),
+        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=day),
+    )
+
+
+def log_in(client, username, password) -> bool:
+    # django-axes needs the request to decide about lockouts.
+    return client.login(request=HttpRequest(), username=username, password=password)
+
+
+class TestDemoCounty:
+    """Read-only checks share one seeded county (seeding takes a few seconds); it is rolled
+    back when the class is done."""
+
+    @pytest.fixture(scope="class", autouse=True)
+    def county(self, django_db_setup, django_db_blocker):
+        with django_db_blocker.unblock(), transaction.atomic():
+            output = seed()
+            yield output
+            transaction.set_rollback(True)
+
+    @pytest.fixture(autouse=True)
+    def _db(self, db):
+        pass
+
+    def test_county_has_towns_enterprises_persons_and_appointments(self):
+        assert Town.objects.filter(code__startswith="341522").count() == len(demo.TOWNS)
+        assert Enterprise.objects.count() == demo.ENTERPRISE_COUNT
+        assert Person.objects.count() > 200
+        assert Appointment.objects.count() > 200
+        scales = set(Enterprise.objects.values_list("scale", flat=True))
+        assert scales == set(Scale.values)
+        manufacturing = Enterprise.objects.filter(industry="C").count()
+        assert manufacturing > Enterprise.objects.count() / 2
+        assert Enterprise.objects.filter(high_risk=True).exists()
+        assert Enterprise.objects.filter(benchmark=True).exists()
+        assert Enterprise.objects.filter(deregistered_on__isnull=False).exists()
+        assert Enterprise.objects.filter(scale=Scale.SME, requires_cqo=False).exists()
+
+    def test_users_of_every_role_with_their_scope(self):
+        users = {u.username: u for u in User.objects.filter(username__in=USERNAMES)}
+        assert set(users) == set(USERNAMES)
+        admin = users["admin"]
+        assert (admin.role, admin.is_staff, admin.is_superuser) == (Role.BUREAU_ADMIN, True, True)
+        reviewer = users["reviewer"]
+        assert (reviewer.role, reviewer.is_staff, reviewer.is_superuser) == (
+            Role.REVIEWER,
+            True,
+            False,
+        )
+        assert users["leader"].role == Role.LEADER
+        officer = users["town_officer"]
+        assert officer.role == Role.TOWN_OFFICER
+        assert officer.town.code == demo.TOWNS[0][1]
+        assert officer.town == Town.objects.order_by("code").first()
+        company = users["enterprise"].enterprise
+        assert users["enterprise"].role == Role.ENTERPRISE
+        assert company.scale == Scale.ABOVE and company.town == officer.town
+        assert current_appointment(company) is not None
+        assert company.filings.filter(status=FilingStatus.APPROVED).count() >= 2
+
+    def test_demo_users_log_in_with_the_default_password(self, client):
+        for username in USERNAMES:
+            assert log_in(client, username, demo.DEFAULT_PASSWORD), username
+            client.logout()
+
+    def test_output_lists_users_and_a_summary(self, county):
+        for username in USERNAMES:
+            assert username in county
+        assert demo.DEFAULT_PASSWORD in county
+        assert "城关镇" in county
+        assert "300 家企业" in county
+
+    def test_filings_in_every_status_with_events(self):
+        statuses = set(Filing.objects.values_list("status", flat=True))
+        assert statuses == set(FilingStatus.values)
+        assert not Filing.objects.filter(events__isnull=True).exists()
+        assert Filing.objects.filter(status=FilingStatus.RETURNED).exclude(return_reasons="")
+        assert Filing.objects.filter(is_late=True).exists()
+        # The present was made by the services today; the past is dated in the past.
+        assert FilingEvent.objects.filter(at__date__lt=date(2021, 1, 1)).exists()
+        assert FilingEvent.objects.filter(at__date=timezone.localdate()).exists()
+
+    def test_filing_numbers_follow_the_per_year_counters(self):
+        approved = Filing.objects.filter(status=FilingStatus.APPROVED)
+        assert not approved.filter(number__isnull=True).exists()
+        for counter in FilingNumberCounter.objects.all():
+            numbered = approved.filter(number_year=counter.year)
+            assert numbered.count() == counter.last
+            assert numbered.aggregate(m=Max("number_seq"))["m"] == counter.last
+        first = approved.order_by("reviewed_at").first()
+        assert first.number == NUMBER_FORMAT.format(year=first.approved_on.year, seq=1)
+        # Numbers follow the order of approval within each year.
+        for year in approved.values_list("number_year", flat=True).distinct():
+            seqs = list(
+                approved.filter(number_year=year)
+                .order_by("reviewed_at")
+                .values_list("number_seq", flat=True)
+            )
+            assert seqs == sorted(seqs)
+
+    def test_at_most_one_filed_current_appointment_per_enterprise(self):
+        current = Appointment.objects.filter(filed_on__isnull=False, ended_on__isnull=True)
+        assert current.count() == current.values("enterprise").distinct().count()
+
+    def test_history_of_changes_and_dismissals(self):
+        ended = Appointment.objects.exclude(end_reason="")
+        reasons = set(ended.values_list("end_reason", flat=True))
+        assert {EndReason.LEFT, EndReason.DISMISSED} <= reasons
+        assert Filing.objects.filter(kind="change", status=FilingStatus.APPROVED).exists()
+        assert Filing.objects.filter(kind="dismiss", status=FilingStatus.APPROVED).exists()
+        # History rows are back-dated: an ended appointment was first recorded unfiled and
+        # not ended, at the time it was created.
+        appointment = ended.filter(filed_on__lt=date(2022, 1, 1)).first()
+        rows = list(appointment.history.order_by("history_date"))
+        assert rows[0].history_type == "+" and rows[0].filed_on is None
+        assert rows[0].ended_on is None
+        assert rows[-1].ended_on == appointment.ended_on
+        assert rows[0].history_date.date() < date(2022, 1, 1)
+
+    def test_t1_was_mostly_met_at_its_deadline(self):
+        deadline = date(2021, 1, 31)
+        population = active_at(deadline).filter(scale=Scale.ABOVE)
+        counted = population.filter(appointments__in=filed_current_at(deadline)).distinct()
+        assert 0.75 < counted.count() / population.count() < 1
+
+    def test_vacancies_some_overdue(self):
+        today = timezone.localdate()
+        vacant = (
+            active_at(today)
+            .filter(requires_cqo=True)
+            .exclude(appointments__in=filed_current_at(today))
+        )
+        assert vacant.exists()
+        limit = settings.CQO_VACANCY_LIMIT_DAYS
+        assert vacant.filter(created_at__date__lt=today - timezone.timedelta(days=limit))
+        # One was left by a dismissal, not only by never appointing.
+        assert vacant.filter(appointments__end_reason__in=["dismissed", "exit"]).exists()
+
+    def test_training_most_filed_cqos_trained_by_the_t3_deadline(self):
+        deadline = date(2022, 12, 31)
+        assert TrainingSession.objects.filter(kind="quality_month", starts_on__month=9).exists()
+        assert TrainingSession.objects.filter(kind="induction").count() >= 5
+        assert TrainingAttendance.objects.filter(passed=True).exists()
+        holders = Person.objects.filter(
+            appointments__in=filed_current_at(deadline).filter(enterprise__in=active_at(deadline))
+        ).distinct()
+        trained = holders.filter(
+            attendances__passed=True, attendances__session__ends_on__lte=deadline
+        ).distinct()
+        assert 0.6 < trained.count() / holders.count() < 1
+
+    def test_every_identifier_validates(self):
+        for code in Enterprise.objects.values_list("uscc", flat=True):
+            validate_uscc(code)
+        for number, mobile in Person.objects.values_list("id_number", "mobile"):
+            validate_id_number(number)
+            validate_mobile(mobile)
+        for code in Town.objects.values_list("code", flat=True):
+            validate_town_code(code)
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_running_twice_changes_nothing(client):
+    seed()
+    before = row_counts()
+    hashes = dict(User.objects.values_list("username", "password"))
+    output = seed()
+    assert row_counts() == before
+    assert dict(User.objects.values_list("username", "password")) == hashes
+    assert "（未更改）" in output
+    assert demo.DEFAULT_PASSWORD not in output
+
+
+@pytest.mark.django_db
+def test_explicit_password_is_set_on_a_second_run(client):
+    seed()
+    seed(password="Other#Pass2031")
+    assert log_in(client, "leader", "Other#Pass2031")
+    assert not log_in(client, "reviewer", demo.DEFAULT_PASSWORD)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weak", ["123", "password", "admin2026", "Demo@26"])
+def test_weak_password_is_refused(weak):
+    with pytest.raises(CommandError, match="密码"):
+        seed(password=weak)
+    assert not Enterprise.objects.exists()
+    assert not User.objects.exists()
