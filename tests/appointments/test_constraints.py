@@ -124,6 +124,20 @@ def test_duplicate_id_number_is_refused():
         Person.objects.create(name="重名", id_number=existing.id_number)
 
 
+def test_lower_case_uscc_is_refused():
+    # The unique index compares exact strings: only one spelling may be stored.
+    town = TownFactory()
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Enterprise.objects.create(
+            uscc="9144030071526726xg", name="小写代码", town=town, industry="C", scale="sme"
+        )
+
+
+def test_lower_case_x_in_id_number_is_refused():
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Person.objects.create(name="小写", id_number="11010519491231002x")
+
+
 def test_duplicate_filing_number_is_refused():
     existing = FilingFactory()
     other = AppointmentFactory(filed_on=None)
