@@ -1,0 +1,81 @@
+"""Validation of the dashboards' and drill-downs' query strings (GET forms)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import Industry
+
+from .selectors import SHOW_ALL, SHOW_COUNTED, SHOW_MISSING
+
+
+class AsOfField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("统计日期"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("error_messages", {"invalid": _("请输入有效日期，格式为 YYYY-MM-DD。")})
+        super().__init__(**kwargs)
+
+
+def _check_not_future(day):
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(_("统计日期不能晚于今天。"))
+    return day
+
+
+class AsOfForm(forms.Form):
+    """The as-of date of a dashboard: any past date can be replayed; empty means today
+    (Asia/Shanghai)."""
+
+    as_of = AsOfField()
+
+    def clean_as_of(self):
+        return _check_not_future(self.cleaned_data.get("as_of"))
+
+    @property
+    def day(self):
+        return self.cleaned_data.get("as_of") or timezone.localdate()
+
+
+class ExplainFilterForm(forms.Form):
+    """Filters of an "explain this number" list. ``town`` offers only the towns the user may
+    see; the view turns a town outside that scope into a 404."""
+
+    as_of = AsOfField()
+    town = forms.ModelChoiceField(
+        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
+    )
+    industry = forms.ChoiceField(
+        label=_("行业门类"), choices=[("", _("全部"))] + Industry.choices, required=False
+    )
+    show = forms.ChoiceField(
+        label=_("显示"),
+        choices=[
+            (SHOW_ALL, _("全部")),
+            (SHOW_COUNTED, _("已计入")),
+            (SHOW_MISSING, _("未计入")),
+        ],
+        required=False,
+    )
+    q = forms.CharField(label=_("搜索名称/统一社会信用代码"), required=False, max_length=100)
+
+    def __init__(self, *args, towns, show_labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns
+        if show_labels:
+            counted_label, missing_label = show_labels
+            self.fields["show"].choices = [
+                (SHOW_ALL, _("全部")),
+                (SHOW_COUNTED, counted_label),
+                (SHOW_MISSING, missing_label),
+            ]
+
+    def clean_as_of(self):
+        return _check_not_future(self.cleaned_data.get("as_of"))
+
+    @property
+    def day(self):
+        return self.cleaned_data.get("as_of") or timezone.localdate()

@@ -1,0 +1,362 @@
+"""Role-scoped reads for the dashboards and "explain this number" (SPEC §6).
+
+The lists behind a figure are built from the statistics engine's own querysets and Q
+builders (``reports.statistics``), so the list behind a number is by construction the same
+set as the number: ``len(counted rows) == figure.counted`` and ``len(all rows) ==
+figure.population`` for any target, date, town and industry section.
+
+Every function here runs a fixed number of queries, whatever the size of the data.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment, Filing
+from cqo_registry.accounts import access
+from enterprises.models import Enterprise, Person, Town
+from training.models import TrainingAttendance
+
+from . import statistics
+from .models import Criterion, Population, Target
+
+# The drill-down of vacancies (SPEC §2) is not a target but is explained the same way:
+# its "population" is every vacant enterprise, "counted" the overdue ones.
+VACANCY_CODE = "VACANCY"
+
+SHOW_COUNTED, SHOW_MISSING, SHOW_ALL = "counted", "missing", "all"
+
+
+@dataclass(frozen=True)
+class Explained:
+    """What a drill-down code stands for."""
+
+    code: str
+    name: str
+    kind: str  # "enterprises", "persons" or "vacancies"
+    target: Target | None = None
+
+    @property
+    def counted_label(self):
+        return {
+            "enterprises": _("已备案"),
+            "persons": _("已培训合格"),
+            "vacancies": _("逾期空缺"),
+        }[self.kind]
+
+    @property
+    def missing_label(self):
+        return {
+            "enterprises": _("未备案"),
+            "persons": _("未培训合格"),
+            "vacancies": _("未逾期空缺"),
+        }[self.kind]
+
+
+def explained_for_code(code: str) -> Explained:
+    """The target (or the vacancy list) a drill-down code names; 404 for an unknown code."""
+    if code == VACANCY_CODE:
+        return Explained(code=code, name=str(_("首席质量官空缺企业")), kind="vacancies")
+    target = Target.objects.filter(code=code).first()
+    if target is None:
+        raise Http404
+    kind = "persons" if target.population == Population.FILED_CQOS else "enterprises"
+    return Explained(code=target.code, name=target.name, kind=kind, target=target)
+
+
+# --- Vacancies ------------------------------------------------------------------------------
+
+
+def vacancy_start(day: date):
+    """When an enterprise's vacancy began, as seen at ``day``: the latest of the day it entered
+    the registry, its establishment date and the end of its last filed appointment (§3.6).
+    Every part is coalesced because SQLite's MAX() of a NULL is NULL."""
+    last_end = (
+        Appointment.objects.filter(enterprise=OuterRef("pk"), filed_on__lte=day, ended_on__lte=day)
+        .order_by()
+        .values("enterprise")
+        .annotate(last=Max("ended_on"))
+        .values("last")
+    )
+    entered = TruncDate("created_at")
+    return Greatest(
+        entered,
+        Coalesce("established_on", entered),
+        Coalesce(Subquery(last_end, output_field=DateField()), entered),
+        output_field=DateField(),
+    )
+
+
+def vacant_enterprises(day: date) -> QuerySet[Enterprise]:
+    """Enterprises active at ``day`` that require a CQO and have no filed current appointment,
+    annotated with ``vacancy_start``. Above-scale enterprises always require one, so this is
+    exactly the "missing" of T1 and T2 together."""
+    queryset = statistics.enterprises_with_filed_cqo(
+        Enterprise.objects.filter(statistics.active_on(day), requires_cqo=True), day
+    )
+    return queryset.filter(has_filed_cqo=False).annotate(vacancy_start=vacancy_start(day))
+
+
+def overdue_before(day: date) -> date:
+    """A vacancy that began before this day is older than the limit at ``day``."""
+    return day - timedelta(days=settings.CQO_VACANCY_LIMIT_DAYS)
+
+
+# --- The lists behind a figure --------------------------------------------------------------
+
+
+def _current_cqo(day: date, field: str):
+    current = Appointment.objects.filter(
+        statistics.filed_current_on(day), enterprise=OuterRef("pk")
+    ).order_by("-appointed_on")
+    return Subquery(current.values(field)[:1])
+
+
+def _enterprise_rows(explained: Explained, day: date) -> QuerySet[Enterprise]:
+    if explained.kind == "vacancies":
+        queryset = vacant_enterprises(day).annotate(
+            counted=ExpressionWrapper(
+                Q(vacancy_start__lt=overdue_before(day)), output_field=BooleanField()
+            )
+        )
+    else:
+        queryset = statistics.enterprises_with_filed_cqo(
+            statistics.enterprise_population(explained.target.population, day), day
+        ).annotate(counted=F("has_filed_cqo"), vacancy_start=vacancy_start(day))
+    return queryset.select_related("town").annotate(
+        cqo_name=_current_cqo(day, "person__name"),
+        cqo_appointed_on=_current_cqo(day, "appointed_on"),
+    )
+
+
+def _person_appointments(
+    day: date, *, town_id=None, industry=None, search="", user=None
+) -> QuerySet[Appointment]:
+    """T3's appointments (the engine's ``cqo_appointments``) limited by the filters."""
+    queryset = statistics.cqo_appointments(day)
+    if user is not None:
+        queryset = access.scope(
+            queryset, user, town_field="enterprise__town", enterprise_field=None
+        )
+    if town_id:
+        queryset = queryset.filter(enterprise__town=town_id)
+    if industry:
+        queryset = queryset.filter(enterprise__industry=industry)
+    if search:
+        queryset = queryset.filter(
+            Q(person__name__icontains=search)
+            | Q(enterprise__name__icontains=search)
+            | Q(enterprise__uscc__iexact=search.strip().upper())
+        )
+    return queryset
+
+
+def _person_rows(day: date, appointments: QuerySet[Appointment]) -> QuerySet[Person]:
+    trained_on = (
+        TrainingAttendance.objects.filter(
+            person=OuterRef("pk"), passed=True, session__ends_on__lte=day
+        )
+        .order_by()
+        .values("person")
+        .annotate(first=Min("session__ends_on"))
+        .values("first")
+    )
+    return (
+        Person.objects.filter(pk__in=appointments.values("person"))
+        .annotate(
+            # The engine's own "trained" mark, read from the person's T3 appointments.
+            counted=Exists(appointments.filter(person=OuterRef("pk"), trained=True)),
+            trained_on=Subquery(trained_on, output_field=DateField()),
+        )
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=appointments.select_related("enterprise__town").order_by(
+                    "enterprise__name"
+                ),
+                to_attr="current_appointments",
+            )
+        )
+    )
+
+
+def explain_rows(
+    explained: Explained,
+    day: date,
+    *,
+    user,
+    town_id: int | None = None,
+    industry: str = "",
+    search: str = "",
+) -> QuerySet:
+    """The rows behind a figure, each annotated ``counted`` (bool), scoped to ``user`` —
+    enterprises for T1/T2-like targets and vacancies, persons (with their enterprises) for
+    T3-like targets. ``show`` filtering is left to :func:`filter_show`."""
+    if explained.kind == "persons":
+        appointments = _person_appointments(
+            day, town_id=town_id, industry=industry, search=search, user=user
+        )
+        return _person_rows(day, appointments).order_by("name", "pk")
+    queryset = access.scope(
+        _enterprise_rows(explained, day), user, town_field="town", enterprise_field=None
+    )
+    if town_id:
+        queryset = queryset.filter(town=town_id)
+    if industry:
+        queryset = queryset.filter(industry=industry)
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(uscc__iexact=search.strip().upper())
+        )
+    if explained.kind == "vacancies":
+        return queryset.order_by("vacancy_start", "name", "pk")
+    return queryset.order_by("town__code", "town__name", "name", "pk")
+
+
+def filter_show(queryset: QuerySet, show: str) -> QuerySet:
+    if show == SHOW_COUNTED:
+        return queryset.filter(counted=True)
+    if show == SHOW_MISSING:
+        return queryset.filter(counted=False)
+    return queryset
+
+
+def explain_totals(queryset: QuerySet) -> statistics.Figure:
+    """Population and counted of an (unfiltered by ``show``) drill-down list, in one query."""
+    totals = queryset.order_by().aggregate(
+        population=Count("pk"), counted=Count("pk", filter=Q(counted=True))
+    )
+    return statistics.Figure(totals["population"], totals["counted"])
+
+
+# --- Figures for one town -------------------------------------------------------------------
+
+
+def town_figures(day: date, town: Town) -> list[statistics.TargetFigures]:
+    """Each target's figures for one town, with that town's per-industry breakdown — the
+    engine's querysets limited to the town (two queries per target)."""
+    results = []
+    for target in Target.objects.all():
+        if target.population == Population.FILED_CQOS:
+            queryset = statistics.cqo_appointments(day).filter(enterprise__town=town)
+            population = Count("person", distinct=True)
+            counted = Count("person", distinct=True, filter=Q(trained=True))
+            industry_key = "enterprise__industry"
+        else:
+            queryset = statistics.enterprises_with_filed_cqo(
+                statistics.enterprise_population(target.population, day).filter(town=town),
+                day,
+            )
+            population = Count("pk")
+            counted = Count("pk", filter=Q(has_filed_cqo=True))
+            industry_key = "industry"
+        total = queryset.aggregate(population=population, counted=counted)
+        by_industry = (
+            queryset.values(industry_key)
+            .order_by()
+            .annotate(population=population, counted=counted)
+        )
+        figure = statistics.Figure(total["population"], total["counted"])
+        results.append(
+            statistics.TargetFigures(
+                target=target,
+                as_of=day,
+                total=figure,
+                by_town={town.name: figure} if figure.population else {},
+                by_industry={
+                    row[industry_key]: statistics.Figure(row["population"], row["counted"])
+                    for row in by_industry
+                },
+            )
+        )
+    return results
+
+
+# --- Dashboard indicators -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicators:
+    principal: statistics.Figure  # filed current appointments held by the principal / all
+    late_in_year: statistics.Figure  # late filings / filings submitted in D's year up to D
+    late_total: statistics.Figure  # late filings / all filings submitted up to D
+    vacancies: int
+    overdue_vacancies: int
+    vacancy_limit_days: int
+
+
+def dashboard_indicators(day: date, *, town: Town | None = None) -> Indicators:
+    """Principal-as-CQO share, late filings and vacancies at ``day`` (three queries)."""
+    appointments = statistics.cqo_appointments(day)
+    filings = Filing.objects.filter(submitted_at__isnull=False, submitted_at__date__lte=day)
+    vacancies = vacant_enterprises(day)
+    if town is not None:
+        appointments = appointments.filter(enterprise__town=town)
+        filings = filings.filter(enterprise__town=town)
+        vacancies = vacancies.filter(town=town)
+
+    principal = appointments.aggregate(
+        all=Count("pk"), principal=Count("pk", filter=Q(is_principal=True))
+    )
+    in_year = Q(submitted_at__year=day.year)
+    late = filings.aggregate(
+        year=Count("pk", filter=in_year),
+        year_late=Count("pk", filter=in_year & Q(is_late=True)),
+        all=Count("pk"),
+        all_late=Count("pk", filter=Q(is_late=True)),
+    )
+    vacancy = vacancies.aggregate(
+        all=Count("pk"),
+        overdue=Count("pk", filter=Q(vacancy_start__lt=Value(overdue_before(day)))),
+    )
+    return Indicators(
+        principal=statistics.Figure(principal["all"], principal["principal"]),
+        late_in_year=statistics.Figure(late["year"], late["year_late"]),
+        late_total=statistics.Figure(late["all"], late["all_late"]),
+        vacancies=vacancy["all"],
+        overdue_vacancies=vacancy["overdue"],
+        vacancy_limit_days=settings.CQO_VACANCY_LIMIT_DAYS,
+    )
+
+
+def training_coverage(results: list[statistics.TargetFigures]) -> statistics.TargetFigures | None:
+    """Training coverage is the figure of the (first) target whose criterion is training."""
+    return next((r for r in results if r.target.criterion == Criterion.TRAINED), None)
+
+
+__all__ = [
+    "SHOW_ALL",
+    "SHOW_COUNTED",
+    "SHOW_MISSING",
+    "VACANCY_CODE",
+    "Explained",
+    "Indicators",
+    "dashboard_indicators",
+    "explain_rows",
+    "explain_totals",
+    "explained_for_code",
+    "filter_show",
+    "town_figures",
+    "training_coverage",
+    "vacant_enterprises",
+]

@@ -1,0 +1,281 @@
+""" "Explain this number": the list behind a figure is the figure's own set, scoped to the
+user on the server, filterable, paginated and exported to Excel with the same rows."""
+
+from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from enterprises.models import Enterprise
+from reports import selectors, statistics
+from reports.models import Target
+from tests.factories import (
+    AppointmentFactory,
+    EnterpriseFactory,
+    FilingFactory,
+    PersonFactory,
+    TrainingAttendanceFactory,
+    TrainingSessionFactory,
+)
+
+D = date(2021, 6, 30)
+
+pytestmark = pytest.mark.django_db
+
+
+def explain_url(code, **params):
+    params.setdefault("as_of", D.isoformat())
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{reverse('reports:explain', args=[code])}?{query}"
+
+
+def export_url(code, **params):
+    params.setdefault("as_of", D.isoformat())
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{reverse('reports:explain_export', args=[code])}?{query}"
+
+
+def build_county(towns, size=1):
+    """Per town and ``size``: above-scale enterprises with and without a filed CQO, an ended
+    appointment, a filing approved after D, required and not-required SMEs, trained and
+    untrained CQOs, and one person serving two enterprises."""
+    session = TrainingSessionFactory(starts_on=date(2021, 3, 1), ends_on=date(2021, 3, 2))
+    late_session = TrainingSessionFactory(starts_on=D, ends_on=D + timedelta(days=1))
+    for town in towns:
+        for _ in range(size):
+            trained = AppointmentFactory(enterprise=EnterpriseFactory(town=town, industry="C"))
+            FilingFactory(appointment=trained)
+            TrainingAttendanceFactory(person=trained.person, session=session)
+            untrained = AppointmentFactory(
+                enterprise=EnterpriseFactory(town=town, industry="H", scale="sme"),
+                is_principal=True,
+            )
+            TrainingAttendanceFactory(person=untrained.person, session=late_session)
+            EnterpriseFactory(town=town, industry="C")  # no CQO ever
+            AppointmentFactory(
+                enterprise=EnterpriseFactory(town=town, industry="F"),
+                ended_on=date(2021, 5, 1),
+                end_reason="left",
+            )
+            AppointmentFactory(
+                enterprise=EnterpriseFactory(town=town, industry="C", scale="micro"),
+                appointed_on=date(2021, 6, 1),
+                filed_on=D + timedelta(days=2),
+            )
+            EnterpriseFactory(town=town, scale="sme", requires_cqo=False)
+            EnterpriseFactory(town=town, deregistered_on=D)
+            both = PersonFactory()
+            AppointmentFactory(person=both, enterprise=EnterpriseFactory(town=town, industry="C"))
+            AppointmentFactory(
+                person=both, enterprise=EnterpriseFactory(town=town, scale="sme", industry="F")
+            )
+
+
+@pytest.fixture
+def towns(home_town, other_town):
+    build_county([home_town, other_town])
+    return home_town, other_town
+
+
+def listed(client, code, **params):
+    response = client.get(explain_url(code, **params))
+    assert response.status_code == 200
+    return response.context["page"].paginator.count
+
+
+@pytest.mark.parametrize("code", ["T1", "T2", "T3"])
+def test_lists_match_the_engine_county_wide_per_town_and_per_industry(
+    code, towns, leader, client_for
+):
+    client = client_for(leader)
+    result = statistics.compute_target(Target.objects.get(code=code), D)
+    assert result.total.population > result.total.counted > 0
+    assert listed(client, code, show="counted") == result.total.counted
+    assert listed(client, code, show="missing") == result.total.population - result.total.counted
+    assert listed(client, code) == result.total.population
+    for town in towns:
+        figure = result.by_town[town.name]
+        assert listed(client, code, town=town.pk, show="counted") == figure.counted
+        assert listed(client, code, town=town.pk) == figure.population
+    for section, figure in result.by_industry.items():
+        assert listed(client, code, industry=section, show="counted") == figure.counted
+        assert listed(client, code, industry=section) == figure.population
+
+
+def test_t3_lists_a_person_serving_two_enterprises_once_with_both(towns, leader, client_for):
+    response = client_for(leader).get(explain_url("T3"))
+    rows = list(response.context["page"].object_list)
+    assert len({row.pk for row in rows}) == len(rows)
+    assert any(len(row.current_appointments) == 2 for row in rows)
+
+
+def test_replay_lists_the_old_set(towns, leader, client_for):
+    client = client_for(leader)
+    assert listed(client, "T2", as_of="2021-07-02", show="counted") == listed(
+        client, "T2", show="counted"
+    ) + len(towns)
+
+
+def test_town_officer_sees_only_their_town(towns, town_officer, client_for):
+    home_town, other_town = towns
+    client = client_for(town_officer)
+    result = statistics.compute_target(Target.objects.get(code="T1"), D)
+    assert listed(client, "T1") == result.by_town[home_town.name].population
+    response = client.get(explain_url("T1"))
+    assert {row.town_id for row in response.context["page"].object_list} == {home_town.pk}
+    assert listed(client, "T3") == result_persons(home_town)
+
+
+def result_persons(town):
+    return statistics.compute_target(Target.objects.get(code="T3"), D).by_town[town.name].population
+
+
+@pytest.mark.parametrize("view", [explain_url, export_url])
+def test_town_officer_asking_for_another_town_gets_404(view, towns, town_officer, client_for):
+    _home_town, other_town = towns
+    client = client_for(town_officer)
+    assert client.get(view("T1", town=other_town.pk)).status_code == 404
+    assert client.get(view("T3", town=other_town.pk)).status_code == 404
+    assert client.get(view("T1", town="not-a-town")).status_code == 404
+
+
+@pytest.mark.parametrize("view", [explain_url, export_url])
+def test_enterprise_and_no_role_users_get_403(
+    view, towns, enterprise_user, no_role_user, client_for
+):
+    assert client_for(enterprise_user).get(view("T1")).status_code == 403
+    assert client_for(no_role_user).get(view("T3")).status_code == 403
+
+
+def test_anonymous_goes_to_login(towns, client_for):
+    response = client_for(None).get(explain_url("T1"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_unknown_code_gives_404(towns, leader, client_for):
+    assert client_for(leader).get(explain_url("T9")).status_code == 404
+    assert client_for(leader).get(export_url("T9")).status_code == 404
+
+
+def test_bad_date_is_a_form_error(towns, leader, client_for):
+    response = client_for(leader).get(explain_url("T1", as_of="2021-13-45"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"]
+    assert response.context["page"] is None
+    assert client_for(leader).get(export_url("T1", as_of="nope")).status_code == 302
+
+
+def test_search_by_name_and_uscc(towns, leader, client_for):
+    enterprise = EnterpriseFactory(town=towns[0], name="搜索测试电器有限公司")
+    client = client_for(leader)
+    response = client.get(explain_url("T1", q="搜索测试"))
+    assert [row.pk for row in response.context["page"].object_list] == [enterprise.pk]
+    response = client.get(explain_url("T1", q=enterprise.uscc.lower()))
+    assert [row.pk for row in response.context["page"].object_list] == [enterprise.pk]
+
+
+def test_id_numbers_are_masked_except_for_bureau(county, leader, reviewer, client_for):
+    person = county.home_appointment.person
+    masked = client_for(leader).get(explain_url("T3", as_of="2022-12-31")).content.decode()
+    assert person.masked_id_number in masked and person.id_number not in masked
+    full = client_for(reviewer).get(explain_url("T3", as_of="2022-12-31")).content.decode()
+    assert person.id_number in full
+
+
+def test_paginated_fifty_per_page(home_town, leader, client_for):
+    EnterpriseFactory.create_batch(55, town=home_town)
+    client = client_for(leader)
+    first = client.get(explain_url("T1"))
+    assert len(first.context["page"].object_list) == 50
+    second = client.get(explain_url("T1", page=2))
+    assert len(second.context["page"].object_list) == 5
+
+
+def workbook_rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    return sheet, list(sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize("show", ["all", "counted", "missing"])
+def test_export_contains_the_same_rows_as_the_list(show, towns, leader, client_for):
+    client = client_for(leader)
+    listed_rows = client.get(explain_url("T1", show=show)).context["page"].object_list
+    sheet, rows = workbook_rows(client.get(export_url("T1", show=show)))
+    assert rows[0][:3] == ("统一社会信用代码", "企业名称", "所属镇")
+    assert [row[0] for row in rows[1:]] == [e.uscc for e in listed_rows]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width >= 30
+
+
+def test_export_of_persons_masks_id_numbers_for_town_officers(towns, town_officer, client_for):
+    _sheet, rows = workbook_rows(client_for(town_officer).get(export_url("T3")))
+    assert rows[0][:3] == ("姓名", "身份证号", "培训状态")
+    assert len(rows) - 1 == result_persons(towns[0])
+    assert all("*" in row[1] for row in rows[1:])
+    assert {town for row in rows[1:] for town in row[6].split("；")} == {towns[0].name}
+
+
+def test_town_officer_export_is_limited_to_their_town(towns, town_officer, client_for):
+    _sheet, rows = workbook_rows(client_for(town_officer).get(export_url("T1")))
+    assert {row[2] for row in rows[1:]} == {towns[0].name}
+
+
+def test_vacancies_and_overdue_ones(home_town, leader, client_for, settings):
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    recently_ended = AppointmentFactory(
+        enterprise=EnterpriseFactory(town=home_town),
+        appointed_on=date(2020, 1, 1),
+        filed_on=date(2020, 1, 2),
+        ended_on=D - timedelta(days=10),
+        end_reason="left",
+    )
+    long_ended = AppointmentFactory(
+        enterprise=EnterpriseFactory(town=home_town),
+        appointed_on=date(2020, 1, 1),
+        filed_on=date(2020, 1, 2),
+        ended_on=D - timedelta(days=31),
+        end_reason="left",
+    )
+    EnterpriseFactory(town=home_town, scale="sme", requires_cqo=False)  # not required
+    AppointmentFactory(enterprise=EnterpriseFactory(town=home_town))  # filed, current
+    # All these entered the registry before D (the vacancy starts no earlier than that).
+    Enterprise.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    # Entered the registry today (created_at): not overdue at today's date.
+    fresh = EnterpriseFactory(town=home_town, established_on=None)
+    client = client_for(leader)
+    today = fresh.created_at.date().isoformat()
+    response = client.get(explain_url(selectors.VACANCY_CODE, as_of=today))
+    assert fresh.pk in {row.pk for row in response.context["page"].object_list}
+    assert fresh.pk not in {
+        row.pk
+        for row in client.get(explain_url(selectors.VACANCY_CODE, as_of=today, show="counted"))
+        .context["page"]
+        .object_list
+    }
+    at_d = client.get(explain_url(selectors.VACANCY_CODE, show="counted")).context["page"]
+    overdue = {row.pk: row.vacancy_start for row in at_d.object_list}
+    assert long_ended.enterprise_id in overdue and recently_ended.enterprise_id not in overdue
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE])
+def test_query_count_does_not_grow_with_the_data(code, home_town, other_town, leader, client_for):
+    client = client_for(leader)
+    build_county([home_town])
+    url = explain_url(code, town=home_town.pk)
+    client.get(url)  # warm the session
+    small = count_queries(client, url)
+    build_county([home_town, other_town], size=5)
+    assert count_queries(client, url) == small
