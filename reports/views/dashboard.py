@@ -1,11 +1,272 @@
-"""Placeholder while this page is being built (statistics issue)."""
+"""The leaders' county dashboard (/dashboard/) and the town officers' dashboard (/town/).
 
-from django.http import Http404
+Both show, for an as-of date that can be any past day, each target's figure with its
+deadline, the breakdowns by town and industry section, the trend from the snapshots and the
+programme's other indicators. Every figure links to "explain this number" (drilldown.py).
+The number of queries does not depend on the amount of data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.shortcuts import get_object_or_404, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cqo_registry.accounts import access
+from cqo_registry.accounts.models import Role
+from enterprises.models import Industry, Town
+
+from .. import selectors, snapshots
+from ..forms import AsOfForm
+from ..statistics import Figure, TargetFigures
+
+COUNTY_ROLES = (Role.LEADER, Role.BUREAU_ADMIN, Role.REVIEWER)
+RECOMPUTE_PARTIAL = "reports/_recompute.html"
 
 
-def county_dashboard(request, *args, **kwargs):
-    raise Http404
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def town_dashboard(request, *args, **kwargs):
-    raise Http404
+def explain_url(code: str, day: date, *, town_id=None, industry=None, show=None) -> str:
+    params = {"as_of": day.isoformat()}
+    if town_id:
+        params["town"] = town_id
+    if industry:
+        params["industry"] = industry
+    if show:
+        params["show"] = show
+    return f"{reverse('reports:explain', args=[code])}?{urlencode(params)}"
+
+
+@dataclass
+class Row:
+    """One line of a breakdown table (a town, a section or a snapshot date)."""
+
+    label: str
+    figure: Figure
+    rank: int | None = None
+    url: str = ""
+    counted_url: str = ""
+    missing_url: str = ""
+
+    @property
+    def rate_text(self) -> str:
+        return percent(self.figure.rate)
+
+    @property
+    def missing(self) -> int:
+        return self.figure.population - self.figure.counted
+
+
+@dataclass
+class TargetCard:
+    result: TargetFigures
+    day: date
+    url: str
+    counted_url: str
+    missing_url: str
+    towns: list[Row] = field(default_factory=list)
+    industries: list[Row] = field(default_factory=list)
+    trend: list[Row] = field(default_factory=list)
+
+    @property
+    def target(self):
+        return self.result.target
+
+    @property
+    def total(self) -> Figure:
+        return self.result.total
+
+    @property
+    def rate_text(self) -> str:
+        return percent(self.total.rate)
+
+    @property
+    def missing(self) -> int:
+        return self.total.population - self.total.counted
+
+    @property
+    def goal_text(self) -> str:
+        return percent(float(self.target.goal_rate))
+
+    @property
+    def met(self) -> bool:
+        return self.result.met
+
+    @property
+    def days_to_deadline(self) -> int:
+        return (self.target.deadline - self.day).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_to_deadline < 0 and not self.met
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_to_deadline
+
+    @property
+    def is_persons(self) -> bool:
+        return self.result.target.population == "filed_cqos"
+
+    def chart(self, kind: str, rows: list[Row], title: str, axis: str) -> dict:
+        return {
+            "id": f"chart-{kind}-{self.target.code}",
+            "type": "line" if kind == "trend" else "bar",
+            "title": title,
+            "categories": [row.label for row in rows],
+            "values": [
+                None if row.figure.rate is None else round(row.figure.rate * 100, 1) for row in rows
+            ],
+            "counted": [row.figure.counted for row in rows],
+            "population": [row.figure.population for row in rows],
+            "goal": round(float(self.target.goal_rate) * 100, 1),
+            "goalLabel": _("目标"),
+            "xName": axis,
+            "yName": _("完成率（%）"),
+        }
+
+    @property
+    def charts(self) -> dict:
+        code = self.target.code
+        return {
+            "towns": self.chart(
+                "towns", self.towns, _("%(code)s 各镇完成率排名") % {"code": code}, _("镇（街道）")
+            ),
+            "industries": self.chart(
+                "industries",
+                self.industries,
+                _("%(code)s 各行业门类完成率") % {"code": code},
+                _("行业门类"),
+            ),
+            "trend": self.chart(
+                "trend", self.trend, _("%(code)s 完成率趋势") % {"code": code}, _("快照日期")
+            ),
+        }
+
+
+def _ranked(rows: list[Row]) -> list[Row]:
+    rows.sort(
+        key=lambda r: (r.figure.rate is None, -(r.figure.rate or 0), -r.figure.population, r.label)
+    )
+    for position, row in enumerate(rows, start=1):
+        row.rank = position if row.figure.rate is not None else None
+    return rows
+
+
+def _card(result: TargetFigures, day: date, towns, town: Town | None) -> TargetCard:
+    code = result.target.code
+    scope_town = town.pk if town else None
+    card = TargetCard(
+        result=result,
+        day=day,
+        url=explain_url(code, day, town_id=scope_town),
+        counted_url=explain_url(code, day, town_id=scope_town, show=selectors.SHOW_COUNTED),
+        missing_url=explain_url(code, day, town_id=scope_town, show=selectors.SHOW_MISSING),
+    )
+    if town is None:
+        card.towns = _ranked(
+            [
+                Row(
+                    label=name,
+                    figure=result.by_town.get(name, Figure(0, 0)),
+                    url=explain_url(code, day, town_id=pk),
+                    counted_url=explain_url(code, day, town_id=pk, show=selectors.SHOW_COUNTED),
+                    missing_url=explain_url(code, day, town_id=pk, show=selectors.SHOW_MISSING),
+                )
+                for pk, name in towns
+            ]
+        )
+    card.industries = [
+        Row(
+            label=Industry(section).label if section in Industry.values else section,
+            figure=figure,
+            url=explain_url(code, day, town_id=scope_town, industry=section),
+            counted_url=explain_url(
+                code, day, town_id=scope_town, industry=section, show=selectors.SHOW_COUNTED
+            ),
+            missing_url=explain_url(
+                code, day, town_id=scope_town, industry=section, show=selectors.SHOW_MISSING
+            ),
+        )
+        for section, figure in sorted(result.by_industry.items())
+    ]
+    card.trend = [
+        Row(
+            label=point.isoformat(), figure=figure, url=explain_url(code, point, town_id=scope_town)
+        )
+        for point, figure in snapshots.trend(result.target, town=town.name if town else None)
+    ]
+    return card
+
+
+def _recompute_partial() -> str | None:
+    """The snapshot recompute partial, when that part of the dashboard exists."""
+    try:
+        get_template(RECOMPUTE_PARTIAL)
+    except TemplateDoesNotExist:
+        return None
+    return RECOMPUTE_PARTIAL
+
+
+def _render(request, *, town: Town | None):
+    data = request.GET.copy()
+    if not data.get("as_of"):
+        data["as_of"] = timezone.localdate().isoformat()
+    form = AsOfForm(data)
+    context = {"form": form, "town": town, "cards": [], "valid": True}
+    if not form.is_valid():
+        context["valid"] = False
+        return render(request, "reports/dashboard.html", context)
+    day = form.day
+    if town is None:
+        results = snapshots.dashboard_figures(day)
+        towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
+    else:
+        results = selectors.town_figures(day, town)
+        towns = [(town.pk, town.name)]
+    cards = [_card(result, day, towns, town) for result in results]
+    indicators = selectors.dashboard_indicators(day, town=town)
+    scope_town = town.pk if town else None
+    training = selectors.training_coverage(results)
+    context.update(
+        day=day,
+        cards=cards,
+        charts=[chart for card in cards for chart in card.charts.values()],
+        indicators=indicators,
+        principal_rate=percent(indicators.principal.rate),
+        late_year_rate=percent(indicators.late_in_year.rate),
+        late_total_rate=percent(indicators.late_total.rate),
+        vacancies_url=explain_url(selectors.VACANCY_CODE, day, town_id=scope_town),
+        overdue_vacancies_url=explain_url(
+            selectors.VACANCY_CODE, day, town_id=scope_town, show=selectors.SHOW_COUNTED
+        ),
+        training=training,
+        training_rate=percent(training.total.rate) if training else "—",
+        training_url=(
+            explain_url(training.target.code, day, town_id=scope_town) if training else ""
+        ),
+        training_missing_url=(
+            explain_url(training.target.code, day, town_id=scope_town, show=selectors.SHOW_MISSING)
+            if training
+            else ""
+        ),
+        recompute_partial=_recompute_partial() if access.is_bureau(request.user) else None,
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+@access.role_required(*COUNTY_ROLES)
+def county_dashboard(request):
+    return _render(request, town=None)
+
+
+@access.role_required(Role.TOWN_OFFICER)
+def town_dashboard(request):
+    return _render(request, town=get_object_or_404(Town, pk=request.user.town_id))

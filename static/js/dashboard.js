@@ -1,0 +1,85 @@
+/* Draws the dashboard's charts with the vendored ECharts. The data come from the
+ * <script id="dashboard-charts" type="application/json"> block the server renders; the same
+ * numbers are in the tables next to each chart. When every chart has finished drawing,
+ * <body data-charts-ready="N"> is set (the browser test waits for it). */
+(function () {
+  "use strict";
+  var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+  var source = document.getElementById("dashboard-charts");
+  if (!source || typeof echarts === "undefined") {
+    return;
+  }
+  var specs = JSON.parse(source.textContent);
+  var charts = [];
+  var pending = 0;
+
+  function option(spec) {
+    var isLine = spec.type === "line";
+    var labels = spec.values.map(function (v) { return v === null ? "—" : v + "%"; });
+    return {
+      textStyle: { fontFamily: FONT },
+      title: { text: spec.title, left: "center", textStyle: { fontFamily: FONT, fontSize: 15 } },
+      tooltip: {
+        trigger: "axis",
+        formatter: function (params) {
+          var i = params[0].dataIndex;
+          return spec.categories[i] + "<br>" + labels[i] + "（" + spec.counted[i] + " / " + spec.population[i] + "）";
+        }
+      },
+      grid: { left: 56, right: 24, top: 48, bottom: spec.categories.length > 6 ? 80 : 56 },
+      xAxis: {
+        type: "category",
+        name: spec.xName,
+        nameLocation: "middle",
+        nameGap: spec.categories.length > 6 ? 62 : 32,
+        data: spec.categories,
+        axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 30 : 0, fontFamily: FONT,
+                     formatter: function (v) { return v.length > 10 ? v.slice(0, 10) + "…" : v; } }
+      },
+      yAxis: {
+        type: "value", name: spec.yName, min: 0, max: 100,
+        nameTextStyle: { fontFamily: FONT }, axisLabel: { formatter: "{value}%" }
+      },
+      series: [{
+        type: spec.type,
+        data: spec.values,
+        barMaxWidth: 36,
+        connectNulls: true,
+        label: { show: !isLine || spec.values.length <= 12, position: "top",
+                 formatter: function (p) { return labels[p.dataIndex]; } },
+        itemStyle: { color: "#0d6efd" },
+        markLine: {
+          symbol: "none", silent: true,
+          label: { formatter: spec.goalLabel + " {c}%", fontFamily: FONT },
+          lineStyle: { color: "#dc3545", type: "dashed" },
+          data: [{ yAxis: spec.goal }]
+        }
+      }],
+      animation: false
+    };
+  }
+
+  specs.forEach(function (spec) {
+    var element = document.getElementById(spec.id);
+    if (!element) {
+      return;
+    }
+    var chart = echarts.init(element, null, { renderer: "canvas" });
+    pending += 1;
+    chart.on("finished", function once() {
+      chart.off("finished", once);
+      pending -= 1;
+      if (pending === 0) {
+        document.body.dataset.chartsReady = String(charts.length);
+      }
+    });
+    chart.setOption(option(spec));
+    charts.push(chart);
+  });
+  if (charts.length === 0) {
+    document.body.dataset.chartsReady = "0";
+  }
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+})();

@@ -1,0 +1,159 @@
+"""The leaders' and town officers' dashboards: who may see them, figures at any date,
+scoped to the town for town officers, and a query count that does not grow with the data."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import Filing
+from tests.factories import (
+    AppointmentFactory,
+    EnterpriseFactory,
+    FilingFactory,
+    TrainingAttendanceFactory,
+)
+from tests.reports.test_drilldown import build_county
+
+D = date(2021, 6, 30)
+DASHBOARD = reverse("reports:dashboard")
+TOWN_DASHBOARD = reverse("reports:town_dashboard")
+
+pytestmark = pytest.mark.django_db
+
+
+def cards(response):
+    return {card.target.code: card for card in response.context["cards"]}
+
+
+@pytest.mark.parametrize("role", ["leader", "bureau_admin", "reviewer"])
+def test_county_roles_see_the_county_dashboard(role, county, client_for, request):
+    response = client_for(request.getfixturevalue(role)).get(DASHBOARD, {"as_of": "2022-12-31"})
+    assert response.status_code == 200
+    t1 = cards(response)["T1"]
+    assert (t1.total.population, t1.total.counted) == (3, 3)
+    assert t1.met
+    assert [row.label for row in t1.towns] == ["城关镇", "双墩镇"]
+    content = response.content.decode()
+    assert "vendor/echarts/echarts.min.js" in content
+    assert 'id="chart-towns-T1"' in content
+    assert f"{reverse('reports:explain', args=['T1'])}?as_of=2022-12-31" in content
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "town_officer", "no_role_user"])
+def test_other_roles_get_403_on_the_county_dashboard(role, client_for, request):
+    assert client_for(request.getfixturevalue(role)).get(DASHBOARD).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "leader", "bureau_admin"])
+def test_only_town_officers_use_the_town_dashboard(role, client_for, request):
+    assert client_for(request.getfixturevalue(role)).get(TOWN_DASHBOARD).status_code == 403
+
+
+def test_anonymous_goes_to_login(client_for):
+    response = client_for(None).get(DASHBOARD)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_town_officer_sees_only_their_town(county, town_officer, client_for):
+    response = client_for(town_officer).get(TOWN_DASHBOARD, {"as_of": "2022-12-31"})
+    assert response.status_code == 200
+    t1 = cards(response)["T1"]
+    assert (t1.total.population, t1.total.counted) == (2, 2)
+    assert t1.towns == []
+    content = response.content.decode()
+    assert "城关镇" in content
+    assert "双墩镇" not in content
+    assert county.outsider_enterprise.name not in content
+    assert f"town={town_officer.town_id}" in content
+
+
+def test_default_date_is_today(county, leader, client_for):
+    response = client_for(leader).get(DASHBOARD)
+    assert response.context["day"] == timezone.localdate()
+
+
+def test_replay_shows_the_old_figure(county, leader, client_for):
+    # The factories' appointments start on 2021-01-04 and are filed a week later.
+    client = client_for(leader)
+    before = cards(client.get(DASHBOARD, {"as_of": "2021-01-05"}))["T1"]
+    after = cards(client.get(DASHBOARD, {"as_of": "2021-01-31"}))["T1"]
+    assert (before.total.counted, before.total.population) == (0, 3)
+    assert not before.met and before.days_to_deadline == 26
+    assert (after.total.counted, after.total.population) == (3, 3)
+    assert after.met and after.days_to_deadline == 0
+
+
+def test_deadline_passed_without_meeting_the_goal_is_overdue(county, leader, client_for):
+    EnterpriseFactory(town=county.home_enterprise.town)
+    t1 = cards(client_for(leader).get(DASHBOARD, {"as_of": "2021-03-02"}))["T1"]
+    assert not t1.met
+    assert t1.overdue and t1.days_overdue == 30
+    assert (
+        "逾期未达标" in client_for(leader).get(DASHBOARD, {"as_of": "2021-03-02"}).content.decode()
+    )
+
+
+@pytest.mark.parametrize("bad", ["2021-02-30", "yesterday", "2021/06/30"])
+def test_bad_date_is_a_form_error(bad, county, leader, client_for):
+    response = client_for(leader).get(DASHBOARD, {"as_of": bad})
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"]
+    assert response.context["cards"] == []
+    assert "请输入有效日期" in response.content.decode()
+
+
+def test_future_date_is_refused(county, leader, client_for):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client_for(leader).get(DASHBOARD, {"as_of": tomorrow.isoformat()})
+    assert response.status_code == 200
+    assert response.context["form"].errors["as_of"]
+
+
+def test_industry_breakdown_uses_section_names(county, leader, client_for):
+    response = client_for(leader).get(DASHBOARD, {"as_of": "2022-12-31"})
+    assert [row.label for row in cards(response)["T1"].industries] == ["C 制造业"]
+
+
+def test_indicators(home_town, leader, client_for, settings):
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    principal = AppointmentFactory(enterprise=EnterpriseFactory(town=home_town), is_principal=True)
+    TrainingAttendanceFactory(person=principal.person)
+    AppointmentFactory(enterprise=EnterpriseFactory(town=home_town))
+    FilingFactory(appointment=principal, is_late=True)
+    Filing.objects.update(submitted_at=timezone.make_aware(timezone.datetime(2021, 3, 1)))
+    vacant = EnterpriseFactory(town=home_town)
+    vacant.__class__.objects.filter(pk=vacant.pk).update(
+        created_at=timezone.make_aware(timezone.datetime(2021, 1, 1))
+    )
+    response = client_for(leader).get(DASHBOARD, {"as_of": D.isoformat()})
+    indicators = response.context["indicators"]
+    assert (indicators.principal.counted, indicators.principal.population) == (1, 2)
+    assert (indicators.late_in_year.counted, indicators.late_in_year.population) == (1, 1)
+    assert indicators.vacancies == 1 and indicators.overdue_vacancies == 1
+    training = response.context["training"]
+    assert (training.total.counted, training.total.population) == (0, 2)
+    assert response.context["principal_rate"] == "50.0%"
+
+
+def count_queries(client, url, params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("user, url", [("leader", DASHBOARD), ("town_officer", TOWN_DASHBOARD)])
+def test_query_count_does_not_grow_with_the_data(
+    user, url, home_town, other_town, client_for, request
+):
+    client = client_for(request.getfixturevalue(user))
+    params = {"as_of": D.isoformat()}
+    build_county([home_town])  # 8 enterprises
+    client.get(url, params)  # warm the session
+    small = count_queries(client, url, params)
+    build_county([home_town, other_town], size=4)  # 72 more
+    assert count_queries(client, url, params) == small
