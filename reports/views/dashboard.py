@@ -11,8 +11,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +24,6 @@ from ..forms import AsOfForm
 from ..statistics import Figure, TargetFigures
 
 COUNTY_ROLES = (Role.LEADER, Role.BUREAU_ADMIN, Role.REVIEWER)
-RECOMPUTE_PARTIAL = "reports/_recompute.html"
 
 
 def percent(rate: float | None) -> str:
@@ -201,18 +198,9 @@ def _card(result: TargetFigures, day: date, towns, town: Town | None) -> TargetC
         Row(
             label=point.isoformat(), figure=figure, url=explain_url(code, point, town_id=scope_town)
         )
-        for point, figure in snapshots.trend(result.target, town=town.name if town else None)
+        for point, figure in snapshots.trend(result.target, town=town)
     ]
     return card
-
-
-def _recompute_partial() -> str | None:
-    """The snapshot recompute partial, when that part of the dashboard exists."""
-    try:
-        get_template(RECOMPUTE_PARTIAL)
-    except TemplateDoesNotExist:
-        return None
-    return RECOMPUTE_PARTIAL
 
 
 def _render(request, *, town: Town | None):
@@ -257,7 +245,9 @@ def _render(request, *, town: Town | None):
             if training
             else ""
         ),
-        recompute_partial=_recompute_partial() if access.is_bureau(request.user) else None,
+        # Read by the snapshot recompute partial (bureau roles).
+        as_of=day,
+        is_bureau=access.is_bureau(request.user),
     )
     return render(request, "reports/dashboard.html", context)
 

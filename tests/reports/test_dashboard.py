@@ -157,3 +157,41 @@ def test_query_count_does_not_grow_with_the_data(
     small = count_queries(client, url, params)
     build_county([home_town, other_town], size=4)  # 72 more
     assert count_queries(client, url, params) == small
+
+
+def test_trend_comes_from_the_snapshots(county, leader, town_officer, client_for, monkeypatch):
+    from reports import snapshots
+    from reports.statistics import Figure
+
+    asked = []
+
+    def trend(target, *, town=None):
+        asked.append((target.code, town))
+        return [(date(2021, 1, 31), Figure(4, 1)), (date(2021, 12, 31), Figure(4, 3))]
+
+    monkeypatch.setattr(snapshots, "trend", trend)
+    response = client_for(leader).get(DASHBOARD, {"as_of": "2022-12-31"})
+    t1 = cards(response)["T1"]
+    assert [(row.label, row.rate_text) for row in t1.trend] == [
+        ("2021-01-31", "25.0%"),
+        ("2021-12-31", "75.0%"),
+    ]
+    assert 'id="chart-trend-T1"' in response.content.decode()
+    assert ("T1", None) in asked
+    client_for(town_officer).get(TOWN_DASHBOARD)
+    assert ("T1", town_officer.town) in asked
+
+
+def test_without_snapshots_the_trend_says_so(county, leader, client_for, monkeypatch):
+    from reports import snapshots
+
+    monkeypatch.setattr(snapshots, "trend", lambda target, *, town=None: [])
+    response = client_for(leader).get(DASHBOARD)
+    assert 'id="chart-trend-T1"' not in response.content.decode()
+    assert "暂无统计快照" in response.content.decode()
+
+
+def test_bureau_staff_get_the_recompute_button(county, bureau_admin, leader, client_for):
+    recompute = reverse("reports:snapshot_recompute")
+    assert recompute in client_for(bureau_admin).get(DASHBOARD).content.decode()
+    assert recompute not in client_for(leader).get(DASHBOARD).content.decode()
