@@ -41,6 +41,7 @@ from appointments.models import (
     Filing,
     FilingEvent,
     FilingKind,
+    FilingNumberCounter,
     FilingStatus,
 )
 from cqo_registry.accounts.models import Role
@@ -493,7 +494,9 @@ class _CountyBuilder:
         self._add_enterprise(enterprise)
 
     def _add_enterprise(self, enterprise: Enterprise) -> None:
-        enterprise.full_clean(validate_unique=False, validate_constraints=False)
+        # Field checks only (USCC, choices); the town is known to exist, and checking it would
+        # cost a query per enterprise.
+        enterprise.full_clean(exclude=["town"], validate_unique=False, validate_constraints=False)
         enterprise.created_at = enterprise.updated_at = _at(enterprise._entered, 9)
         self._track(enterprise, enterprise.created_at, self.admin)
         self.enterprises.append(enterprise)
@@ -611,9 +614,12 @@ class _CountyBuilder:
         enterprise = self.enterprises[index]
         created = day + timedelta(days=rng.randint(0, 2))
         principal = person_name is None and rng.random() < 0.22
-        reusable = [p for p in self.persons if p._holds and p._holds != {index}]
-        if not principal and person_name is None and reusable and rng.random() < 0.02:
-            person = rng.choice(reusable)  # one person serving two enterprises of a group
+        reusable = []
+        if not principal and person_name is None and rng.random() < 0.02:
+            # One person serving as CQO of two enterprises (of a group).
+            reusable = [p for p in self.persons if p._holds and p._holds != {index}]
+        if reusable:
+            person = rng.choice(reusable)
         else:
             name = enterprise.legal_representative if principal else person_name
             person = self._person(_at(created, 9), name=name)
@@ -644,8 +650,10 @@ class _CountyBuilder:
         )
         approved = self._approve_filing(filing, reference=day, created=created, quick=quick)
         appointment.filed_on = approved
-        self._track(appointment, appointment.created_at, None, filed_on=None)
-        self._track(appointment, filing._approved_at, self.reviewer)
+        # Not ended in these states, whatever happens to it later.
+        not_ended = {"ended_on": None, "end_reason": ""}
+        self._track(appointment, appointment.created_at, None, filed_on=None, **not_ended)
+        self._track(appointment, filing._approved_at, self.reviewer, **not_ended)
         if replaces is not None:
             self._end(replaces, day, reason, filing._approved_at)
         self.current[index] = appointment
@@ -670,15 +678,6 @@ class _CountyBuilder:
     def _end(self, appointment, day, reason, at) -> None:
         appointment.ended_on, appointment.end_reason = day, reason
         appointment.person._holds.discard(appointment._index)
-        # Its earlier states (created, filed) were tracked with the final values: undo the end.
-        for i, (obj, when, user, overrides) in enumerate(self.timeline[Appointment]):
-            if obj is appointment:
-                self.timeline[Appointment][i] = (
-                    obj,
-                    when,
-                    user,
-                    {"ended_on": None, "end_reason": "", **overrides},
-                )
         self._track(appointment, at, self.reviewer)
 
     def _approve_filing(self, filing, *, reference, created, quick=False, creator=None) -> date:
@@ -789,12 +788,20 @@ class _CountyBuilder:
         }
 
     def _number_filings(self) -> None:
-        """Number the past approvals in the order they happened, through the same per-year
-        counter the service uses, so that today's approvals continue the sequence."""
+        """Number the past approvals in the order they happened from the same per-year counter
+        the service uses, so that today's approvals continue the sequence. The first number of
+        a year comes from ``next_filing_seq`` (which locks the year's counter row until we
+        commit); the rest follow it and the counter is moved on once, not once per filing
+        (hundreds of round trips, slow on PostgreSQL)."""
+        by_year: dict[int, list[Filing]] = {}
         for filing in sorted(self.filings, key=lambda f: f.reviewed_at):
-            year = filing.approved_on.year
-            filing.number_year, filing.number_seq = year, services.next_filing_seq(year)
-            filing.number = services.NUMBER_FORMAT.format(year=year, seq=filing.number_seq)
+            by_year.setdefault(filing.approved_on.year, []).append(filing)
+        for year, filings in by_year.items():
+            first = services.next_filing_seq(year)
+            for seq, filing in enumerate(filings, start=first):
+                filing.number_year, filing.number_seq = year, seq
+                filing.number = services.NUMBER_FORMAT.format(year=year, seq=seq)
+            FilingNumberCounter.objects.filter(year=year).update(last=first + len(filings) - 1)
 
     def _write(self, model, objs) -> None:
         with _own_timestamps(model):

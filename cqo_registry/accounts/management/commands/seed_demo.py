@@ -8,7 +8,7 @@ from cqo_registry import demo
 
 class Command(BaseCommand):
     help = _(
-        "建立演示县（SPEC §5）：12 个镇（街道）、约 300 家企业、首席质量官及 2020 年以来的聘任、"
+        "建立演示县：12 个镇（街道）、约 300 家企业、首席质量官及 2020 年以来的聘任、"
         "变更、解聘与备案历史、培训记录、空缺岗位，以及处于各种状态的备案；并建立演示用户 "
         "admin、reviewer、town_officer、leader、enterprise。"
         "可重复运行：演示县按镇的统计用区划代码识别，已存在时不再改动任何数据，只核对演示用户。"
