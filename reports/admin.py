@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Target
+from .models import SnapshotFigure, SnapshotRun, Target
 
 
 @admin.register(Target)
@@ -9,3 +9,64 @@ class TargetAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "population", "criterion", "deadline", "goal_rate"]
     list_filter = ["population", "criterion"]
     search_fields = ["code", "name"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Snapshots are frozen: the admin shows them and changes nothing (no add, change or
+    delete, whatever the role's model permissions say)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SnapshotFigureInline(admin.TabularInline):
+    model = SnapshotFigure
+    fields = ["target", "scope", "key", "label", "population", "counted"]
+    readonly_fields = fields
+    ordering = ["target", "scope", "key"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("target")
+
+
+@admin.register(SnapshotRun)
+class SnapshotRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "as_of",
+        "version",
+        "kind",
+        "status",
+        "done",
+        "total",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "status"]
+    date_hierarchy = "as_of"
+    list_select_related = ["created_by"]
+    inlines = [SnapshotFigureInline]
+
+
+@admin.register(SnapshotFigure)
+class SnapshotFigureAdmin(ReadOnlyAdmin):
+    list_display = ["run", "target", "scope", "key", "label", "population", "counted"]
+    list_filter = ["scope", "target", "run__kind"]
+    search_fields = ["label", "key"]
+    list_select_related = ["run", "target"]

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -48,3 +49,178 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+# --- Snapshots (SPEC §6 "replay any date": frozen figures) -----------------------------------
+
+
+class SnapshotEditRefused(Exception):
+    """Raised when code tries to change or delete frozen snapshot data."""
+
+
+class SnapshotKind(models.TextChoices):
+    DAILY = "daily", _("每日快照")
+    DEADLINE = "deadline", _("完成时限快照")
+    ON_DEMAND = "on_demand", _("手动重算")
+
+
+class SnapshotStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class SnapshotScope(models.TextChoices):
+    COUNTY = "county", _("全县")
+    TOWN = "town", _("镇")
+    INDUSTRY = "industry", _("行业门类")
+
+
+OPEN_STATUSES = (SnapshotStatus.PENDING, SnapshotStatus.RUNNING)
+
+
+class FrozenQuerySet(models.QuerySet):
+    """Bulk writes that would change stored rows are refused (creating rows is allowed)."""
+
+    def update(self, **kwargs):
+        raise SnapshotEditRefused(_("快照不可修改。"))
+
+    def delete(self):
+        raise SnapshotEditRefused(_("快照不可删除。"))
+
+    delete.queryset_only = True
+
+
+class SnapshotRunQuerySet(FrozenQuerySet):
+    def record_progress(self, **fields) -> int:
+        """Update the progress of runs still open (pending/running). The only write allowed
+        on a stored run: it never touches a finished run or the run's identity."""
+        if not set(fields) <= SnapshotRun.PROGRESS_FIELDS:
+            raise SnapshotEditRefused(_("快照不可修改。"))
+        return models.QuerySet.update(self.filter(status__in=OPEN_STATUSES), **fields)
+
+    def done(self):
+        return self.filter(status=SnapshotStatus.DONE)
+
+
+class SnapshotRun(models.Model):
+    """One stored computation of every target's figures as of ``as_of``. Versions count per
+    date across kinds: recomputing a stored date makes a new version and never edits one, so
+    the figures reported on a day can be reproduced later. Only the progress fields of a run
+    still open change; finished runs and their figures are frozen (model layer here, and a
+    trigger on PostgreSQL)."""
+
+    PROGRESS_FIELDS = frozenset({"status", "done", "total", "task_id", "error", "finished_at"})
+
+    as_of = models.DateField(_("统计日期"))
+    version = models.PositiveIntegerField(_("版本"))
+    kind = models.CharField(_("类型"), max_length=10, choices=SnapshotKind.choices)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.PENDING
+    )
+    done = models.PositiveIntegerField(_("已完成目标数"), default=0)
+    total = models.PositiveIntegerField(_("目标总数"), default=0)
+    task_id = models.CharField(_("任务编号"), max_length=255, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = SnapshotRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("统计快照")
+        verbose_name_plural = _("统计快照")
+        ordering = ["-as_of", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "version"], name="snapshot_run_version"),
+            # The daily task is idempotent even when two workers run it at once: one daily
+            # run per date (a failed one does not block a retry).
+            models.UniqueConstraint(
+                fields=["as_of"],
+                condition=Q(kind="daily") & ~Q(status="failed"),
+                name="snapshot_one_daily_per_date",
+            ),
+            models.CheckConstraint(
+                name="snapshot_run_version_positive", condition=Q(version__gte=1)
+            ),
+            models.CheckConstraint(name="snapshot_run_progress", condition=Q(done__lte=F("total"))),
+        ]
+        indexes = [models.Index(fields=["kind", "as_of"], name="snapshot_run_kind_idx")]
+
+    def __str__(self):
+        return f"{self.as_of:%Y-%m-%d} v{self.version} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SnapshotEditRefused(_("快照不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SnapshotEditRefused(_("快照不可删除。"))
+
+    @property
+    def percent(self) -> int:
+        if self.status == SnapshotStatus.DONE:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+class SnapshotFigure(models.Model):
+    """One frozen figure of a run: a target's population and counted, county-wide
+    (``key`` ''), for a town (``key`` = town id; ``label`` = its name at the time) or for an
+    industry section (``key`` = the section letter)."""
+
+    run = models.ForeignKey(
+        SnapshotRun, verbose_name=_("快照"), on_delete=models.PROTECT, related_name="figures"
+    )
+    target = models.ForeignKey(
+        Target, verbose_name=_("工作目标"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.CharField(_("范围"), max_length=10, choices=SnapshotScope.choices)
+    key = models.CharField(_("键"), max_length=20, blank=True)
+    label = models.CharField(_("名称"), max_length=50, blank=True)
+    population = models.PositiveIntegerField(_("统计对象数"))
+    counted = models.PositiveIntegerField(_("达标数"))
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("快照数据")
+        verbose_name_plural = _("快照数据")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "target", "scope", "key"], name="snapshot_figure_once"
+            ),
+            models.CheckConstraint(
+                name="snapshot_figure_counted_le_population",
+                condition=Q(counted__lte=F("population")),
+            ),
+            models.CheckConstraint(
+                name="snapshot_figure_county_key",
+                condition=~Q(scope="county") | Q(key=""),
+            ),
+        ]
+        indexes = [
+            # trend(): one target's figure of one scope across all stored dates.
+            models.Index(fields=["target", "scope", "key"], name="snapshot_figure_trend_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.run} {self.target.code} {self.scope} {self.key}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SnapshotEditRefused(_("快照不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SnapshotEditRefused(_("快照不可删除。"))

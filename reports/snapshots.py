@@ -1,21 +1,234 @@
-"""Snapshots of the target figures: services (writes) and reads.
+"""Snapshots of the target figures (SPEC §6 "replay any date"): services that store them and
+reads that serve the dashboards from them.
 
-First version: reads compute live until the snapshot models land.
+A snapshot is a :class:`~reports.models.SnapshotRun` — every target's figures as of one date,
+county-wide, per town and per industry section — stored as frozen
+:class:`~reports.models.SnapshotFigure` rows. Recomputing a stored date makes a new version of
+that date; reads use the latest finished version.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import date
 
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from enterprises.models import Town
+
 from . import statistics
-from .models import Target
+from .models import (
+    OPEN_STATUSES,
+    SnapshotFigure,
+    SnapshotKind,
+    SnapshotRun,
+    SnapshotScope,
+    SnapshotStatus,
+    Target,
+)
+
+Progress = Callable[[int, int], None]
+
+# Two runs of the same date created at the same moment race for the same version number;
+# the loser retries with the next one.
+_VERSION_ATTEMPTS = 5
+
+
+# --- Services (writes) ----------------------------------------------------------------------
+
+
+def snapshot_run_create(*, as_of: date, kind: str, actor=None, task_id: str = "") -> SnapshotRun:
+    """Open a new (pending) run of ``as_of``: the next version of that date."""
+    for attempt in range(_VERSION_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                latest = SnapshotRun.objects.filter(as_of=as_of).aggregate(v=Max("version"))["v"]
+                run = SnapshotRun(
+                    as_of=as_of,
+                    version=(latest or 0) + 1,
+                    kind=kind,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                    task_id=task_id,
+                )
+                run.full_clean(validate_constraints=False)
+                run.save()
+                return run
+        except IntegrityError:
+            if attempt == _VERSION_ATTEMPTS - 1 or (
+                kind == SnapshotKind.DAILY and stored_daily(as_of)
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> SnapshotRun:
+    """Compute every target's figures as of ``run.as_of`` and store them in ``run``.
+
+    Progress (targets done / total) is written to the run after each target, outside any
+    transaction of ours, so that a poller sees it move; the figures themselves and the run's
+    ``done`` status are written together in one transaction. On error the run is marked failed
+    (its figures were never written) and the error re-raised.
+    """
+    runs = SnapshotRun.objects.filter(pk=run.pk)
+    targets = list(Target.objects.all())
+    total = len(targets)
+    runs.record_progress(status=SnapshotStatus.RUNNING, done=0, total=total)
+    try:
+        results = []
+        for done, target in enumerate(targets, start=1):
+            results.append(statistics.compute_all(run.as_of, [target])[0])
+            runs.record_progress(done=done)
+            if progress is not None:
+                progress(done, total)
+        town_ids = dict(Town.objects.values_list("name", "pk"))
+        with transaction.atomic():
+            SnapshotFigure.objects.bulk_create(_figure_rows(run, results, town_ids))
+            if not runs.record_progress(status=SnapshotStatus.DONE, finished_at=timezone.now()):
+                # Another worker finished (or failed) this run meanwhile: keep what it stored.
+                raise IntegrityError(f"snapshot run {run.pk} is no longer open")
+    except Exception as error:
+        runs.record_progress(
+            status=SnapshotStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return SnapshotRun.objects.get(pk=run.pk)
+
+
+def snapshot_take(
+    *, as_of: date, kind: str, actor=None, progress: Progress | None = None
+) -> SnapshotRun:
+    """Store every target's figures as of ``as_of`` as a new version of that date."""
+    run = snapshot_run_create(as_of=as_of, kind=kind, actor=actor)
+    return snapshot_fill(run, progress=progress)
+
+
+def snapshot_claim(run_id: int) -> SnapshotRun | None:
+    """Take a pending run for computing. ``None`` when it does not exist or another worker
+    already took it (a task delivered twice computes once)."""
+    claimed = SnapshotRun.objects.filter(pk=run_id, status=SnapshotStatus.PENDING).record_progress(
+        status=SnapshotStatus.RUNNING
+    )
+    return SnapshotRun.objects.get(pk=run_id) if claimed else None
+
+
+def _figure_rows(run: SnapshotRun, results: Iterable[statistics.TargetFigures], town_ids):
+    for result in results:
+        target = result.target
+        yield _figure(run, target, SnapshotScope.COUNTY, "", "", result.total)
+        for name, figure in result.by_town.items():
+            key = str(town_ids[name]) if name in town_ids else ""
+            yield _figure(run, target, SnapshotScope.TOWN, key, name or "", figure)
+        for section, figure in result.by_industry.items():
+            yield _figure(run, target, SnapshotScope.INDUSTRY, section, section, figure)
+
+
+def _figure(run, target, scope, key, label, figure: statistics.Figure) -> SnapshotFigure:
+    return SnapshotFigure(
+        run=run,
+        target=target,
+        scope=scope,
+        key=key,
+        label=label,
+        population=figure.population,
+        counted=figure.counted,
+    )
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+
+def snapshot_for(day: date) -> SnapshotRun | None:
+    """The latest finished snapshot of ``day``, if any."""
+    return SnapshotRun.objects.done().filter(as_of=day).order_by("-version").first()
+
+
+def figures_of_run(run: SnapshotRun, targets: Iterable[Target] | None = None):
+    """The stored figures of ``run`` as :class:`statistics.TargetFigures`, in target order.
+    ``by_town`` is keyed by the town's current name (its name at the time if it has gone),
+    like the live engine. Targets the run does not hold are left out."""
+    targets = list(targets if targets is not None else Target.objects.all())
+    town_names = {str(pk): name for pk, name in Town.objects.values_list("pk", "name")}
+    rows = SnapshotFigure.objects.filter(run=run).values_list(
+        "target_id", "scope", "key", "label", "population", "counted"
+    )
+    stored: dict[int, statistics.TargetFigures] = {}
+    by_pk = {target.pk: target for target in targets}
+    for target_id, scope, key, label, population, counted in rows:
+        target = by_pk.get(target_id)
+        if target is None:
+            continue
+        figures = stored.get(target_id)
+        if figures is None:
+            figures = stored[target_id] = statistics.TargetFigures(
+                target=target, as_of=run.as_of, total=statistics.Figure(0, 0)
+            )
+        figure = statistics.Figure(population, counted)
+        if scope == SnapshotScope.COUNTY:
+            figures.total = figure
+        elif scope == SnapshotScope.TOWN:
+            figures.by_town[town_names.get(key, label)] = figure
+        else:
+            figures.by_industry[key] = figure
+    return [stored[target.pk] for target in targets if target.pk in stored]
 
 
 def dashboard_figures(day: date) -> list[statistics.TargetFigures]:
     """Figures of every target as of ``day``: from the latest stored snapshot of that day when
-    one exists, else computed live."""
-    return statistics.compute_all(day)
+    one exists (a target the snapshot does not hold is computed live), else computed live.
+    A constant number of queries when the snapshot holds every target."""
+    targets = list(Target.objects.all())
+    run = snapshot_for(day)
+    if run is None:
+        return statistics.compute_all(day, targets)
+    stored = {figures.target.pk: figures for figures in figures_of_run(run, targets)}
+    return [stored.get(target.pk) or statistics.compute_all(day, [target])[0] for target in targets]
 
 
-def trend(target: Target, *, town: str | None = None) -> list[tuple[date, statistics.Figure]]:
-    """One point per stored snapshot date (latest version of each), oldest first.
-    ``town`` is a town name as used in ``TargetFigures.by_town``; None means county-wide."""
-    return []
+def trend(
+    target: Target, *, town: Town | int | str | None = None, industry: str | None = None
+) -> list[tuple[date, statistics.Figure]]:
+    """One point per stored snapshot date (its latest finished version holding ``target``),
+    oldest first. ``town`` (a Town, its id or its name) or ``industry`` (a section letter)
+    narrows to that breakdown; neither means county-wide. One query (two for a town name)."""
+    if town is not None:
+        scope = SnapshotScope.TOWN
+        if isinstance(town, Town):
+            key = str(town.pk)
+        elif isinstance(town, int):
+            key = str(town)
+        else:
+            key = str(Town.objects.filter(name=town).values_list("pk", flat=True).first() or "")
+    elif industry is not None:
+        scope, key = SnapshotScope.INDUSTRY, industry
+    else:
+        scope, key = SnapshotScope.COUNTY, ""
+    rows = (
+        SnapshotFigure.objects.filter(
+            target=target, scope=scope, key=key, run__status=SnapshotStatus.DONE
+        )
+        .order_by("run__as_of", "run__version")
+        .values_list("run__as_of", "population", "counted")
+    )
+    points: dict[date, statistics.Figure] = {}
+    for as_of, population, counted in rows:
+        points[as_of] = statistics.Figure(population, counted)  # later versions win
+    return list(points.items())
+
+
+def stored_daily(day: date) -> bool:
+    return SnapshotRun.objects.filter(
+        as_of=day, kind=SnapshotKind.DAILY, status__in=[*OPEN_STATUSES, SnapshotStatus.DONE]
+    ).exists()
+
+
+__all__ = [
+    "dashboard_figures",
+    "figures_of_run",
+    "snapshot_claim",
+    "snapshot_fill",
+    "snapshot_for",
+    "snapshot_run_create",
+    "snapshot_take",
+    "stored_daily",
+    "trend",
+]
