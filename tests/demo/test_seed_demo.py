@@ -243,3 +243,7 @@ def test_weak_password_is_refused(weak):
         seed(password=weak)
     assert not Enterprise.objects.exists()
     assert not User.objects.exists()
+
+
+def test_default_password_passes_the_password_policy():
+    demo.check_password(demo.DEFAULT_PASSWORD)
