@@ -242,11 +242,13 @@ def filter_show(queryset: QuerySet, show: str) -> QuerySet:
 
 
 def explain_totals(queryset: QuerySet) -> statistics.Figure:
-    """Population and counted of an (unfiltered by ``show``) drill-down list, in one query."""
-    totals = queryset.order_by().aggregate(
-        population=Count("pk"), counted=Count("pk", filter=Q(counted=True))
+    """Population and counted of an (unfiltered by ``show``) drill-down list: the counts of
+    the very lists the page shows. Two COUNT queries rather than one filtered aggregate:
+    Django 5.2 compiles ``Count(filter=Q(counted=True))`` over these annotations into a
+    reference to a column the query does not select."""
+    return statistics.Figure(
+        queryset.order_by().count(), filter_show(queryset, SHOW_COUNTED).order_by().count()
     )
-    return statistics.Figure(totals["population"], totals["counted"])
 
 
 # --- Figures for one town -------------------------------------------------------------------

@@ -11,14 +11,13 @@
   }
   var specs = JSON.parse(source.textContent);
   var charts = [];
-  var pending = 0;
 
   function option(spec) {
     var isLine = spec.type === "line";
     var labels = spec.values.map(function (v) { return v === null ? "—" : v + "%"; });
     return {
       textStyle: { fontFamily: FONT },
-      title: { text: spec.title, left: "center", textStyle: { fontFamily: FONT, fontSize: 15 } },
+      title: { text: spec.title, left: "center", textStyle: { fontFamily: FONT, fontSize: 16 } },
       tooltip: {
         trigger: "axis",
         formatter: function (params) {
@@ -50,7 +49,7 @@
         itemStyle: { color: "#0d6efd" },
         markLine: {
           symbol: "none", silent: true,
-          label: { formatter: spec.goalLabel + " {c}%", fontFamily: FONT },
+          label: { formatter: spec.goalLabel + " {c}%", position: "insideEndTop", fontFamily: FONT, color: "#dc3545" },
           lineStyle: { color: "#dc3545", type: "dashed" },
           data: [{ yAxis: spec.goal }]
         }
@@ -59,24 +58,21 @@
     };
   }
 
-  specs.forEach(function (spec) {
-    var element = document.getElementById(spec.id);
-    if (!element) {
-      return;
-    }
-    var chart = echarts.init(element, null, { renderer: "canvas" });
-    pending += 1;
+  var drawable = specs.filter(function (spec) { return document.getElementById(spec.id); });
+  var finished = 0;
+  drawable.forEach(function (spec) {
+    var chart = echarts.init(document.getElementById(spec.id), null, { renderer: "canvas" });
+    charts.push(chart);
     chart.on("finished", function once() {
       chart.off("finished", once);
-      pending -= 1;
-      if (pending === 0) {
-        document.body.dataset.chartsReady = String(charts.length);
+      finished += 1;
+      if (finished === drawable.length) {
+        document.body.dataset.chartsReady = String(drawable.length);
       }
     });
     chart.setOption(option(spec));
-    charts.push(chart);
   });
-  if (charts.length === 0) {
+  if (drawable.length === 0) {
     document.body.dataset.chartsReady = "0";
   }
   window.addEventListener("resize", function () {

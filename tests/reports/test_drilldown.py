@@ -97,6 +97,7 @@ def test_lists_match_the_engine_county_wide_per_town_and_per_industry(
     assert listed(client, code, show="counted") == result.total.counted
     assert listed(client, code, show="missing") == result.total.population - result.total.counted
     assert listed(client, code) == result.total.population
+    assert client.get(explain_url(code)).context["totals"] == result.total
     for town in towns:
         figure = result.by_town[town.name]
         assert listed(client, code, town=town.pk, show="counted") == figure.counted
