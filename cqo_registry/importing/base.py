@@ -182,7 +182,7 @@ def _map_header(importer: Importer, number: int, values: list, wanted: dict):
             continue
         seen[column.key] = index
         positions.append((index, column))
-    missing = [c.header for c in importer.columns if c.required and c.key not in seen]
+    missing = [str(c.header) for c in importer.columns if c.required and c.key not in seen]
     if missing:
         importer.error(number, "", _("缺少必需的列：%(columns)s") % {"columns": "、".join(missing)})
     return positions
@@ -200,7 +200,7 @@ def run_import(importer: Importer, rows: Iterable[NumberedRow], *, dry_run: bool
             1,
             "",
             _("找不到表头，第一行应为列名：%(columns)s")
-            % {"columns": "、".join(c.header for c in importer.columns)},
+            % {"columns": "、".join(str(c.header) for c in importer.columns)},
         )
         return result
     positions = _map_header(importer, header_row, header_values, wanted)
