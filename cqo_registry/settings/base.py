@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from import_export.formats import base_formats
 
+from cqo_registry.importing.formats import CalamineODS, CalamineXLS, CalamineXLSX
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -176,7 +178,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_FORMATS = [base_formats.XLSX, base_formats.XLS]
+# Uploads are read with python-calamine (about 5× faster than openpyxl, and it also reads
+# the .xls and .ods files that WPS and LibreOffice users send).
+IMPORT_FORMATS = [CalamineXLSX, CalamineXLS, CalamineODS]
 EXPORT_FORMATS = [base_formats.XLSX, base_formats.CSV]
 
 # --- The programme's own settings ---------------------------------------------------------
