@@ -7,7 +7,7 @@ from pathlib import Path
 import environ
 from import_export.formats import base_formats
 
-from cqo_registry.importing.formats import CalamineODS, CalamineXLS, CalamineXLSX
+from cqo_registry.importing.formats import CalamineXLS, CalamineXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -178,9 +178,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-# Uploads are read with python-calamine (about 5× faster than openpyxl, and it also reads
-# the .xls and .ods files that WPS and LibreOffice users send).
-IMPORT_FORMATS = [CalamineXLSX, CalamineXLS, CalamineODS]
+# Uploads are read with python-calamine (about 5× faster than openpyxl; it also reads the
+# legacy .xls that WPS users send). .ods is accepted by the command line only: the admin's
+# format list goes through tablib, which needs odfpy for it.
+IMPORT_FORMATS = [CalamineXLSX, CalamineXLS]
 EXPORT_FORMATS = [base_formats.XLSX, base_formats.CSV]
 
 # --- The programme's own settings ---------------------------------------------------------
