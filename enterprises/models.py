@@ -175,3 +175,139 @@ class Person(models.Model):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("未通过")
+
+
+class EnterpriseRegistration(models.Model):
+    """An enterprise's self-registration (SPEC §1). Its user account stays inactive until a
+    bureau reviewer approves: for a USCC already in the registry the account is tied to that
+    enterprise; otherwise the reviewer approves the new enterprise and the account together
+    (town, scale, industry and address then come from this form)."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
+    name = models.CharField(_("企业名称"), max_length=200)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    mobile = models.CharField(_("手机"), max_length=11, validators=[validate_mobile])
+    email = models.EmailField(_("电子邮箱"))
+    town = models.ForeignKey(
+        Town, verbose_name=_("所属镇"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    scale = models.CharField(_("企业规模"), max_length=10, choices=Scale.choices, blank=True)
+    industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name=_("账号"),
+        on_delete=models.PROTECT,
+        related_name="registration",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.PENDING,
+    )
+    reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_registrations",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reject_reason = models.TextField(_("不通过原因"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("企业注册申请")
+        verbose_name_plural = _("企业注册申请")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=Q(status="pending"),
+                name="one_pending_registration_per_uscc",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.uscc}）"
+
+    @property
+    def is_new_enterprise(self) -> bool:
+        return self.enterprise_id is None
+
+
+class VacancyNote(models.Model):
+    """A town officer's or reviewer's follow-up note on an enterprise without a filed CQO."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.CASCADE,
+        related_name="vacancy_notes",
+    )
+    author = models.ForeignKey("accounts.User", verbose_name=_("记录人"), on_delete=models.PROTECT)
+    text = models.TextField(_("跟进情况"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("空缺跟进记录")
+        verbose_name_plural = _("空缺跟进记录")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.enterprise}: {self.text[:20]}"
+
+
+class ReminderKind(models.TextChoices):
+    OVERDUE = "overdue", _("超期自动提醒")
+    MANUAL = "manual", _("人工提醒")
+
+
+class VacancyReminder(models.Model):
+    """A reminder sent about a vacancy. The daily overdue task sends at most one per
+    enterprise and day (the unique constraint makes a re-run a no-op)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.CASCADE,
+        related_name="vacancy_reminders",
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=ReminderKind.choices)
+    sent_on = models.DateField(_("提醒日期"))
+    sent_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("发送人"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("空缺提醒")
+        verbose_name_plural = _("空缺提醒")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "sent_on"],
+                condition=Q(kind="overdue"),
+                name="one_overdue_reminder_per_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.sent_on}"

@@ -172,6 +172,8 @@ CELERY_IMPORTS = ["cqo_registry.tasks"]
 # --- Email --------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cqo-registry@localhost")
+# Absolute links in emails and on printed receipts (QR codes) start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- django-import-export -----------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
