@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import files
 
 app_name = "appointments"
 
 urlpatterns = [
-    path("letters/<int:pk>/", views.letter_download, name="letter_download"),
+    path("letters/<int:pk>/", files.letter_download, name="letter_download"),
 ]

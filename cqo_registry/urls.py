@@ -20,6 +20,13 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("files/", include("appointments.urls")),
+    path("portal/", include("appointments.urls_portal")),
+    path("register/", include("enterprises.urls_registration")),
+    path("review/", include("appointments.urls_review")),
+    path("verify/", include("appointments.urls_verify")),
+    path("town/", include("enterprises.urls_town")),
+    path("public/", include("enterprises.urls_public")),
+    path("notifications/", include("cqo_registry.accounts.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

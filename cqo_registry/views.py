@@ -10,10 +10,11 @@ from .accounts import access
 from .accounts.models import Role
 
 ROLE_START_PAGES = {
-    Role.BUREAU_ADMIN: "reports:dashboard",
-    Role.REVIEWER: "reports:dashboard",
+    Role.BUREAU_ADMIN: "review:queue",
+    Role.REVIEWER: "review:queue",
     Role.LEADER: "reports:dashboard",
     Role.TOWN_OFFICER: "reports:town_dashboard",
+    Role.ENTERPRISE: "portal:home",
 }
 
 

@@ -3,7 +3,7 @@ from django.http import FileResponse, Http404
 
 from cqo_registry.accounts.access import get_scoped_or_404
 
-from .selectors import appointment_list
+from ..selectors import appointment_list
 
 
 @login_required

@@ -1,0 +1,7 @@
+"""Placeholder while this page is being built (filing issue)."""
+
+from django.http import Http404
+
+
+def list(request, *args, **kwargs):
+    raise Http404
