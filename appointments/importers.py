@@ -33,16 +33,18 @@ from .models import (
     FilingStatus,
 )
 
-USCC = gettext_lazy("统一社会信用代码")
-NAME = gettext_lazy("姓名")
-ID_NUMBER = gettext_lazy("身份证号")
-POSITION = gettext_lazy("职务")
-SENIOR = gettext_lazy("是否高层管理人员")
-PRINCIPAL = gettext_lazy("是否主要负责人")
-APPOINTED = gettext_lazy("聘任日期")
-ENDED = gettext_lazy("解聘日期")
-FILED = gettext_lazy("备案日期")
-MOBILE = gettext_lazy("手机")
+# Column headers are the file format of SPEC §4: the same Chinese words in every
+# UI language, so they are plain strings, not translated.
+USCC = "统一社会信用代码"
+NAME = "姓名"
+ID_NUMBER = "身份证号"
+POSITION = "职务"
+SENIOR = "是否高层管理人员"
+PRINCIPAL = "是否主要负责人"
+APPOINTED = "聘任日期"
+ENDED = "解聘日期"
+FILED = "备案日期"
+MOBILE = "手机"
 
 FAR_FUTURE = date.max
 

@@ -26,17 +26,19 @@ from .validators import normalize_uscc, validate_uscc
 # the slowest step of USCC validation.
 CLEAN_USCC_RE = re.compile(r"^[0-9A-Z]{18}$")
 
-USCC = gettext_lazy("统一社会信用代码")
-NAME = gettext_lazy("企业名称")
-TOWN = gettext_lazy("所属镇")
-INDUSTRY = gettext_lazy("行业门类")
-SCALE = gettext_lazy("企业规模")
-REQUIRES_CQO = gettext_lazy("是否需聘任首席质量官")
-ESTABLISHED = gettext_lazy("成立日期")
-DEREGISTERED = gettext_lazy("注销日期")
-LEGAL_REP = gettext_lazy("法定代表人")
-PHONE = gettext_lazy("联系电话")
-ADDRESS = gettext_lazy("地址")
+# Column headers are the file format of SPEC §4: the same Chinese words in every
+# UI language, so they are plain strings, not translated.
+USCC = "统一社会信用代码"
+NAME = "企业名称"
+TOWN = "所属镇"
+INDUSTRY = "行业门类"
+SCALE = "企业规模"
+REQUIRES_CQO = "是否需聘任首席质量官"
+ESTABLISHED = "成立日期"
+DEREGISTERED = "注销日期"
+LEGAL_REP = "法定代表人"
+PHONE = "联系电话"
+ADDRESS = "地址"
 
 
 def _choice_lookup(choices) -> dict[str, str]:

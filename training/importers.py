@@ -10,12 +10,14 @@ from cqo_registry.importing.people import PersonBook
 
 from .models import TrainingAttendance, TrainingSession
 
-ID_NUMBER = gettext_lazy("身份证号")
-NAME = gettext_lazy("姓名")
-TITLE = gettext_lazy("培训名称")
-DAY = gettext_lazy("培训日期")
-HOURS = gettext_lazy("学时")
-PASSED = gettext_lazy("是否合格")
+# Column headers are the file format of SPEC §4: the same Chinese words in every
+# UI language, so they are plain strings, not translated.
+ID_NUMBER = "身份证号"
+NAME = "姓名"
+TITLE = "培训名称"
+DAY = "培训日期"
+HOURS = "学时"
+PASSED = "是否合格"
 
 
 class TrainingImporter(Importer):

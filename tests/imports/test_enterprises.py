@@ -138,3 +138,12 @@ def test_missing_column_is_reported(towns, write_xlsx):
     del row[4]
     ok, _out, err = run(write_xlsx(header, [row]))
     assert not ok and "第 1 行：缺少必需的列：企业规模" in err
+
+
+def test_chinese_headers_are_matched_whatever_the_ui_language(towns, write_xlsx):
+    from django.utils import translation
+
+    path = write_xlsx(ENTERPRISE_HEADER, [enterprise_row(1)])
+    with translation.override("en"):
+        run(path)
+    assert Enterprise.objects.count() == 1
