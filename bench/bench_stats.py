@@ -486,8 +486,8 @@ def main() -> None:
     from reports.models import SnapshotKind
 
     out = {"machine": None, "date": D.isoformat()}
+    call_command("migrate", verbosity=0)
     if not args.reuse or not Enterprise.objects.exists():
-        call_command("migrate", verbosity=0)
         out["data"] = build(args.enterprises)
     else:
         out["data"] = {"enterprises": Enterprise.objects.count(), "reused": True}
