@@ -270,3 +270,111 @@ class FilingNumberCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+# --- Quality incidents and sanctions (notice §6.2) --------------------------------------------
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("较大")
+    MAJOR = "major", _("重大")
+
+
+class IncidentSource(models.TextChoices):
+    ENTERPRISE_REPORT = "report", _("企业报告")
+    SPOT_CHECK = "spot_check", _("监督抽查")
+    COMPLAINT = "complaint", _("投诉举报")
+
+
+class QualityIncident(models.Model):
+    """A quality-safety incident (质量安全事故) of an enterprise. A major one suggests a
+    sanction of the enterprise's CQO to the reviewer."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    occurred_on = models.DateField(_("发生日期"))
+    severity = models.CharField(_("等级"), max_length=10, choices=Severity.choices)
+    source = models.CharField(_("来源"), max_length=20, choices=IncidentSource.choices)
+    description = models.TextField(_("事故情况"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("质量安全事故")
+        verbose_name_plural = _("质量安全事故")
+        ordering = ["-occurred_on"]
+        indexes = [models.Index(fields=["enterprise", "occurred_on"], name="incident_ent_idx")]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.occurred_on} {self.get_severity_display()}"
+
+
+class SanctionKind(models.TextChoices):
+    INTERVIEW = "interview", _("约谈")
+    WARNING = "warning", _("警示")
+    EXIT = "exit", _("退出")
+
+
+class Sanction(models.Model):
+    """An interview, warning or exit of a CQO. An exit ends the appointment with reason
+    退出 and opens a vacancy — in the same transaction (appointments.services)."""
+
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("聘任"), on_delete=models.PROTECT, related_name="sanctions"
+    )
+    kind = models.CharField(_("措施"), max_length=10, choices=SanctionKind.choices)
+    reason = models.TextField(_("事由"))
+    decided_on = models.DateField(_("决定日期"))
+    incident = models.ForeignKey(
+        QualityIncident,
+        verbose_name=_("关联事故"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("约谈警示退出")
+        verbose_name_plural = _("约谈警示退出")
+        ordering = ["-decided_on"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.appointment}"
+
+
+def sanction_document_upload_to(instance, filename):
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"sanctions/{uuid.uuid4().hex}.{suffix}"
+
+
+class SanctionDocument(models.Model):
+    sanction = models.ForeignKey(
+        Sanction, verbose_name=_("处理措施"), on_delete=models.CASCADE, related_name="documents"
+    )
+    name = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(_("文件"), upload_to=sanction_document_upload_to)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("处理文书")
+        verbose_name_plural = _("处理文书")
+
+    def __str__(self):
+        return self.name
