@@ -27,6 +27,12 @@ urlpatterns = [
     path("town/", include("enterprises.urls_town")),
     path("public/", include("enterprises.urls_public")),
     path("notifications/", include("cqo_registry.accounts.urls")),
+    path("training/", include("training.urls")),
+    path("evaluations/", include("training.urls_evaluations")),
+    path("selection/", include("training.urls_selection")),
+    path("public/honours/", include("training.urls_honours")),
+    path("oversight/", include("appointments.urls_oversight")),
+    path("cqos/", include("enterprises.urls_persons")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

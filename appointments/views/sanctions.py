@@ -1,0 +1,7 @@
+"""Placeholder while this page is being built (oversight issue)."""
+
+from django.http import Http404
+
+
+def sanction_list(request, *args, **kwargs):
+    raise Http404
