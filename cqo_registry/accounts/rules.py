@@ -48,7 +48,12 @@ rules.add_perm("enterprises.view_personal_data", is_bureau)
 # the role stays the single source of what a user may do. Only a bureau admin deletes
 # records or manages users; history and workflow events are read-only for everyone.
 REGISTRY_APPS = ("enterprises", "appointments", "training", "reports")
-READ_ONLY_MODELS = {"appointments.filingevent", "appointments.filingnumbercounter"}
+READ_ONLY_MODELS = {
+    "appointments.filingevent",
+    "appointments.filingnumbercounter",
+    "reports.snapshotrun",
+    "reports.snapshotfigure",
+}
 # Settings-like data that only a bureau admin may change (SPEC §1: "users, towns, targets").
 ADMIN_EDITS_MODELS = {"reports.target", "enterprises.town"}
 
