@@ -1,7 +1,58 @@
-"""Placeholder while this page is being built (filing issue)."""
+"""Receipts (备案回执) of approved filings and their public verification page."""
 
-from django.http import Http404
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Role
+
+from .. import receipts
+from ..models import FilingStatus
+from ..selectors import filing_list
+
+# Leaders and town officers see filings in their statistics but have no use for the receipt
+# itself: it is the bureau's document, handed to the enterprise.
+RECEIPT_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER, Role.ENTERPRISE)
 
 
-def verify(request, *args, **kwargs):
-    raise Http404
+@role_required(*RECEIPT_ROLES)
+def receipt_pdf(request, pk: int):
+    """The receipt of an approved filing, for the bureau and the filing's own enterprise
+    (another enterprise's filing, or one not approved, is a 404)."""
+    filing = get_scoped_or_404(
+        filing_list(request.user)
+        .filter(status=FilingStatus.APPROVED)
+        .select_related("replaces__person"),
+        pk=pk,
+    )
+    response = HttpResponse(receipts.render_receipt_pdf(filing), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=receipts.receipt_filename(filing)
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+def verify(request, token: str):
+    """Public: is this receipt genuine, and is the appointment it records still current?
+    Shows no ID number and no mobile."""
+    filing = receipts.genuine_filing(token)
+    if filing is None:
+        response = render(request, "receipts/verify_unknown.html", status=404)
+    else:
+        response = render(
+            request,
+            "receipts/verify.html",
+            {
+                "result": receipts.verify(filing),
+                "filing": filing,
+                "checked_at": timezone.localtime(),
+                "bureau_name": receipts.bureau_name(),
+            },
+        )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

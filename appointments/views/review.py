@@ -1,11 +1,322 @@
-"""Placeholder while this page is being built (filing issue)."""
+"""The bureau's review pages (/review/): the queue of filings, one filing with its eligibility
+hints, approve / return, and the enterprises' self-registrations.
 
-from django.http import Http404
+Only bureau admins and reviewers come here (others 403, anonymous users to the login page).
+Every workflow step is a service call; a ``ValidationError`` (e.g. another reviewer acted
+first) becomes a message on the page, never a server error.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Role
+from enterprises.models import EnterpriseRegistration, RegistrationStatus
+
+from .. import services
+from ..filters import FilingQueueFilter, RegistrationFilter
+from ..hints import filing_hints
+from ..models import Department, Filing, FilingEvent, FilingStatus
+from ..review_forms import ApproveNewEnterpriseForm, RejectRegistrationForm, ReturnForm
+from ..selectors import filing_list
+
+REVIEW_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER)
+PER_PAGE = 50
+HISTORY_LIMIT = 100
+
+review_only = role_required(*REVIEW_ROLES)
 
 
-def queue(request, *args, **kwargs):
-    raise Http404
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
 
 
-def filing(request, *args, **kwargs):
-    raise Http404
+def _reviewable(user):
+    """Filings the bureau sees: everything but the enterprises' own drafts."""
+    return filing_list(user).exclude(status=FilingStatus.DRAFT)
+
+
+def pending_registrations_count() -> int:
+    return EnterpriseRegistration.objects.filter(status=RegistrationStatus.PENDING).count()
+
+
+# --- Queue ----------------------------------------------------------------------------------
+
+
+@review_only
+def queue(request):
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = FilingStatus.SUBMITTED
+    filterset = FilingQueueFilter(
+        data,
+        queryset=_reviewable(request.user)
+        .select_related("replaces__person")
+        .order_by("submitted_at", "pk"),
+    )
+    rows = filterset.qs if filterset.is_valid() else _reviewable(request.user).none()
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for filing in page.object_list:
+        filing.days_waiting = (
+            (today - timezone.localdate(filing.submitted_at)).days
+            if filing.submitted_at and filing.status == FilingStatus.SUBMITTED
+            else None
+        )
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "pending_registrations": pending_registrations_count(),
+            "limit_days": _limit_days(),
+        },
+    )
+
+
+def _limit_days() -> int:
+    return settings.CQO_FILING_LIMIT_DAYS
+
+
+# --- One filing -----------------------------------------------------------------------------
+
+
+def _load_filing(request, pk: int) -> Filing:
+    return get_scoped_or_404(
+        _reviewable(request.user).select_related(
+            "appointment__person", "replaces__person", "reviewed_by", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def _letter(appointment):
+    """How to show the appointment letter inline: ("pdf"|"image"|"other", url) or None."""
+    if not appointment.letter:
+        return None
+    url = reverse("appointments:letter_download", args=[appointment.pk])
+    suffix = appointment.letter.name.rsplit(".", 1)[-1].lower()
+    if suffix == "pdf":
+        return {"kind": "pdf", "url": url}
+    if suffix in {"jpg", "jpeg", "png", "gif", "webp"}:
+        return {"kind": "image", "url": url}
+    return {"kind": "other", "url": url}
+
+
+def _filing_context(request, filing: Filing, **extra) -> dict:
+    enterprise = filing.enterprise
+    history = list(
+        _reviewable(request.user)
+        .filter(enterprise=enterprise)
+        .select_related("reviewed_by")
+        .order_by("-submitted_at", "-pk")[:HISTORY_LIMIT]
+    )
+    events = list(
+        FilingEvent.objects.filter(filing__enterprise=enterprise)
+        .exclude(filing__status=FilingStatus.DRAFT)
+        .select_related("actor", "filing")
+        .order_by("-at", "-pk")[:HISTORY_LIMIT]
+    )
+    appointment = filing.appointment
+    return {
+        "filing": filing,
+        "enterprise": enterprise,
+        "appointment": appointment,
+        "person": appointment.person,
+        "departments": [Department(d).label for d in appointment.departments if d in Department],
+        "letter": _letter(appointment),
+        "replaced_letter": _letter(filing.replaces) if filing.replaces_id else None,
+        "hints": filing_hints(filing),
+        "history": history,
+        "events": events,
+        "limit_days": _limit_days(),
+        "can_act": filing.status == FilingStatus.SUBMITTED,
+        "return_form": extra.pop("return_form", None) or ReturnForm(),
+        **extra,
+    }
+
+
+@review_only
+def filing(request, pk: int):
+    filing = _load_filing(request, pk)
+    return render(request, "review/filing.html", _filing_context(request, filing))
+
+
+@review_only
+@require_http_methods(["GET", "POST"])
+def filing_approve(request, pk: int):
+    """GET: the confirmation; POST: approve (the service assigns the number)."""
+    filing = _load_filing(request, pk)
+    if request.method == "POST":
+        try:
+            filing = services.filing_approve(filing=filing, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("review:filing", pk=pk)
+        messages.success(
+            request,
+            _("已通过%(kind)s，备案号 %(number)s。")
+            % {"kind": filing.get_kind_display(), "number": filing.number},
+        )
+        return redirect("review:filing", pk=pk)
+    if filing.status != FilingStatus.SUBMITTED:
+        messages.warning(
+            request,
+            _("该备案当前状态为“%(status)s”，无需审核。") % {"status": filing.get_status_display()},
+        )
+        return redirect("review:filing", pk=pk)
+    return render(request, "review/approve_confirm.html", _filing_context(request, filing))
+
+
+@review_only
+@require_http_methods(["GET", "POST"])
+def filing_return(request, pk: int):
+    """GET: the form for the reasons; POST: return the filing to the enterprise."""
+    filing = _load_filing(request, pk)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.filing_return(
+                    filing=filing, reasons=form.cleaned_data["reasons"], actor=request.user
+                )
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+                return redirect("review:filing", pk=pk)
+            messages.success(request, _("已退回该备案，企业将收到退回意见。"))
+            return redirect("review:filing", pk=pk)
+        return render(
+            request, "review/return_form.html", _filing_context(request, filing, return_form=form)
+        )
+    if filing.status != FilingStatus.SUBMITTED:
+        messages.warning(
+            request,
+            _("该备案当前状态为“%(status)s”，不能退回。") % {"status": filing.get_status_display()},
+        )
+        return redirect("review:filing", pk=pk)
+    return render(
+        request, "review/return_form.html", _filing_context(request, filing, return_form=form)
+    )
+
+
+# --- Self-registrations ---------------------------------------------------------------------
+
+
+def _registrations():
+    return EnterpriseRegistration.objects.select_related(
+        "town", "enterprise__town", "user", "reviewed_by"
+    )
+
+
+@review_only
+def registrations(request):
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = RegistrationStatus.PENDING
+    filterset = RegistrationFilter(data, queryset=_registrations().order_by("created_at", "pk"))
+    rows = filterset.qs if filterset.is_valid() else _registrations().none()
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "review/registrations.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "pending_registrations": pending_registrations_count(),
+        },
+    )
+
+
+def _approve_form_for(registration, data=None):
+    if not registration.is_new_enterprise:
+        return None
+    initial = {
+        "town": registration.town_id,
+        "scale": registration.scale,
+        "industry": registration.industry,
+        "requires_cqo": True,
+    }
+    return ApproveNewEnterpriseForm(data, initial=initial)
+
+
+def _registration_page(request, registration, *, approve_form=None, reject_form=None, status=200):
+    return render(
+        request,
+        "review/registration.html",
+        {
+            "registration": registration,
+            "approve_form": approve_form or _approve_form_for(registration),
+            "reject_form": reject_form or RejectRegistrationForm(),
+            "can_act": registration.status == RegistrationStatus.PENDING,
+        },
+        status=status,
+    )
+
+
+@review_only
+def registration(request, pk: int):
+    registration = get_scoped_or_404(_registrations(), pk=pk)
+    return _registration_page(request, registration)
+
+
+@review_only
+@require_http_methods(["GET", "POST"])
+def registration_approve(request, pk: int):
+    """GET: the registration page (the confirmation); POST: activate the account, and for
+    a USCC not in the registry create the enterprise with what the reviewer confirmed."""
+    registration = get_scoped_or_404(_registrations(), pk=pk)
+    if request.method != "POST":
+        return redirect("review:registration", pk=pk)
+    form = _approve_form_for(registration, request.POST)
+    if form is not None and not form.is_valid():
+        return _registration_page(request, registration, approve_form=form)
+    details = form.cleaned_data if form is not None else {}
+    try:
+        _approve_registration(registration, actor=request.user, details=details)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("review:registration", pk=pk)
+    messages.success(
+        request, _("已通过 %(name)s 的注册申请，账号已激活。") % {"name": registration.name}
+    )
+    return redirect("review:registrations")
+
+
+@review_only
+@require_http_methods(["GET", "POST"])
+def registration_reject(request, pk: int):
+    registration = get_scoped_or_404(_registrations(), pk=pk)
+    if request.method != "POST":
+        return redirect("review:registration", pk=pk)
+    form = RejectRegistrationForm(request.POST)
+    if not form.is_valid():
+        return _registration_page(request, registration, reject_form=form)
+    from enterprises.services import registration_reject as reject
+
+    try:
+        reject(registration=registration, reason=form.cleaned_data["reason"], actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("review:registration", pk=pk)
+    messages.success(request, _("已驳回 %(name)s 的注册申请。") % {"name": registration.name})
+    return redirect("review:registrations")
+
+
+def _approve_registration(registration, *, actor, details: dict) -> None:
+    from enterprises.services import registration_approve
+
+    registration_approve(registration=registration, actor=actor, **details)

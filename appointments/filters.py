@@ -1,0 +1,74 @@
+"""django-filter FilterSets of the bureau's review pages."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import EnterpriseRegistration, RegistrationStatus, Town
+
+from .models import Filing, FilingKind, FilingStatus
+
+# Filings in a draft are the enterprise's own business: the bureau never sees them.
+QUEUE_STATUSES = [
+    (value, label) for value, label in FilingStatus.choices if value != FilingStatus.DRAFT
+]
+
+
+def search_enterprise(queryset, prefix: str, value: str):
+    """A USCC (or its beginning, case-insensitive) or a part of the enterprise's name."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    return queryset.filter(
+        Q(**{f"{prefix}uscc__istartswith": value}) | Q(**{f"{prefix}name__icontains": value})
+    )
+
+
+class FilingQueueFilter(django_filters.FilterSet):
+    """The review queue: submitted filings by default (the view supplies the default), and
+    approved, returned or withdrawn ones for look-ups."""
+
+    q = django_filters.CharFilter(
+        label=_("统一社会信用代码或企业名称"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"placeholder": _("统一社会信用代码或企业名称")}),
+    )
+    town = django_filters.ModelChoiceFilter(
+        label=_("所属镇"),
+        field_name="enterprise__town",
+        queryset=Town.objects.order_by("code", "name"),
+        empty_label=_("全部镇（街道）"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("备案类型"), choices=FilingKind.choices, empty_label=_("全部类型")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=QUEUE_STATUSES, empty_label=_("全部状态")
+    )
+    late = django_filters.BooleanFilter(
+        label=_("仅逾期报送"),
+        field_name="is_late",
+        widget=forms.Select(choices=[("", _("全部")), ("true", _("逾期")), ("false", _("未逾期"))]),
+    )
+
+    class Meta:
+        model = Filing
+        fields = ["q", "town", "kind", "status", "late"]
+
+    def filter_q(self, queryset, name, value):
+        return search_enterprise(queryset, "enterprise__", value)
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("统一社会信用代码或企业名称"), method="filter_q")
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=RegistrationStatus.choices, empty_label=_("全部状态")
+    )
+
+    class Meta:
+        model = EnterpriseRegistration
+        fields = ["q", "status"]
+
+    def filter_q(self, queryset, name, value):
+        return search_enterprise(queryset, "", value)
