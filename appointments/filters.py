@@ -47,7 +47,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         label=_("状态"), choices=QUEUE_STATUSES, empty_label=_("全部状态")
     )
     late = django_filters.BooleanFilter(
-        label=_("仅逾期报送"),
+        label=_("逾期报送"),
         field_name="is_late",
         widget=forms.Select(choices=[("", _("全部")), ("true", _("逾期")), ("false", _("未逾期"))]),
     )

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from cqo_registry.accounts.access import get_scoped_or_404, role_required
@@ -32,6 +33,17 @@ PER_PAGE = 50
 HISTORY_LIMIT = 100
 
 review_only = role_required(*REVIEW_ROLES)
+
+ACTION_LABELS = {
+    "create": _lazy("创建"),
+    "submit": _lazy("提交"),
+    "resubmit": _lazy("重新提交"),
+    "withdraw": _lazy("撤回"),
+    "return": _lazy("退回"),
+    "approve": _lazy("通过"),
+    "import": _lazy("导入"),
+}
+STATUS_LABELS = dict(FilingStatus.choices)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -128,6 +140,10 @@ def _filing_context(request, filing: Filing, **extra) -> dict:
         .select_related("actor", "filing")
         .order_by("-at", "-pk")[:HISTORY_LIMIT]
     )
+    for event in events:
+        event.action_label = ACTION_LABELS.get(event.action, event.action)
+        event.from_label = STATUS_LABELS.get(event.from_status, event.from_status)
+        event.to_label = STATUS_LABELS.get(event.to_status, event.to_status)
     appointment = filing.appointment
     return {
         "filing": filing,

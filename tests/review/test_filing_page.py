@@ -141,7 +141,8 @@ def test_enterprise_history_and_events(client_for, reviewer, home_enterprise, en
     assert [f.pk for f in response.context["history"]] == [second.pk, first.pk]
     html = response.content.decode()
     assert "职务填写不完整" in html
-    assert "退回" in html and "提交" in html
+    assert "退回（待审核 → 已退回）" in html
+    assert "提交（草稿 → 待审核）" in html
     assert reverse("review:filing", args=[first.pk]) in html
 
 
