@@ -1,0 +1,49 @@
+"""Forms of the vacancy pages (validation only): the list's filters and a follow-up note."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import VacancyNote
+
+
+class VacancyFilterForm(forms.Form):
+    """Filters of the vacancy list. ``town`` offers only the towns the user may see and is
+    left out for a town officer (their one town); the view turns a town outside the user's
+    scope into a 404."""
+
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("企业名称或统一社会信用代码")}),
+    )
+    town = forms.ModelChoiceField(
+        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
+    )
+    overdue = forms.BooleanField(label=_("只看超期"), required=False)
+
+    def __init__(self, *args, towns, show_town: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns
+        self.show_town = show_town
+
+
+class VacancyNoteForm(forms.ModelForm):
+    class Meta:
+        model = VacancyNote
+        fields = ["text"]
+        labels = {"text": _("跟进情况")}
+        widgets = {
+            "text": forms.Textarea(
+                attrs={
+                    "rows": 3,
+                    "placeholder": _("例如：已电话联系法定代表人，企业计划下周提交备案。"),
+                }
+            )
+        }
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写跟进情况。"))
+        return text

@@ -1,0 +1,290 @@
+"""Vacancies (SPEC §2 空缺): the scoped list town officers and the bureau chase, and the
+workflows that chase them — a follow-up note, a manual reminder, and the daily run that
+reminds every overdue vacancy once a day.
+
+What counts as a vacancy, and since when, is the dashboards' definition
+(``reports.selectors.vacant_enterprises`` / ``vacancy_start`` / ``overdue_before``), reused
+here so the list a town officer works through is the same set the figures count.
+
+Writes are service functions (keyword-only, ``actor``, one transaction each) that raise
+``ValidationError`` with a message a user can act on.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from appointments.models import Filing, FilingStatus
+from cqo_registry.accounts import access, notifications
+from cqo_registry.accounts.models import NotificationKind, Role, User
+from reports.selectors import overdue_before, vacant_enterprises
+
+from .models import Enterprise, ReminderKind, VacancyNote, VacancyReminder
+
+# A filing in one of these states means the enterprise is already doing something about
+# its vacancy; the list shows it so nobody chases an enterprise waiting for review.
+IN_PROGRESS_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RETURNED, FilingStatus.DRAFT)
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+
+def vacancy_list(
+    user, *, day: date | None = None, town_id: int | None = None, search: str = ""
+) -> QuerySet[Enterprise]:
+    """Vacant enterprises at ``day`` (default today) that ``user`` may see — a town officer
+    their town, bureau roles the county — annotated for the list and its export:
+    ``vacancy_start``, ``overdue``, ``filing_status`` (of the latest filing in progress),
+    ``last_note_text`` / ``last_note_at`` / ``last_note_author`` and ``last_reminder_on`` /
+    ``last_reminder_kind``. Oldest vacancies first, so overdue ones lead. A fixed number of
+    queries whatever the number of rows (correlated subqueries, no per-row reads)."""
+    day = day or timezone.localdate()
+    queryset = access.scope(
+        vacant_enterprises(day).select_related("town"),
+        user,
+        town_field="town",
+        enterprise_field=None,
+    )
+    if town_id:
+        queryset = queryset.filter(town=town_id)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(uscc__contains=search.replace(" ", "").upper())
+        )
+    in_progress = Filing.objects.filter(
+        enterprise=OuterRef("pk"), status__in=IN_PROGRESS_STATUSES
+    ).order_by("-created_at", "-pk")
+    last_note = VacancyNote.objects.filter(enterprise=OuterRef("pk")).order_by("-created_at", "-pk")
+    last_reminder = VacancyReminder.objects.filter(enterprise=OuterRef("pk")).order_by(
+        "-sent_on", "-created_at", "-pk"
+    )
+    return queryset.annotate(
+        overdue=ExpressionWrapper(
+            Q(vacancy_start__lt=overdue_before(day)), output_field=BooleanField()
+        ),
+        filing_status=Subquery(in_progress.values("status")[:1]),
+        last_note_text=Subquery(last_note.values("text")[:1]),
+        last_note_at=Subquery(last_note.values("created_at")[:1]),
+        last_note_author=Subquery(last_note.values("author__username")[:1]),
+        last_reminder_on=Subquery(last_reminder.values("sent_on")[:1]),
+        last_reminder_kind=Subquery(last_reminder.values("kind")[:1]),
+        # Oldest vacancy first: the longest open are the overdue ones, so they lead.
+    ).order_by("vacancy_start", "name", "pk")
+
+
+def days_open(enterprise: Enterprise, day: date) -> int:
+    """Days since ``enterprise.vacancy_start`` (an annotation of :func:`vacancy_list`)."""
+    return max((day - enterprise.vacancy_start).days, 0)
+
+
+@dataclass(frozen=True)
+class VacancyState:
+    """Whether an enterprise is vacant at ``day`` and, if so, since when."""
+
+    vacant: bool
+    start: date | None = None
+    days_open: int | None = None
+    overdue: bool = False
+
+
+def vacancy_state(enterprise: Enterprise, day: date | None = None) -> VacancyState:
+    day = day or timezone.localdate()
+    row = vacant_enterprises(day).filter(pk=enterprise.pk).values("vacancy_start").first()
+    if row is None:
+        return VacancyState(vacant=False)
+    start = row["vacancy_start"]
+    return VacancyState(
+        vacant=True,
+        start=start,
+        days_open=max((day - start).days, 0),
+        overdue=start < overdue_before(day),
+    )
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+def _require_vacant(enterprise: Enterprise, day: date) -> VacancyState:
+    state = vacancy_state(enterprise, day)
+    if not state.vacant:
+        raise ValidationError(
+            _("该企业目前不在空缺名单中（已有备案在任的首席质量官，或无需聘任、已注销）。")
+        )
+    return state
+
+
+@transaction.atomic
+def vacancy_add_note(*, enterprise: Enterprise, text: str, actor: User) -> VacancyNote:
+    """Record a follow-up note (跟进情况) on a vacant enterprise, signed by ``actor``."""
+    _require_vacant(enterprise, timezone.localdate())
+    note = VacancyNote(enterprise=enterprise, author=actor, text=text.strip())
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def vacancy_send_reminder(*, enterprise: Enterprise, actor: User) -> VacancyReminder:
+    """Remind a vacant enterprise's users to appoint and file a CQO (in-app and email), and
+    record the reminder. At most one manual reminder per enterprise and day, so that two
+    officers clicking at once do not both send one."""
+    today = timezone.localdate()
+    # Lock the enterprise row: concurrent reminders for it queue here, then see each other.
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    state = _require_vacant(enterprise, today)
+    if VacancyReminder.objects.filter(
+        enterprise=enterprise, kind=ReminderKind.MANUAL, sent_on=today
+    ).exists():
+        raise ValidationError(_("今天已向该企业发送过提醒，请明天再发送。"))
+    recipients = notifications.enterprise_users(enterprise.pk)
+    if not recipients:
+        raise ValidationError(
+            _("该企业还没有已激活的系统账号，无法发送站内提醒，请电话联系并记录跟进情况。")
+        )
+    reminder = VacancyReminder(
+        enterprise=enterprise, kind=ReminderKind.MANUAL, sent_on=today, sent_by=actor
+    )
+    reminder.full_clean()
+    reminder.save()
+    with translation.override(settings.LANGUAGE_CODE):
+        notifications.notify(
+            users=recipients,
+            kind=NotificationKind.VACANCY_REMINDER,
+            title=_("请尽快聘任首席质量官并办理备案"),
+            body=_(
+                "贵企业首席质量官已空缺 %(days)s 天（自 %(start)s 起）。"
+                "请尽快聘任首席质量官并在本系统在线办理备案。"
+            )
+            % {"days": state.days_open, "start": state.start.isoformat()},
+            url=reverse("portal:home"),
+        )
+    return reminder
+
+
+# --- The daily overdue run ------------------------------------------------------------------
+
+
+def overdue_vacancies(day: date) -> QuerySet[Enterprise]:
+    """Vacancies older than the limit at ``day`` that have not had their overdue reminder of
+    that day yet (one query)."""
+    reminded = VacancyReminder.objects.filter(kind=ReminderKind.OVERDUE, sent_on=day)
+    return (
+        vacant_enterprises(day)
+        .filter(vacancy_start__lt=overdue_before(day))
+        .exclude(pk__in=reminded.values("enterprise_id"))
+        .order_by("vacancy_start", "pk")
+    )
+
+
+def _recipients_by_scope(enterprises: list[Enterprise]) -> tuple[dict, dict]:
+    """Active enterprise users by enterprise id and town officers by town id, read in one
+    query for the whole run."""
+    users = User.objects.filter(is_active=True).filter(
+        Q(role=Role.ENTERPRISE, enterprise_id__in={e.pk for e in enterprises})
+        | Q(role=Role.TOWN_OFFICER, town_id__in={e.town_id for e in enterprises})
+    )
+    by_enterprise: dict[int, list[User]] = {}
+    by_town: dict[int, list[User]] = {}
+    for user in users.order_by("pk"):
+        if user.role == Role.ENTERPRISE:
+            by_enterprise.setdefault(user.enterprise_id, []).append(user)
+        else:
+            by_town.setdefault(user.town_id, []).append(user)
+    return by_enterprise, by_town
+
+
+@transaction.atomic
+def vacancy_remind_overdue(
+    *,
+    enterprise: Enterprise,
+    day: date,
+    enterprise_users: list[User],
+    town_officers: list[User],
+    actor: User | None = None,
+) -> VacancyReminder | None:
+    """Record one enterprise's overdue reminder of ``day`` and notify its users and its
+    town's officers. Returns ``None`` when that reminder already exists (a concurrent or
+    repeated run): the unique constraint decides, and the notifications' dedupe key
+    ``vacancy-overdue:<enterprise id>:<day>`` would also keep them single."""
+    try:
+        with transaction.atomic():
+            reminder = VacancyReminder.objects.create(
+                enterprise=enterprise, kind=ReminderKind.OVERDUE, sent_on=day, sent_by=actor
+            )
+    except IntegrityError:
+        return None
+    days = max((day - enterprise.vacancy_start).days, 0)
+    values = {
+        "name": enterprise.name,
+        "days": days,
+        "start": enterprise.vacancy_start.isoformat(),
+        "limit": settings.CQO_VACANCY_LIMIT_DAYS,
+    }
+    dedupe_key = f"vacancy-overdue:{enterprise.pk}:{day.isoformat()}"
+    with translation.override(settings.LANGUAGE_CODE):
+        notifications.notify(
+            users=enterprise_users,
+            kind=NotificationKind.VACANCY_OVERDUE,
+            title=_("贵企业首席质量官空缺已超期（%(days)s 天）") % values,
+            body=_(
+                "贵企业自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限。"
+                "请尽快聘任首席质量官并在本系统在线办理备案。"
+            )
+            % values,
+            url=reverse("portal:home"),
+            dedupe_key=dedupe_key,
+        )
+        notifications.notify(
+            users=town_officers,
+            kind=NotificationKind.VACANCY_OVERDUE,
+            title=_("%(name)s 首席质量官空缺已超期（%(days)s 天）") % values,
+            body=_(
+                "%(name)s 自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限，"
+                "请督促企业尽快聘任并备案。"
+            )
+            % values,
+            url=reverse("town:vacancy", args=[enterprise.pk]),
+            dedupe_key=dedupe_key,
+        )
+    return reminder
+
+
+def vacancy_send_overdue_reminders(*, day: date | None = None, actor: User | None = None) -> int:
+    """The daily run: remind every vacancy overdue at ``day`` (default today) once. Returns
+    how many enterprises were reminded; a second run the same day reminds none.
+
+    Reads are set-based (the overdue list and every recipient, two queries); each enterprise
+    is then written in its own transaction, so one failure does not undo the reminders
+    already sent, and their emails leave as each one commits."""
+    day = day or timezone.localdate()
+    enterprises = list(overdue_vacancies(day))
+    if not enterprises:
+        return 0
+    by_enterprise, by_town = _recipients_by_scope(enterprises)
+    sent = 0
+    for enterprise in enterprises:
+        reminder = vacancy_remind_overdue(
+            enterprise=enterprise,
+            day=day,
+            enterprise_users=by_enterprise.get(enterprise.pk, []),
+            town_officers=by_town.get(enterprise.town_id, []),
+            actor=actor,
+        )
+        if reminder is not None:
+            sent += 1
+    return sent
