@@ -33,6 +33,7 @@ class VacancyNoteForm(forms.ModelForm):
         model = VacancyNote
         fields = ["text"]
         labels = {"text": _("跟进情况")}
+        error_messages = {"text": {"required": _("请填写跟进情况。")}}
         widgets = {
             "text": forms.Textarea(
                 attrs={

@@ -80,9 +80,7 @@ def test_bureau_sees_county_and_filters_by_town(
     for user in (reviewer, bureau_admin):
         client = client_for(user)
         assert len(listed_ids(client.get(LIST_URL))) == 5
-        assert listed_ids(client.get(LIST_URL, {"town": other_town.pk})) == [
-            vacancies["other"].pk
-        ]
+        assert listed_ids(client.get(LIST_URL, {"town": other_town.pk})) == [vacancies["other"].pk]
 
 
 def test_town_officer_asking_for_another_town_gets_404(client_for, town_officer, other_town):
@@ -193,9 +191,7 @@ def test_list_runs_a_fixed_number_of_queries(
 def test_export_has_the_scoped_rows_with_chinese_headers(
     client_for, town_officer, outsider_town_officer, vacancies, reviewer
 ):
-    VacancyNote.objects.create(
-        enterprise=vacancies["home_old"], author=reviewer, text="已上门走访"
-    )
+    VacancyNote.objects.create(enterprise=vacancies["home_old"], author=reviewer, text="已上门走访")
     response = client_for(town_officer).get(EXPORT_URL)
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
@@ -206,7 +202,12 @@ def test_export_has_the_scoped_rows_with_chinese_headers(
     header, body = rows[0], rows[1:]
     assert header[:3] == ["统一社会信用代码", "企业名称", "所属镇"]
     assert "空缺天数" in header and "是否超期" in header and "最近跟进情况" in header
-    assert [r[1] for r in body] == ["城关久空企业", "城关刚超期企业", "城关满期企业", "城关新办企业"]
+    assert [r[1] for r in body] == [
+        "城关久空企业",
+        "城关刚超期企业",
+        "城关满期企业",
+        "城关新办企业",
+    ]
     assert body[0][header.index("空缺天数")] == 45
     assert body[0][header.index("是否超期")] == "是"
     assert body[0][header.index("最近跟进情况")] == "已上门走访"
