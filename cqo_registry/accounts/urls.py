@@ -5,5 +5,7 @@ from . import views
 app_name = "notifications"
 
 urlpatterns = [
-    path("", views.list, name="list"),
+    path("", views.notification_list, name="list"),
+    path("<int:pk>/read/", views.mark_read, name="read"),
+    path("read-all/", views.mark_all_read, name="read_all"),
 ]
