@@ -1,7 +1,91 @@
-"""Placeholder while this page is being built (filing issue)."""
+"""Public lookup (/public/, anyone, no login): does an enterprise have a filed CQO now?
 
-from django.http import Http404
+Search by USCC (exact, in any spelling: spaces and lower case are normalised) or by a part of
+the enterprise's name (at least two characters). Each match shows the enterprise's name and
+town and, if it has a filed current CQO, that CQO's name and position — nothing else about the
+person (PIPL minimisation: no ID number, no mobile). Rows are read as plain values, so a
+template cannot reach any other field. Results are capped to discourage harvesting the
+register through broad searches.
+"""
+
+import re
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment
+from reports.statistics import filed_current_on
+
+from ..models import Enterprise
+
+MIN_NAME_LENGTH = 2
+MAX_RESULTS = 100
+PER_PAGE = 20
+
+_SEPARATORS = re.compile(r"[\s\-－]+")
 
 
-def lookup(request, *args, **kwargs):
-    raise Http404
+def normalise_uscc(text: str) -> str:
+    return _SEPARATORS.sub("", text).upper()
+
+
+class LookupForm(forms.Form):
+    q = forms.CharField(
+        label=_("统一社会信用代码或企业名称"),
+        max_length=200,
+        error_messages={"required": _("请输入统一社会信用代码或企业名称。")},
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("如：91340121MA2XXXXXXX 或 企业名称中的关键字"),
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_q(self):
+        text = self.cleaned_data["q"].strip()
+        if len(text) < MIN_NAME_LENGTH:
+            raise forms.ValidationError(
+                _("请至少输入 %(count)s 个字符的企业名称，或完整的统一社会信用代码。")
+                % {"count": MIN_NAME_LENGTH}
+            )
+        return text
+
+
+def lookup_rows(text: str, day):
+    """Enterprises matching ``text`` as plain dicts: name, USCC, town, deregistration, and the
+    name and position of the filed current CQO at ``day`` (empty when there is none)."""
+    current = Appointment.objects.filter(filed_current_on(day), enterprise=OuterRef("pk")).order_by(
+        "-appointed_on", "-pk"
+    )
+    return (
+        Enterprise.objects.filter(Q(uscc=normalise_uscc(text)) | Q(name__icontains=text))
+        .annotate(
+            cqo_name=Subquery(current.values("person__name")[:1]),
+            cqo_position=Subquery(current.values("position")[:1]),
+        )
+        .order_by("name", "pk")
+        .values("pk", "name", "uscc", "town__name", "deregistered_on", "cqo_name", "cqo_position")
+    )
+
+
+def lookup(request):
+    today = timezone.localdate()
+    form = LookupForm(request.GET if "q" in request.GET else None)
+    context = {"form": form, "page": None, "truncated": False, "max_results": MAX_RESULTS}
+    if form.is_bound and form.is_valid():
+        text = form.cleaned_data["q"]
+        rows = list(lookup_rows(text, today)[: MAX_RESULTS + 1])
+        context["truncated"] = len(rows) > MAX_RESULTS
+        rows = rows[:MAX_RESULTS]
+        for row in rows:
+            row["deregistered"] = bool(row["deregistered_on"] and row["deregistered_on"] <= today)
+        page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(page=page, query=query.urlencode(), today=today, searched=True)
+    return render(request, "public/lookup.html", context)
