@@ -6,4 +6,5 @@ app_name = "registration"
 
 urlpatterns = [
     path("", views.register, name="register"),
+    path("submitted/", views.done, name="done"),
 ]

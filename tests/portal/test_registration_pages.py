@@ -1,0 +1,103 @@
+"""/register/: the self-registration page, for an enterprise in the registry and a new one,
+with its errors (bad USCC, duplicate pending, account already open, weak password)."""
+
+from django.urls import reverse
+
+from cqo_registry.accounts.models import User
+from enterprises.models import EnterpriseRegistration
+from tests.factories import make_uscc
+
+URL = "/register/"
+
+
+def form_data(**overrides):
+    data = {
+        "uscc": make_uscc(7001),
+        "name": "新企业有限公司",
+        "contact_name": "赵联系",
+        "mobile": "139 5555 0002",
+        "email": "zhao@example.cn",
+        "username": "xinqiye",
+        "password1": "Qiye@2026x",
+        "password2": "Qiye@2026x",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_register_url_is_stable():
+    assert reverse("registration:register") == URL
+
+
+def test_anonymous_sees_form(client, db):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "统一社会信用代码" in response.content.decode()
+
+
+def test_known_uscc_registers_and_waits(client, home_enterprise):
+    response = client.post(URL, form_data(uscc=home_enterprise.uscc.lower()))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registration:done")
+    registration = EnterpriseRegistration.objects.get()
+    assert registration.enterprise == home_enterprise
+    assert registration.mobile == "13955550002"
+    assert not registration.user.is_active
+    done = client.get(response["Location"]).content.decode()
+    assert "等待审核" in done and home_enterprise.uscc in done
+
+
+def test_unknown_uscc_asks_for_enterprise_details(client, home_town):
+    response = client.post(URL, form_data())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "本县企业名录中没有这个统一社会信用代码" in page
+    assert 'id="enterprise-details" open' in page
+    assert not EnterpriseRegistration.objects.exists()
+    response = client.post(
+        URL, form_data(town=home_town.pk, scale="sme", industry="C", address="城关镇 1 号")
+    )
+    assert response.status_code == 302
+    registration = EnterpriseRegistration.objects.get()
+    assert registration.is_new_enterprise
+    assert (registration.town, registration.scale, registration.industry) == (home_town, "sme", "C")
+
+
+def test_bad_uscc_is_refused(client, db):
+    response = client.post(URL, form_data(uscc="91340104MA2XXXXXX1"))
+    assert response.status_code == 200
+    assert "统一社会信用代码" in response.context["form"].errors["uscc"][0]
+    assert not User.objects.filter(username="xinqiye").exists()
+
+
+def test_weak_password_is_refused(client, home_enterprise):
+    response = client.post(
+        URL, form_data(uscc=home_enterprise.uscc, password1="abcdefgh1", password2="abcdefgh1")
+    )
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["password1"])
+    assert "3 类" in errors
+    assert not EnterpriseRegistration.objects.exists()
+
+
+def test_password_mismatch_is_refused(client, home_enterprise):
+    response = client.post(URL, form_data(uscc=home_enterprise.uscc, password2="Other@2026x"))
+    assert "两次输入的密码不一致" in response.context["form"].errors["password2"][0]
+
+
+def test_duplicate_pending_registration_is_refused(client, home_enterprise):
+    client.post(URL, form_data(uscc=home_enterprise.uscc))
+    response = client.post(URL, form_data(uscc=home_enterprise.uscc, username="second"))
+    assert response.status_code == 200
+    assert "正在等待审核" in response.context["form"].errors["uscc"][0]
+    assert EnterpriseRegistration.objects.count() == 1
+
+
+def test_enterprise_with_account_is_told_to_contact_bureau(client, enterprise_user):
+    response = client.post(URL, form_data(uscc=enterprise_user.enterprise.uscc))
+    assert "联系县市场监管局" in response.context["form"].errors["uscc"][0]
+
+
+def test_taken_username_is_refused(client, home_enterprise, reviewer):
+    response = client.post(URL, form_data(uscc=home_enterprise.uscc, username="REVIEWER"))
+    assert "已被使用" in response.context["form"].errors["username"][0]
