@@ -57,7 +57,9 @@ def receipt_title(filing: Filing) -> str:
 
 
 def receipt_filename(filing: Filing) -> str:
-    return f"{_('备案回执')}-{filing.number}.pdf"
+    # Filings imported from the legacy records were approved before this system and have
+    # no number of its own.
+    return f"{_('备案回执')}-{filing.number or filing.pk}.pdf"
 
 
 def render_receipt_pdf(filing: Filing) -> bytes:

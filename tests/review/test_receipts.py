@@ -130,3 +130,20 @@ def test_change_receipt_names_the_replaced_cqo(
     compact = "".join(pdf_text(response.content, tmp_path).split())
     assert "首席质量官变更备案回执" in compact
     assert county.home_appointment.person.name in compact
+
+
+def test_imported_filing_without_number_still_has_a_receipt(
+    client_for, reviewer, home_appointment, tmp_path
+):
+    from appointments.models import Filing
+
+    filing = Filing.objects.get(appointment=home_appointment)
+    Filing.objects.filter(pk=filing.pk).update(
+        number=None, number_year=None, number_seq=None, source="import"
+    )
+
+    response = client_for(reviewer).get(receipt_url(filing))
+
+    assert response.status_code == 200
+    require_pdf_tools()
+    assert "历史数据" in "".join(pdf_text(response.content, tmp_path).split())
