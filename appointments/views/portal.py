@@ -1,7 +1,445 @@
-"""Placeholder while this page is being built (filing issue)."""
+"""The enterprise portal (/portal/): the CQO's status at a glance, and the filings an
+enterprise makes — appoint, change, dismiss; save as draft, submit, correct and resubmit a
+returned filing, withdraw before review.
 
-from django.http import Http404
+Only enterprise users come here (other roles 403, anonymous users to the login page), and
+only ever for their own enterprise: filings are loaded from ``filing_list(request.user)``,
+so another enterprise's filing id is a 404. Every write is a service call; a
+``ValidationError`` becomes a message or a form error, never a server error.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Notification, Role
+from reports.selectors import overdue_before, vacant_enterprises
+from training.models import TrainingAttendance, TrainingSession
+
+from .. import services
+from ..forms import AppointmentFilingForm, ConfirmForm, DismissalFilingForm
+from ..models import Department, Filing, FilingEvent, FilingKind, FilingStatus
+from ..selectors import filing_list
+
+enterprise_only = role_required(Role.ENTERPRISE)
+
+OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
+EDITABLE_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
+WITHDRAWABLE_STATUSES = OPEN_STATUSES
+LATEST_NOTIFICATIONS = 5
+UPCOMING_SESSIONS = 5
+
+ACTION_LABELS = {
+    "create": gettext_lazy("创建"),
+    "edit": gettext_lazy("修改"),
+    "submit": gettext_lazy("提交"),
+    "resubmit": gettext_lazy("重新提交"),
+    "withdraw": gettext_lazy("撤回"),
+    "return": gettext_lazy("退回"),
+    "approve": gettext_lazy("审核通过"),
+}
 
 
-def home(request, *args, **kwargs):
-    raise Http404
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _filings(user):
+    events = FilingEvent.objects.select_related("actor").order_by("at", "pk")
+    return filing_list(user).prefetch_related(Prefetch("events", queryset=events))
+
+
+def _open_filing(user) -> Filing | None:
+    return filing_list(user).filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
+
+
+def _event_rows(filing: Filing, enterprise_id: int) -> list[dict]:
+    """A filing's events for the enterprise: bureau staff appear as the bureau, not by name."""
+    rows = []
+    for event in filing.events.all():
+        actor = event.actor
+        if actor is None:
+            who = _("系统")
+        elif actor.enterprise_id == enterprise_id:
+            who = actor.get_username()
+        else:
+            who = _("县市场监管局")
+        rows.append(
+            {
+                "at": event.at,
+                "action": ACTION_LABELS.get(event.action, event.action),
+                "who": who,
+                "note": event.note,
+                "to_status": FilingStatus(event.to_status).label
+                if event.to_status in FilingStatus.values
+                else event.to_status,
+            }
+        )
+    return rows
+
+
+def _department_labels(values) -> list[str]:
+    labels = dict(Department.choices)
+    return [str(labels.get(value, value)) for value in values or []]
+
+
+# --- Home -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CqoStatus:
+    """The enterprise's CQO at a glance. ``state`` is ``filed``, ``vacant`` or
+    ``not_required``; filings in progress (drafts, under review, returned) come alongside."""
+
+    state: str
+    appointment: object = None
+    filing: Filing | None = None
+    vacancy_start: date | None = None
+    days_open: int | None = None
+    overdue: bool = False
+
+
+def cqo_status(enterprise, filings: list[Filing], today: date) -> CqoStatus:
+    current = services.current_appointment(enterprise)
+    if current is not None:
+        approved = [
+            f
+            for f in filings
+            if f.appointment_id == current.pk
+            and f.kind in (FilingKind.APPOINT, FilingKind.CHANGE)
+            and f.status == FilingStatus.APPROVED
+        ]
+        return CqoStatus(
+            state="filed", appointment=current, filing=approved[0] if approved else None
+        )
+    vacant = vacant_enterprises(today).filter(pk=enterprise.pk).values("vacancy_start").first()
+    if vacant is None:
+        return CqoStatus(state="not_required")
+    start = vacant["vacancy_start"]
+    return CqoStatus(
+        state="vacant",
+        vacancy_start=start,
+        days_open=(today - start).days,
+        overdue=start < overdue_before(today),
+    )
+
+
+@enterprise_only
+def home(request):
+    enterprise = request.user.enterprise
+    today = timezone.localdate()
+    filings = list(_filings(request.user).order_by("-created_at", "-pk"))
+    status = cqo_status(enterprise, filings, today)
+    in_progress = [f for f in filings if f.status in OPEN_STATUSES]
+    person = status.appointment.person if status.appointment else None
+    attendances = (
+        TrainingAttendance.objects.filter(person=person)
+        .select_related("session")
+        .order_by("-session__starts_on")
+        if person
+        else TrainingAttendance.objects.none()
+    )
+    upcoming = TrainingSession.objects.filter(starts_on__gte=today).order_by("starts_on")[
+        :UPCOMING_SESSIONS
+    ]
+    notes = Notification.objects.filter(user=request.user)[:LATEST_NOTIFICATIONS]
+    history = [(f, _event_rows(f, enterprise.pk)) for f in filings]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "enterprise": enterprise,
+            "status": status,
+            "in_progress": in_progress,
+            "history": history,
+            "attendances": attendances,
+            "trained": any(a.passed for a in attendances),
+            "upcoming": upcoming,
+            "notifications": notes,
+            "vacancy_limit": settings.CQO_VACANCY_LIMIT_DAYS,
+            "departments": _department_labels(
+                status.appointment.departments if status.appointment else []
+            ),
+        },
+    )
+
+
+# --- Filing pages ---------------------------------------------------------------------------
+
+
+def _refuse_if_open(request):
+    """One filing in progress at a time: a second one could not be approved after the
+    first (two appointments, or a dismissal of a CQO being replaced)."""
+    open_filing = _open_filing(request.user)
+    if open_filing is None:
+        return None
+    messages.warning(
+        request,
+        _("您有一份%(kind)s正在办理中（%(status)s），请先完成或撤回它，再办理新的备案。")
+        % {"kind": open_filing.get_kind_display(), "status": open_filing.get_status_display()},
+    )
+    return redirect("portal:filing", pk=open_filing.pk)
+
+
+def _submit_after_save(request, filing: Filing):
+    """Submit a just saved filing; on failure it stays a draft (or returned) and the message
+    says why."""
+    try:
+        services.filing_submit(filing=filing, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _("已保存，但未能提交：%(error)s") % {"error": _error_text(error)})
+        return redirect("portal:filing_edit", pk=filing.pk)
+    messages.success(request, _("已提交，请等待县市场监管局审核。"))
+    return redirect("portal:filing", pk=filing.pk)
+
+
+def _wants_submit(request) -> bool:
+    return "submit" in request.POST
+
+
+def _form_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _appointment_page(request, form, *, kind: str, filing=None, current=None, status=200):
+    return render(
+        request,
+        "portal/filing_form.html",
+        {"form": form, "kind": kind, "filing": filing, "current": current},
+        status=status,
+    )
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_new(request):
+    enterprise = request.user.enterprise
+    current = services.current_appointment(enterprise)
+    if current is not None:
+        messages.info(
+            request,
+            _("贵企业已有在任首席质量官（%(name)s）。更换人员请办理变更备案。")
+            % {"name": current.person.name},
+        )
+        return redirect("portal:filing_change")
+    return _create_appointment(request, change=False)
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_change(request):
+    current = services.current_appointment(request.user.enterprise)
+    if current is None:
+        return render(request, "portal/no_current.html", {"what": _("变更备案")})
+    return _create_appointment(request, change=True, current=current)
+
+
+def _create_appointment(request, *, change: bool, current=None):
+    kind = FilingKind.CHANGE if change else FilingKind.APPOINT
+    refused = _refuse_if_open(request)
+    if refused is not None:
+        return refused
+    form = AppointmentFilingForm(
+        request.POST or None,
+        request.FILES or None,
+        change=change,
+        submitting=_wants_submit(request),
+    )
+    if request.method != "POST" or not form.is_valid():
+        return _appointment_page(request, form, kind=kind, current=current)
+    fields = form.appointment_fields()
+    end_reason = fields.pop("end_reason", None)
+    try:
+        # The person and the draft together: a refused draft leaves no stray person.
+        with transaction.atomic():
+            person = services.person_for_filing(
+                enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
+            )
+            extra = {"replace_current": True, "end_reason": end_reason} if change else {}
+            filing = services.filing_create_appointment(
+                enterprise=request.user.enterprise,
+                person=person,
+                actor=request.user,
+                **fields,
+                **extra,
+            )
+    except ValidationError as error:
+        _form_error(form, error)
+        return _appointment_page(request, form, kind=kind, current=current)
+    if _wants_submit(request):
+        return _submit_after_save(request, filing)
+    messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
+    return redirect("portal:filing", pk=filing.pk)
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_dismiss(request):
+    current = services.current_appointment(request.user.enterprise)
+    if current is None:
+        return render(request, "portal/no_current.html", {"what": _("解聘备案")})
+    refused = _refuse_if_open(request)
+    if refused is not None:
+        return refused
+    form = DismissalFilingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            filing = services.filing_create_dismissal(
+                enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            if _wants_submit(request):
+                return _submit_after_save(request, filing)
+            messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
+            return redirect("portal:filing", pk=filing.pk)
+    return render(
+        request, "portal/dismiss_form.html", {"form": form, "current": current, "filing": None}
+    )
+
+
+@enterprise_only
+def filing_detail(request, pk: int):
+    filing = get_scoped_or_404(_filings(request.user), pk=pk)
+    return render(
+        request,
+        "portal/filing.html",
+        {
+            "filing": filing,
+            "events": _event_rows(filing, request.user.enterprise_id),
+            "departments": _department_labels(filing.appointment.departments),
+            "can_edit": filing.status in EDITABLE_STATUSES,
+            "can_withdraw": filing.status in WITHDRAWABLE_STATUSES,
+        },
+    )
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_edit(request, pk: int):
+    filing = get_scoped_or_404(_filings(request.user), pk=pk)
+    if filing.status not in EDITABLE_STATUSES:
+        messages.error(
+            request,
+            _("该备案当前状态为“%(status)s”，不能修改。") % {"status": filing.get_status_display()},
+        )
+        return redirect("portal:filing", pk=pk)
+    if filing.kind == FilingKind.DISMISS:
+        return _edit_dismissal(request, filing)
+    appointment = filing.appointment
+    person = appointment.person
+    initial = {
+        "person_name": person.name,
+        "email": person.email,
+        "education": person.education,
+        "title": person.title,
+        "years_in_quality": person.years_in_quality,
+        "position": appointment.position,
+        "is_senior_manager": appointment.is_senior_manager,
+        "is_principal": appointment.is_principal,
+        "departments": appointment.departments,
+        "appointed_on": appointment.appointed_on,
+        "end_reason": filing.end_reason,
+    }
+    form = AppointmentFilingForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        person=person,
+        appointment=appointment,
+        change=filing.kind == FilingKind.CHANGE,
+        submitting=_wants_submit(request),
+    )
+    page = {"kind": filing.kind, "filing": filing, "current": filing.replaces}
+    if request.method != "POST" or not form.is_valid():
+        return _appointment_page(request, form, **page)
+    try:
+        with transaction.atomic():
+            person = services.person_for_filing(
+                enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
+            )
+            services.filing_update_draft(
+                filing=filing, actor=request.user, person=person, **form.appointment_fields()
+            )
+    except ValidationError as error:
+        _form_error(form, error)
+        return _appointment_page(request, form, **page)
+    if _wants_submit(request):
+        return _submit_after_save(request, filing)
+    messages.success(request, _("修改已保存。确认无误后请提交备案。"))
+    return redirect("portal:filing", pk=filing.pk)
+
+
+def _edit_dismissal(request, filing):
+    form = DismissalFilingForm(
+        request.POST or None,
+        initial={"end_date": filing.end_date, "end_reason": filing.end_reason},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.filing_update_draft(filing=filing, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            if _wants_submit(request):
+                return _submit_after_save(request, filing)
+            messages.success(request, _("修改已保存。确认无误后请提交备案。"))
+            return redirect("portal:filing", pk=filing.pk)
+    return render(
+        request,
+        "portal/dismiss_form.html",
+        {"form": form, "current": filing.appointment, "filing": filing},
+    )
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_submit(request, pk: int):
+    """GET: the filing page (where the submit button is); POST: submit or resubmit."""
+    filing = get_scoped_or_404(filing_list(request.user), pk=pk)
+    if request.method != "POST":
+        return redirect("portal:filing", pk=pk)
+    if filing.kind != FilingKind.DISMISS and not filing.appointment.letter:
+        messages.error(request, _("提交备案前请上传聘任文件。"))
+        return redirect("portal:filing_edit", pk=pk)
+    return _submit_after_save(request, filing)
+
+
+@enterprise_only
+@require_http_methods(["GET", "POST"])
+def filing_withdraw(request, pk: int):
+    """GET: the confirmation; POST: withdraw (a draft, or a filing not yet reviewed)."""
+    filing = get_scoped_or_404(filing_list(request.user), pk=pk)
+    if filing.status not in WITHDRAWABLE_STATUSES:
+        messages.error(
+            request,
+            _("该备案当前状态为“%(status)s”，不能撤回。") % {"status": filing.get_status_display()},
+        )
+        return redirect("portal:filing", pk=pk)
+    if request.method == "POST":
+        try:
+            services.filing_withdraw(filing=filing, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("portal:filing", pk=pk)
+        messages.success(request, _("备案已撤回。"))
+        return redirect("portal:home")
+    return render(
+        request, "portal/withdraw_confirm.html", {"filing": filing, "form": ConfirmForm()}
+    )
