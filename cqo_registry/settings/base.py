@@ -191,6 +191,13 @@ EXPORT_FORMATS = [base_formats.XLSX, base_formats.CSV]
 # and before a vacancy counts as overdue (notice §3.1, §3.6).
 CQO_FILING_LIMIT_DAYS = env.int("CQO_FILING_LIMIT_DAYS", default=30)
 CQO_VACANCY_LIMIT_DAYS = env.int("CQO_VACANCY_LIMIT_DAYS", default=30)
+# The guideline reviewers see hints against (SPEC §6): many provinces ask for 3+ years in
+# quality work and a college degree or a quality-engineer title.
+CQO_GUIDELINE_MIN_YEARS = env.int("CQO_GUIDELINE_MIN_YEARS", default=3)
+CQO_GUIDELINE_MIN_EDUCATION = env("CQO_GUIDELINE_MIN_EDUCATION", default="college")
+CQO_GUIDELINE_TITLES = env.list("CQO_GUIDELINE_TITLES", default=["质量工程师", "工程师"])
+# Printed on receipts and the public verification page.
+CQO_BUREAU_NAME = env("CQO_BUREAU_NAME", default="县市场监督管理局")
 
 LOGGING = {
     "version": 1,
