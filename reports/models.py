@@ -224,3 +224,64 @@ class SnapshotFigure(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SnapshotEditRefused(_("快照不可删除。"))
+
+
+class SnapshotIndicator(models.Model):
+    """The dashboard's other indicators of a run as of its date, frozen with its figures:
+    county-wide (``key`` '') or for a town (``key`` = town id; ``label`` = its name then).
+    Principal-as-CQO share (filed current appointments held by the enterprise's principal),
+    late filings (in the date's year, and in all), and vacancies with the overdue ones —
+    ``vacancy_limit_days`` is the limit they were counted with."""
+
+    run = models.ForeignKey(
+        SnapshotRun, verbose_name=_("快照"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    scope = models.CharField(
+        _("范围"),
+        max_length=10,
+        choices=[
+            (SnapshotScope.COUNTY, SnapshotScope.COUNTY.label),
+            (SnapshotScope.TOWN, SnapshotScope.TOWN.label),
+        ],
+    )
+    key = models.CharField(_("键"), max_length=20, blank=True)
+    label = models.CharField(_("名称"), max_length=50, blank=True)
+    principal_population = models.PositiveIntegerField(_("在任首席质量官数"))
+    principal_counted = models.PositiveIntegerField(_("主要负责人兼任数"))
+    late_year_population = models.PositiveIntegerField(_("当年报送备案数"))
+    late_year_counted = models.PositiveIntegerField(_("当年逾期报送数"))
+    late_total_population = models.PositiveIntegerField(_("累计报送备案数"))
+    late_total_counted = models.PositiveIntegerField(_("累计逾期报送数"))
+    vacancies = models.PositiveIntegerField(_("空缺企业数"))
+    overdue_vacancies = models.PositiveIntegerField(_("逾期空缺企业数"))
+    vacancy_limit_days = models.PositiveIntegerField(_("空缺时限（天）"))
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("快照指标")
+        verbose_name_plural = _("快照指标")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "scope", "key"], name="snapshot_indicator_once"),
+            models.CheckConstraint(
+                name="snapshot_indicator_county_key", condition=~Q(scope="county") | Q(key="")
+            ),
+            models.CheckConstraint(
+                name="snapshot_indicator_counted_le_population",
+                condition=Q(principal_counted__lte=F("principal_population"))
+                & Q(late_year_counted__lte=F("late_year_population"))
+                & Q(late_total_counted__lte=F("late_total_population"))
+                & Q(overdue_vacancies__lte=F("vacancies")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.run} {self.scope} {self.key}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SnapshotEditRefused(_("快照不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SnapshotEditRefused(_("快照不可删除。"))

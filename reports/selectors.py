@@ -307,36 +307,98 @@ class Indicators:
     vacancy_limit_days: int
 
 
-def dashboard_indicators(day: date, *, town: Town | None = None) -> Indicators:
-    """Principal-as-CQO share, late filings and vacancies at ``day`` (three queries)."""
-    appointments = statistics.cqo_appointments(day)
-    filings = Filing.objects.filter(submitted_at__isnull=False, submitted_at__date__lte=day)
-    vacancies = vacant_enterprises(day)
-    if town is not None:
-        appointments = appointments.filter(enterprise__town=town)
-        filings = filings.filter(enterprise__town=town)
-        vacancies = vacancies.filter(town=town)
+def _indicator_sources(day: date):
+    """The three sets behind the indicators at ``day``, each with the lookup of its town."""
+    return (
+        (statistics.cqo_appointments(day), "enterprise__town"),
+        (
+            Filing.objects.filter(submitted_at__isnull=False, submitted_at__date__lte=day),
+            "enterprise__town",
+        ),
+        (vacant_enterprises(day), "town"),
+    )
 
-    principal = appointments.aggregate(
-        all=Count("pk"), principal=Count("pk", filter=Q(is_principal=True))
-    )
+
+def _indicator_aggregates(day: date):
     in_year = Q(submitted_at__year=day.year)
-    late = filings.aggregate(
-        year=Count("pk", filter=in_year),
-        year_late=Count("pk", filter=in_year & Q(is_late=True)),
-        all=Count("pk"),
-        all_late=Count("pk", filter=Q(is_late=True)),
+    return (
+        {"all": Count("pk"), "principal": Count("pk", filter=Q(is_principal=True))},
+        {
+            "year": Count("pk", filter=in_year),
+            "year_late": Count("pk", filter=in_year & Q(is_late=True)),
+            "all": Count("pk"),
+            "all_late": Count("pk", filter=Q(is_late=True)),
+        },
+        {
+            "all": Count("pk"),
+            "overdue": Count("pk", filter=Q(vacancy_start__lt=Value(overdue_before(day)))),
+        },
     )
-    vacancy = vacancies.aggregate(
-        all=Count("pk"),
-        overdue=Count("pk", filter=Q(vacancy_start__lt=Value(overdue_before(day)))),
-    )
+
+
+def _indicators(principal, late, vacancy, limit_days) -> Indicators:
     return Indicators(
         principal=statistics.Figure(principal["all"], principal["principal"]),
         late_in_year=statistics.Figure(late["year"], late["year_late"]),
         late_total=statistics.Figure(late["all"], late["all_late"]),
         vacancies=vacancy["all"],
         overdue_vacancies=vacancy["overdue"],
+        vacancy_limit_days=limit_days,
+    )
+
+
+def dashboard_indicators(day: date, *, town: Town | None = None) -> Indicators:
+    """Principal-as-CQO share, late filings and vacancies at ``day``, computed live (three
+    queries). The dashboards read them from the snapshot of ``day`` when there is one."""
+    results = []
+    for (queryset, town_field), aggregates in zip(
+        _indicator_sources(day), _indicator_aggregates(day), strict=True
+    ):
+        if town is not None:
+            queryset = queryset.filter(**{town_field: town})
+        results.append(queryset.aggregate(**aggregates))
+    return _indicators(*results, settings.CQO_VACANCY_LIMIT_DAYS)
+
+
+def indicators_by_town(day: date) -> dict[int, Indicators]:
+    """:func:`dashboard_indicators` of every town at once, keyed by town id (three grouped
+    queries; every town is listed, with zeros where it has nothing)."""
+    empty = (
+        {"all": 0, "principal": 0},
+        {"year": 0, "year_late": 0, "all": 0, "all_late": 0},
+        {"all": 0, "overdue": 0},
+    )
+    grouped = []
+    for (queryset, town_field), aggregates in zip(
+        _indicator_sources(day), _indicator_aggregates(day), strict=True
+    ):
+        rows = queryset.order_by().values(town_field).annotate(**aggregates)
+        grouped.append({row.pop(town_field): row for row in rows})
+    return {
+        town_id: _indicators(
+            *(parts.get(town_id, zero) for parts, zero in zip(grouped, empty, strict=True)),
+            settings.CQO_VACANCY_LIMIT_DAYS,
+        )
+        for town_id in Town.objects.values_list("pk", flat=True)
+    }
+
+
+def sum_indicators(parts) -> Indicators:
+    """The county's indicators as the sum of its towns' (every enterprise is in one town)."""
+    parts = list(parts)
+
+    def total(attr):
+        return statistics.Figure(
+            sum(getattr(p, attr).population for p in parts),
+            sum(getattr(p, attr).counted for p in parts),
+        )
+
+    return Indicators(
+        principal=total("principal"),
+        late_in_year=total("late_in_year"),
+        late_total=total("late_total"),
+        vacancies=sum(p.vacancies for p in parts),
+        overdue_vacancies=sum(p.overdue_vacancies for p in parts),
         vacancy_limit_days=settings.CQO_VACANCY_LIMIT_DAYS,
     )
 
@@ -354,6 +416,8 @@ __all__ = [
     "Explained",
     "Indicators",
     "dashboard_indicators",
+    "indicators_by_town",
+    "sum_indicators",
     "explain_rows",
     "explain_totals",
     "explained_for_code",

@@ -3,7 +3,10 @@ reads that serve the dashboards from them.
 
 A snapshot is a :class:`~reports.models.SnapshotRun` — every target's figures as of one date,
 county-wide, per town and per industry section — stored as frozen
-:class:`~reports.models.SnapshotFigure` rows. Recomputing a stored date makes a new version of
+:class:`~reports.models.SnapshotFigure` rows, with the dashboard's other indicators
+(principal share, late filings, vacancies; county-wide and per town) as frozen
+:class:`~reports.models.SnapshotIndicator` rows, so that a dashboard of a stored date runs no
+query over the registry itself. Recomputing a stored date makes a new version of
 that date; reads use the latest finished version.
 """
 
@@ -11,15 +14,16 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from enterprises.models import Town
 
-from . import statistics
+from . import selectors, statistics
 from .models import (
     OPEN_STATUSES,
     SnapshotFigure,
+    SnapshotIndicator,
     SnapshotKind,
     SnapshotRun,
     SnapshotScope,
@@ -66,7 +70,8 @@ def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> Snap
 
     Progress (targets done / total) is written to the run after each target, outside any
     transaction of ours, so that a poller sees it move; the figures themselves and the run's
-    ``done`` status are written together in one transaction. On error the run is marked failed
+    ``done`` status are written together in one transaction, with the dashboard indicators
+    (county-wide and per town), computed after the last target. On error the run is marked failed
     (its figures were never written) and the error re-raised.
     """
     runs = SnapshotRun.objects.filter(pk=run.pk)
@@ -81,8 +86,10 @@ def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> Snap
             if progress is not None:
                 progress(done, total)
         town_ids = dict(Town.objects.values_list("name", "pk"))
+        indicators = _indicator_rows(run, {pk: name for name, pk in town_ids.items()})
         with transaction.atomic():
             SnapshotFigure.objects.bulk_create(_figure_rows(run, results, town_ids))
+            SnapshotIndicator.objects.bulk_create(indicators)
             if not runs.record_progress(status=SnapshotStatus.DONE, finished_at=timezone.now()):
                 # Another worker finished (or failed) this run meanwhile: keep what it stored.
                 raise IntegrityError(f"snapshot run {run.pk} is no longer open")
@@ -134,6 +141,38 @@ def _figure(run, target, scope, key, label, figure: statistics.Figure) -> Snapsh
     )
 
 
+def _indicator_rows(run: SnapshotRun, town_names: dict[int, str]) -> list[SnapshotIndicator]:
+    by_town = selectors.indicators_by_town(run.as_of)
+    rows = [
+        _indicator(run, SnapshotScope.COUNTY, "", "", selectors.sum_indicators(by_town.values()))
+    ]
+    for town_id, indicators in by_town.items():
+        rows.append(
+            _indicator(
+                run, SnapshotScope.TOWN, str(town_id), town_names.get(town_id, ""), indicators
+            )
+        )
+    return rows
+
+
+def _indicator(run, scope, key, label, indicators: selectors.Indicators) -> SnapshotIndicator:
+    return SnapshotIndicator(
+        run=run,
+        scope=scope,
+        key=key,
+        label=label,
+        principal_population=indicators.principal.population,
+        principal_counted=indicators.principal.counted,
+        late_year_population=indicators.late_in_year.population,
+        late_year_counted=indicators.late_in_year.counted,
+        late_total_population=indicators.late_total.population,
+        late_total_counted=indicators.late_total.counted,
+        vacancies=indicators.vacancies,
+        overdue_vacancies=indicators.overdue_vacancies,
+        vacancy_limit_days=indicators.vacancy_limit_days,
+    )
+
+
 # --- Reads ----------------------------------------------------------------------------------
 
 
@@ -172,16 +211,76 @@ def figures_of_run(run: SnapshotRun, targets: Iterable[Target] | None = None):
     return [stored[target.pk] for target in targets if target.pk in stored]
 
 
-def dashboard_figures(day: date) -> list[statistics.TargetFigures]:
+# ``run`` left out: look the snapshot of the day up; ``None``: there is none.
+_LOOK_UP = object()
+
+
+def dashboard_figures(day: date, *, run=_LOOK_UP) -> list[statistics.TargetFigures]:
     """Figures of every target as of ``day``: from the latest stored snapshot of that day when
     one exists (a target the snapshot does not hold is computed live), else computed live.
     A constant number of queries when the snapshot holds every target."""
     targets = list(Target.objects.all())
-    run = snapshot_for(day)
+    if run is _LOOK_UP:
+        run = snapshot_for(day)
     if run is None:
         return statistics.compute_all(day, targets)
     stored = {figures.target.pk: figures for figures in figures_of_run(run, targets)}
     return [stored.get(target.pk) or statistics.compute_all(day, [target])[0] for target in targets]
+
+
+def stored_indicators(run: SnapshotRun, *, town: Town | None = None) -> selectors.Indicators | None:
+    """The indicators stored with ``run``, county-wide or for ``town`` (one query). ``None``
+    when the run holds none for that scope (taken before indicators were stored, or the town
+    is newer than the run)."""
+    scope, key = (SnapshotScope.TOWN, str(town.pk)) if town else (SnapshotScope.COUNTY, "")
+    row = SnapshotIndicator.objects.filter(run=run, scope=scope, key=key).first()
+    if row is None:
+        return None
+    return selectors.Indicators(
+        principal=statistics.Figure(row.principal_population, row.principal_counted),
+        late_in_year=statistics.Figure(row.late_year_population, row.late_year_counted),
+        late_total=statistics.Figure(row.late_total_population, row.late_total_counted),
+        vacancies=row.vacancies,
+        overdue_vacancies=row.overdue_vacancies,
+        vacancy_limit_days=row.vacancy_limit_days,
+    )
+
+
+def dashboard_indicators(
+    day: date, *, town: Town | None = None, run=_LOOK_UP
+) -> selectors.Indicators:
+    """The dashboard's other indicators at ``day``: from the latest snapshot of that day when it
+    holds them (one query), else computed live (three queries over the registry)."""
+    if run is _LOOK_UP:
+        run = snapshot_for(day)
+    stored = stored_indicators(run, town=town) if run is not None else None
+    return stored or selectors.dashboard_indicators(day, town=town)
+
+
+def stored_figure(
+    run: SnapshotRun, target: Target, *, town_id: int | None = None, industry: str = ""
+) -> statistics.Figure | None:
+    """One stored figure of ``run``: county-wide, for a town or for an industry section (not
+    both: the snapshot does not hold that crossing). A scope with no population has no row of
+    its own and is Figure(0, 0). ``None`` when the run does not hold ``target`` or the crossing
+    is asked for. One query."""
+    if town_id and industry:
+        return None
+    if town_id:
+        scope, key = SnapshotScope.TOWN, str(town_id)
+    elif industry:
+        scope, key = SnapshotScope.INDUSTRY, industry
+    else:
+        scope, key = SnapshotScope.COUNTY, ""
+    rows = {
+        (row_scope, row_key): statistics.Figure(population, counted)
+        for row_scope, row_key, population, counted in SnapshotFigure.objects.filter(
+            Q(scope=scope, key=key) | Q(scope=SnapshotScope.COUNTY), run=run, target=target
+        ).values_list("scope", "key", "population", "counted")
+    }
+    if (SnapshotScope.COUNTY, "") not in rows:
+        return None
+    return rows.get((scope, key), statistics.Figure(0, 0))
 
 
 def trend(
@@ -223,6 +322,7 @@ def stored_daily(day: date) -> bool:
 
 __all__ = [
     "dashboard_figures",
+    "dashboard_indicators",
     "figures_of_run",
     "snapshot_claim",
     "snapshot_fill",
@@ -230,5 +330,7 @@ __all__ = [
     "snapshot_run_create",
     "snapshot_take",
     "stored_daily",
+    "stored_figure",
+    "stored_indicators",
     "trend",
 ]

@@ -8,7 +8,7 @@ The number of queries does not depend on the amount of data.
 
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,21 +24,38 @@ from ..forms import AsOfForm
 from ..statistics import Figure, TargetFigures
 
 COUNTY_ROLES = (Role.LEADER, Role.BUREAU_ADMIN, Role.REVIEWER)
+INDUSTRY_LABELS = dict(Industry.choices)
 
 
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+class ExplainLinks:
+    """Builds the "explain this number" links of one page: ``reverse()`` once per code, then
+    only the query string (a dashboard has some 370 links). The parameters are dates, ids,
+    fixed words and section letters; only the section is quoted, in case."""
+
+    def __init__(self, day: date):
+        self.day = day
+        self._paths: dict[str, str] = {}
+
+    def __call__(self, code: str, *, day=None, town_id=None, industry=None, show=None) -> str:
+        path = self._paths.get(code)
+        if path is None:
+            path = self._paths[code] = reverse("reports:explain", args=[code])
+        url = f"{path}?as_of={(day or self.day).isoformat()}"
+        if town_id:
+            url += f"&town={int(town_id)}"
+        if industry:
+            url += f"&industry={quote(str(industry), safe='')}"
+        if show:
+            url += f"&show={show}"
+        return url
+
+
 def explain_url(code: str, day: date, *, town_id=None, industry=None, show=None) -> str:
-    params = {"as_of": day.isoformat()}
-    if town_id:
-        params["town"] = town_id
-    if industry:
-        params["industry"] = industry
-    if show:
-        params["show"] = show
-    return f"{reverse('reports:explain', args=[code])}?{urlencode(params)}"
+    return ExplainLinks(day)(code, town_id=town_id, industry=industry, show=show)
 
 
 @dataclass
@@ -157,15 +174,18 @@ def _ranked(rows: list[Row]) -> list[Row]:
     return rows
 
 
-def _card(result: TargetFigures, day: date, towns, town: Town | None) -> TargetCard:
+def _card(
+    result: TargetFigures, day: date, towns, town: Town | None, link: ExplainLinks
+) -> TargetCard:
     code = result.target.code
     scope_town = town.pk if town else None
+    counted, missing = selectors.SHOW_COUNTED, selectors.SHOW_MISSING
     card = TargetCard(
         result=result,
         day=day,
-        url=explain_url(code, day, town_id=scope_town),
-        counted_url=explain_url(code, day, town_id=scope_town, show=selectors.SHOW_COUNTED),
-        missing_url=explain_url(code, day, town_id=scope_town, show=selectors.SHOW_MISSING),
+        url=link(code, town_id=scope_town),
+        counted_url=link(code, town_id=scope_town, show=counted),
+        missing_url=link(code, town_id=scope_town, show=missing),
     )
     if town is None:
         card.towns = _ranked(
@@ -173,31 +193,25 @@ def _card(result: TargetFigures, day: date, towns, town: Town | None) -> TargetC
                 Row(
                     label=name,
                     figure=result.by_town.get(name, Figure(0, 0)),
-                    url=explain_url(code, day, town_id=pk),
-                    counted_url=explain_url(code, day, town_id=pk, show=selectors.SHOW_COUNTED),
-                    missing_url=explain_url(code, day, town_id=pk, show=selectors.SHOW_MISSING),
+                    url=link(code, town_id=pk),
+                    counted_url=link(code, town_id=pk, show=counted),
+                    missing_url=link(code, town_id=pk, show=missing),
                 )
                 for pk, name in towns
             ]
         )
     card.industries = [
         Row(
-            label=Industry(section).label if section in Industry.values else section,
+            label=INDUSTRY_LABELS.get(section, section),
             figure=figure,
-            url=explain_url(code, day, town_id=scope_town, industry=section),
-            counted_url=explain_url(
-                code, day, town_id=scope_town, industry=section, show=selectors.SHOW_COUNTED
-            ),
-            missing_url=explain_url(
-                code, day, town_id=scope_town, industry=section, show=selectors.SHOW_MISSING
-            ),
+            url=link(code, town_id=scope_town, industry=section),
+            counted_url=link(code, town_id=scope_town, industry=section, show=counted),
+            missing_url=link(code, town_id=scope_town, industry=section, show=missing),
         )
         for section, figure in sorted(result.by_industry.items())
     ]
     card.trend = [
-        Row(
-            label=point.isoformat(), figure=figure, url=explain_url(code, point, town_id=scope_town)
-        )
+        Row(label=point.isoformat(), figure=figure, url=link(code, day=point, town_id=scope_town))
         for point, figure in snapshots.trend(result.target, town=town)
     ]
     return card
@@ -213,14 +227,19 @@ def _render(request, *, town: Town | None):
         context["valid"] = False
         return render(request, "reports/dashboard.html", context)
     day = form.day
+    # The snapshot of the day, when stored, holds the figures and the indicators: the page
+    # then runs no query over the registry itself.
+    run = snapshots.snapshot_for(day)
     if town is None:
-        results = snapshots.dashboard_figures(day)
+        results = snapshots.dashboard_figures(day, run=run)
         towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
     else:
+        # The snapshot does not hold a town's per-industry breakdown: computed live.
         results = selectors.town_figures(day, town)
         towns = [(town.pk, town.name)]
-    cards = [_card(result, day, towns, town) for result in results]
-    indicators = selectors.dashboard_indicators(day, town=town)
+    link = ExplainLinks(day)
+    cards = [_card(result, day, towns, town, link) for result in results]
+    indicators = snapshots.dashboard_indicators(day, town=town, run=run)
     scope_town = town.pk if town else None
     training = selectors.training_coverage(results)
     context.update(
@@ -231,17 +250,15 @@ def _render(request, *, town: Town | None):
         principal_rate=percent(indicators.principal.rate),
         late_year_rate=percent(indicators.late_in_year.rate),
         late_total_rate=percent(indicators.late_total.rate),
-        vacancies_url=explain_url(selectors.VACANCY_CODE, day, town_id=scope_town),
-        overdue_vacancies_url=explain_url(
-            selectors.VACANCY_CODE, day, town_id=scope_town, show=selectors.SHOW_COUNTED
+        vacancies_url=link(selectors.VACANCY_CODE, town_id=scope_town),
+        overdue_vacancies_url=link(
+            selectors.VACANCY_CODE, town_id=scope_town, show=selectors.SHOW_COUNTED
         ),
         training=training,
         training_rate=percent(training.total.rate) if training else "—",
-        training_url=(
-            explain_url(training.target.code, day, town_id=scope_town) if training else ""
-        ),
+        training_url=link(training.target.code, town_id=scope_town) if training else "",
         training_missing_url=(
-            explain_url(training.target.code, day, town_id=scope_town, show=selectors.SHOW_MISSING)
+            link(training.target.code, town_id=scope_town, show=selectors.SHOW_MISSING)
             if training
             else ""
         ),
