@@ -1,0 +1,224 @@
+"""Forms of the training and evaluation pages: validation only; the services write."""
+
+from pathlib import PurePath
+
+from django import forms
+from django.forms import modelformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from cqo_registry.importing.reading import SUPPORTED_SUFFIXES
+from enterprises.models import Person, Town
+
+from .models import EvaluationScore, TrainingAttendance, TrainingSession
+from .services import ATTENDANCE_FIELDS, DOCUMENT_MAX_BYTES, SESSION_FIELDS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class TrainingSessionForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSession
+        fields = list(SESSION_FIELDS)
+        widgets = {"starts_on": DATE_INPUT, "ends_on": DATE_INPUT}
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
+        return data
+
+
+# --- Enrolment ------------------------------------------------------------------------------
+
+
+class EnrolPersonForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("首席质量官"), queryset=Person.objects.all(), widget=forms.HiddenInput
+    )
+
+
+class EnrolTownForm(forms.Form):
+    town = forms.ModelChoiceField(
+        label=_("所属镇"), queryset=Town.objects.order_by("code", "name"), empty_label=None
+    )
+
+
+class EnrolUntrainedForm(forms.Form):
+    town = forms.ModelChoiceField(
+        label=_("所属镇"),
+        queryset=Town.objects.order_by("code", "name"),
+        required=False,
+        empty_label=_("全县"),
+    )
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("姓名或身份证号"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名或身份证号"), "class": "form-control"}),
+    )
+
+
+# --- Attendance ------------------------------------------------------------------------------
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = TrainingAttendance
+        fields = list(ATTENDANCE_FIELDS)
+        # Rendered as one table row per attendee: compact widgets.
+        widgets = {
+            "attended": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            "passed": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            "hours": forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+            "score": forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+            "certificate_number": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passed") and not data.get("attended"):
+            self.add_error("passed", _("未出勤的不能登记为合格。"))
+        # With an error on "passed", ModelForm leaves the model's check constraint out of its
+        # validation, so the user sees this message and not the constraint's generic one.
+        return data
+
+
+AttendanceFormSet = modelformset_factory(
+    TrainingAttendance,
+    form=AttendanceForm,
+    extra=0,
+    can_delete=False,
+)
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+class TrainingImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("培训记录文件"),
+        help_text=_(
+            "Excel 文件（.xlsx、.xls 或 .ods），表头：身份证号、姓名、培训名称、培训日期、"
+            "学时、是否合格"
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = PurePath(upload.name).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise forms.ValidationError(_("请上传 .xlsx、.xls 或 .ods 文件。"))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("文件超过 10 MB。"))
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+# --- Evaluation ------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def _score_field(score: EvaluationScore, *, required: bool, initial) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=f"{score.item.code} {score.item.title}",
+        required=required,
+        min_value=0,
+        max_value=score.item.max_score,
+        max_digits=5,
+        decimal_places=1,
+        initial=initial,
+        help_text=_("满分 %(max)s 分") % {"max": score.item.max_score},
+    )
+
+
+class SelfAssessmentForm(forms.Form):
+    """The enterprise's part: the text, a self score per item and supporting documents."""
+
+    self_assessment = forms.CharField(
+        label=_("自评说明"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    documents = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        help_text=_("PDF、JPG 或 PNG，每个文件不超过 10 MB，可多选"),
+    )
+
+    def __init__(self, *args, evaluation, scores, **kwargs):
+        kwargs.setdefault("initial", {"self_assessment": evaluation.self_assessment})
+        super().__init__(*args, **kwargs)
+        self.scores = scores
+        for score in scores:
+            self.fields[f"self_{score.item_id}"] = _score_field(
+                score, required=False, initial=score.self_score
+            )
+
+    def clean_documents(self):
+        uploads = self.cleaned_data.get("documents") or []
+        for upload in uploads:
+            if upload.size > DOCUMENT_MAX_BYTES:
+                raise forms.ValidationError(_("文件“%(name)s”超过 10 MB。") % {"name": upload.name})
+        return uploads
+
+    def score_fields(self):
+        return [self[f"self_{s.item_id}"] for s in self.scores]
+
+    def self_scores(self) -> dict:
+        return {s.item_id: self.cleaned_data.get(f"self_{s.item_id}") for s in self.scores}
+
+
+class ScoringForm(forms.Form):
+    """The bureau's part: a score (required) and a note per item, and the comments."""
+
+    comments = forms.CharField(
+        label=_("评定意见"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, evaluation, scores, **kwargs):
+        kwargs.setdefault("initial", {"comments": evaluation.comments})
+        super().__init__(*args, **kwargs)
+        self.scores = scores
+        for score in scores:
+            self.fields[f"score_{score.item_id}"] = _score_field(
+                score, required=True, initial=score.score
+            )
+            self.fields[f"note_{score.item_id}"] = forms.CharField(
+                label=_("说明"), required=False, max_length=300, initial=score.note
+            )
+
+    def rows(self):
+        return [(s, self[f"score_{s.item_id}"], self[f"note_{s.item_id}"]) for s in self.scores]
+
+    def item_scores(self) -> dict:
+        return {s.item_id: self.cleaned_data[f"score_{s.item_id}"] for s in self.scores}
+
+    def item_notes(self) -> dict:
+        return {s.item_id: self.cleaned_data.get(f"note_{s.item_id}", "") for s in self.scores}
+
+
+class OpenYearForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2020, max_value=2100)
