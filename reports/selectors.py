@@ -18,7 +18,6 @@ from django.db.models import (
     DateField,
     Exists,
     ExpressionWrapper,
-    F,
     Max,
     Min,
     OuterRef,
@@ -107,14 +106,28 @@ def vacancy_start(day: date):
     )
 
 
-def vacant_enterprises(day: date) -> QuerySet[Enterprise]:
+def has_filed_cqo(day: date) -> Exists:
+    """Per row of enterprises: whether it has a filed current appointment at ``day`` — the
+    engine's mark (``statistics.enterprises_with_filed_cqo``) in its correlated form. The
+    engine's ``pk IN (…)`` hashes every filed appointment once, which is right for a figure
+    over the whole county; a list filtered to a town, or 50 rows of a page, is served better
+    by an anti/semi-join or an index probe per row, which this form lets PostgreSQL choose."""
+    return Exists(
+        Appointment.objects.filter(statistics.filed_current_on(day), enterprise=OuterRef("pk"))
+    )
+
+
+def vacant_enterprises(day: date, *, per_row: bool = False) -> QuerySet[Enterprise]:
     """Enterprises active at ``day`` that require a CQO and have no filed current appointment,
     annotated with ``vacancy_start``. Above-scale enterprises always require one, so this is
-    exactly the "missing" of T1 and T2 together."""
-    queryset = statistics.enterprises_with_filed_cqo(
-        Enterprise.objects.filter(statistics.active_on(day), requires_cqo=True), day
-    )
-    return queryset.filter(has_filed_cqo=False).annotate(vacancy_start=vacancy_start(day))
+    exactly the "missing" of T1 and T2 together. ``per_row``: the correlated form of the mark
+    (:func:`has_filed_cqo`), for lists; the engine's form otherwise, for counting them all."""
+    queryset = Enterprise.objects.filter(statistics.active_on(day), requires_cqo=True)
+    if per_row:
+        queryset = queryset.filter(~has_filed_cqo(day))
+    else:
+        queryset = statistics.enterprises_with_filed_cqo(queryset, day).filter(has_filed_cqo=False)
+    return queryset.annotate(vacancy_start=vacancy_start(day))
 
 
 def overdue_before(day: date) -> date:
@@ -134,15 +147,15 @@ def _current_cqo(day: date, field: str):
 
 def _enterprise_rows(explained: Explained, day: date) -> QuerySet[Enterprise]:
     if explained.kind == "vacancies":
-        queryset = vacant_enterprises(day).annotate(
+        queryset = vacant_enterprises(day, per_row=True).annotate(
             counted=ExpressionWrapper(
                 Q(vacancy_start__lt=overdue_before(day)), output_field=BooleanField()
             )
         )
     else:
-        queryset = statistics.enterprises_with_filed_cqo(
-            statistics.enterprise_population(explained.target.population, day), day
-        ).annotate(counted=F("has_filed_cqo"), vacancy_start=vacancy_start(day))
+        queryset = statistics.enterprise_population(explained.target.population, day).annotate(
+            counted=has_filed_cqo(day), vacancy_start=vacancy_start(day)
+        )
     return queryset.select_related("town").annotate(
         cqo_name=_current_cqo(day, "person__name"),
         cqo_appointed_on=_current_cqo(day, "appointed_on"),
@@ -171,7 +184,7 @@ def _person_appointments(
     return queryset
 
 
-def _person_rows(day: date, appointments: QuerySet[Appointment]) -> QuerySet[Person]:
+def _person_rows(day: date, appointments: QuerySet[Appointment], counted=None) -> QuerySet[Person]:
     trained_on = (
         TrainingAttendance.objects.filter(
             person=OuterRef("pk"), passed=True, session__ends_on__lte=day
@@ -181,22 +194,11 @@ def _person_rows(day: date, appointments: QuerySet[Appointment]) -> QuerySet[Per
         .annotate(first=Min("session__ends_on"))
         .values("first")
     )
-    return (
-        Person.objects.filter(pk__in=appointments.values("person"))
-        .annotate(
-            # The engine's own "trained" mark, read from the person's T3 appointments.
-            counted=Exists(appointments.filter(person=OuterRef("pk"), trained=True)),
-            trained_on=Subquery(trained_on, output_field=DateField()),
-        )
-        .prefetch_related(
-            Prefetch(
-                "appointments",
-                queryset=appointments.select_related("enterprise__town").order_by(
-                    "enterprise__name"
-                ),
-                to_attr="current_appointments",
-            )
-        )
+    if counted is None:
+        # The engine's own "trained" mark, read from the person's T3 appointments.
+        counted = Exists(appointments.filter(person=OuterRef("pk"), trained=True))
+    return Person.objects.filter(pk__in=appointments.values("person")).annotate(
+        counted=counted, trained_on=Subquery(trained_on, output_field=DateField())
     )
 
 
@@ -216,7 +218,19 @@ def explain_rows(
         appointments = _person_appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
-        return _person_rows(day, appointments).order_by("name", "pk")
+        return (
+            _person_rows(day, appointments)
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    queryset=appointments.select_related("enterprise__town").order_by(
+                        "enterprise__name"
+                    ),
+                    to_attr="current_appointments",
+                )
+            )
+            .order_by("name", "pk")
+        )
     queryset = access.scope(
         _enterprise_rows(explained, day), user, town_field="town", enterprise_field=None
     )
@@ -231,6 +245,73 @@ def explain_rows(
     if explained.kind == "vacancies":
         return queryset.order_by("vacancy_start", "name", "pk")
     return queryset.order_by("town__code", "town__name", "name", "pk")
+
+
+def explain_keys(rows: QuerySet, show: str) -> QuerySet:
+    """The primary keys of the rows behind a figure, in list order, filtered by ``show``: what a
+    page of the list is cut from. Only the engine's own mark (``counted``) and the ordering
+    columns are computed for the whole set; the page's display columns are computed for its
+    rows alone by :func:`explain_page_rows`."""
+    return filter_show(rows, show).values_list("pk", flat=True)
+
+
+def explain_page_rows(
+    explained: Explained,
+    day: date,
+    keys,
+    *,
+    user,
+    town_id: int | None = None,
+    industry: str = "",
+    search: str = "",
+) -> list:
+    """The rows of one page (``keys`` from :func:`explain_keys`), in that order, with the
+    columns :func:`explain_rows` gives. ``counted`` is read per row here — for an enterprise,
+    whether it has a filed current appointment; for a person, whether they passed a training
+    that ended by ``day`` — which is the engine's mark for that row, without the engine's
+    set-wide subquery (a hash over every appointment or attendance, paid once per page)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    if explained.kind == "persons":
+        appointments = _person_appointments(
+            day, town_id=town_id, industry=industry, search=search, user=user
+        )
+        passed = TrainingAttendance.objects.filter(
+            person=OuterRef("pk"), passed=True, session__ends_on__lte=day
+        )
+        queryset = (
+            _person_rows(day, appointments, counted=Exists(passed))
+            .filter(pk__in=keys)
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    # The T3 appointments of these persons, without the engine's "trained"
+                    # mark (not shown; it would hash every attendance for 50 rows).
+                    queryset=Appointment.objects.filter(
+                        pk__in=appointments.values("pk"), person__in=keys
+                    )
+                    .select_related("enterprise__town")
+                    .order_by("enterprise__name"),
+                    to_attr="current_appointments",
+                )
+            )
+        )
+    else:
+        queryset = Enterprise.objects.filter(pk__in=keys).annotate(vacancy_start=vacancy_start(day))
+        if explained.kind == "vacancies":
+            counted = ExpressionWrapper(
+                Q(vacancy_start__lt=overdue_before(day)), output_field=BooleanField()
+            )
+        else:
+            counted = has_filed_cqo(day)
+        queryset = queryset.select_related("town").annotate(
+            counted=counted,
+            cqo_name=_current_cqo(day, "person__name"),
+            cqo_appointed_on=_current_cqo(day, "appointed_on"),
+        )
+    by_pk = {row.pk: row for row in queryset}
+    return [by_pk[pk] for pk in keys if pk in by_pk]
 
 
 def filter_show(queryset: QuerySet, show: str) -> QuerySet:
@@ -418,10 +499,13 @@ __all__ = [
     "dashboard_indicators",
     "indicators_by_town",
     "sum_indicators",
+    "explain_keys",
+    "explain_page_rows",
     "explain_rows",
     "explain_totals",
     "explained_for_code",
     "filter_show",
+    "has_filed_cqo",
     "town_figures",
     "training_coverage",
     "vacant_enterprises",

@@ -10,7 +10,8 @@ their own town (asking for another town is a 404), anybody else 403. The rows co
 import tempfile
 from datetime import date
 
-from django.core.paginator import Paginator
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,11 +27,89 @@ from cqo_registry.accounts.models import Role
 from enterprises.models import Industry, Scale
 from enterprises.selectors import town_list
 
-from .. import selectors
+from .. import selectors, snapshots
 from ..forms import ExplainFilterForm
+from ..statistics import Figure
 
 EXPLAIN_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER)
 PAGE_SIZE = 50
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its count — the figure's own, from the snapshot of the date or
+    counted once — rather than running COUNT over the list again.
+
+    A stored count can be off when data of that date were changed after the snapshot was
+    taken (a late import of old enterprises): pages are therefore cut without trusting it —
+    each fetches one row more than it shows, "next" follows that row, and a page past the
+    count that still has rows is served — so a stale count never hides a row."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # shadows the cached_property: no COUNT query
+
+    def validate_number(self, number):
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(_("页码不是整数。")) from error
+        if number < 1:
+            raise EmptyPage(_("页码小于 1。"))
+        return number
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:
+            # The count promised more pages than there are rows (data changed since the
+            # snapshot): the first page is always there.
+            return self.page(1)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(_("该页没有结果。"))
+        page = _Page(rows[: self.per_page], number, self)
+        page.more = len(rows) > self.per_page
+        if number + page.more > self.num_pages:
+            self.num_pages = number + page.more
+        return page
+
+
+class _Page(Page):
+    more = False
+
+    def has_next(self):
+        return self.more
+
+
+def _known_totals(explained, day: date, user, *, town_id, industry: str, search: str):
+    """The figure behind a drill-down read from the snapshot of ``day`` (two queries), with
+    the run it came from; ``(None, None)`` when the snapshot does not hold it — no snapshot of
+    that day, a search, a town crossed with a section, or vacancies counted with another
+    limit — and it must be counted."""
+    if search:
+        return None, None
+    if access.is_town_officer(user):
+        town_id = user.town_id
+    elif not access.sees_whole_county(user):
+        return None, None
+    run = snapshots.snapshot_for(day)
+    if run is None:
+        return None, None
+    if explained.kind == "vacancies":
+        if industry:
+            return None, None
+        stored = snapshots.stored_indicators(run, town=town_id)
+        if stored is None or stored.vacancy_limit_days != settings.CQO_VACANCY_LIMIT_DAYS:
+            return None, None
+        return Figure(stored.vacancies, stored.overdue_vacancies), run
+    figure = snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+    return (figure, run) if figure is not None else (None, None)
 
 
 def _filters(request, code: str):
@@ -49,16 +128,17 @@ def _filters(request, code: str):
         if "town" in form.errors:
             raise Http404
         return explained, form, None
-    town = form.cleaned_data["town"]
-    rows = selectors.explain_rows(
-        explained,
-        form.day,
-        user=request.user,
-        town_id=town.pk if town else None,
-        industry=form.cleaned_data["industry"],
-        search=form.cleaned_data["q"].strip(),
-    )
+    rows = selectors.explain_rows(explained, form.day, user=request.user, **_filter_values(form))
     return explained, form, rows
+
+
+def _filter_values(form):
+    town = form.cleaned_data["town"]
+    return {
+        "town_id": town.pk if town else None,
+        "industry": form.cleaned_data["industry"],
+        "search": form.cleaned_data["q"].strip(),
+    }
 
 
 @access.role_required(*EXPLAIN_ROLES)
@@ -67,9 +147,28 @@ def explain(request, code: str):
     context = {"explained": explained, "form": form, "page": None}
     if rows is not None:
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
-        totals = selectors.explain_totals(rows)
-        paginator = Paginator(selectors.filter_show(rows, show), PAGE_SIZE)
+        filters = _filter_values(form)
+        # The figure (population and counted) is the snapshot's when it holds it, else
+        # counted once; the paginator is told it, and each page computes its display
+        # columns for its own 50 rows only.
+        totals, totals_run = _known_totals(explained, form.day, request.user, **filters)
+        if totals is None:
+            totals = selectors.explain_totals(rows)
+        count = {
+            selectors.SHOW_COUNTED: totals.counted,
+            selectors.SHOW_MISSING: totals.population - totals.counted,
+        }.get(show, totals.population)
+        paginator = KnownCountPaginator(selectors.explain_keys(rows, show), PAGE_SIZE, count=count)
         page = paginator.get_page(request.GET.get("page"))
+        page.object_list = selectors.explain_page_rows(
+            explained, form.day, page.object_list, user=request.user, **filters
+        )
+        if explained.kind != "persons":
+            # Labels looked up once here: get_FOO_display() re-hashes the choices per call.
+            industries, scales = dict(Industry.choices), dict(Scale.choices)
+            for row in page.object_list:
+                row.industry_label = industries.get(row.industry, row.industry)
+                row.scale_label = scales.get(row.scale, row.scale)
         query = request.GET.copy()
         query.pop("page", None)
         town_officer = access.is_town_officer(request.user)
@@ -78,6 +177,7 @@ def explain(request, code: str):
             day=form.day,
             show=show,
             totals=totals,
+            totals_run=totals_run,
             missing=totals.population - totals.counted,
             rate=None if totals.rate is None else f"{totals.rate * 100:.1f}%",
             page=page,
