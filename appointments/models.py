@@ -206,6 +206,13 @@ class Filing(models.Model):
         verbose_name_plural = _("备案")
         ordering = ["-created_at"]
         constraints = [
+            # One filing in progress per enterprise (appointments.services checks it first
+            # with a clear message; this holds it under concurrency).
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(status__in=["draft", "submitted", "returned"]),
+                name="one_open_filing_per_enterprise",
+            ),
             models.UniqueConstraint(
                 fields=["number_year", "number_seq"],
                 condition=Q(number_seq__isnull=False),

@@ -47,6 +47,20 @@ def _save(instance, actor, **kwargs) -> None:
     instance.save()
 
 
+OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
+
+
+def _require_no_open_filing(enterprise) -> None:
+    """One filing in progress per enterprise: a second one would only fail at approval."""
+    open_filing = Filing.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES).first()
+    if open_filing is not None:
+        raise ValidationError(
+            _("该企业已有未办结的%(kind)s（%(status)s），请先完成或撤回后再新建。")
+            % {"kind": open_filing.get_kind_display(), "status": open_filing.get_status_display()},
+            code="open_filing_exists",
+        )
+
+
 def current_appointment(enterprise) -> Appointment | None:
     """The enterprise's filed appointment that has not ended, if any."""
     return (
@@ -83,6 +97,7 @@ def filing_create_appointment(
             _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
             code="not_senior_manager",
         )
+    _require_no_open_filing(enterprise)
     replaces = current_appointment(enterprise) if replace_current else None
     if replace_current and replaces is None:
         raise ValidationError(_("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current")
@@ -123,6 +138,7 @@ def filing_create_dismissal(
     *, enterprise, end_date: date, end_reason: str = EndReason.DISMISSED, actor=None
 ) -> Filing:
     """Draft a ``dismiss`` filing for the enterprise's current CQO."""
+    _require_no_open_filing(enterprise)
     appointment = current_appointment(enterprise)
     if appointment is None:
         raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")

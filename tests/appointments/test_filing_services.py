@@ -337,10 +337,9 @@ def test_approving_appoint_while_another_cqo_is_current_changes_nothing(clerk, r
     first = filing_approve(filing=submitted(actor=clerk), actor=reviewer)
     assert first.number == number(1)
     enterprise = EnterpriseFactory()
-    # Two appoint filings for one enterprise, each drafted while it had no CQO.
-    winner = submitted(enterprise, actor=clerk)
+    # An appoint filing waits while a CQO gets filed by another way (a legacy import).
     loser = submitted(enterprise, actor=clerk)
-    filing_approve(filing=winner, actor=reviewer)
+    AppointmentFactory(enterprise=enterprise)
 
     with pytest.raises(ValidationError) as excinfo:
         filing_approve(filing=loser, actor=reviewer)
@@ -353,7 +352,16 @@ def test_approving_appoint_while_another_cqo_is_current_changes_nothing(clerk, r
     assert Appointment.objects.get(pk=loser.appointment_id).filed_on is None
     assert not loser.events.filter(action="approve").exists()
     # No number was consumed: the next approval follows without a gap.
-    assert filing_approve(filing=submitted(actor=clerk), actor=reviewer).number == number(3)
+    assert filing_approve(filing=submitted(actor=clerk), actor=reviewer).number == number(2)
+
+
+def test_second_filing_in_progress_is_refused(clerk):
+    enterprise = EnterpriseFactory()
+    submitted(enterprise, actor=clerk)
+    with pytest.raises(ValidationError) as excinfo:
+        draft(enterprise, actor=clerk)
+    assert excinfo.value.code == "open_filing_exists"
+    assert Filing.objects.filter(enterprise=enterprise).count() == 1
 
 
 def test_not_senior_manager_is_refused(clerk):

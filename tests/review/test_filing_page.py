@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from appointments.models import FilingStatus
-from appointments.services import filing_approve, filing_return
+from appointments.services import filing_approve, filing_return, filing_withdraw
 from tests.factories import AppointmentFactory, EnterpriseFactory, PersonFactory
 
 from .conftest import make_dismissal, make_submitted
@@ -134,6 +134,7 @@ def test_missing_letter_is_said(client_for, reviewer, submitted):
 def test_enterprise_history_and_events(client_for, reviewer, home_enterprise, enterprise_user):
     first = make_submitted(home_enterprise, actor=enterprise_user)
     filing_return(filing=first, reasons="职务填写不完整", actor=reviewer)
+    filing_withdraw(filing=first, actor=enterprise_user)  # one filing in progress at a time
     second = make_submitted(home_enterprise, actor=enterprise_user)
 
     response = client_for(reviewer).get(page_url(second))
