@@ -159,6 +159,57 @@ def test_query_count_does_not_grow_with_the_data(
     assert count_queries(client, url, params) == small
 
 
+REGISTRY_TABLES = (
+    "enterprises_enterprise",
+    "enterprises_person",
+    "appointments_appointment",
+    "appointments_filing",
+    "training_trainingattendance",
+)
+
+
+def test_from_a_snapshot_the_dashboard_runs_no_query_over_the_registry(
+    home_town, other_town, leader, client_for
+):
+    """The figures and the other indicators of a stored date are read from the snapshot: the
+    number of queries is constant and none of them reads the registry itself."""
+    from reports import snapshots
+
+    client = client_for(leader)
+    params = {"as_of": D.isoformat()}
+    build_county([home_town])
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    client.get(DASHBOARD, params)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(DASHBOARD, params)
+    assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
+    build_county([home_town, other_town], size=4)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    assert count_queries(client, DASHBOARD, params) == len(small)
+    # Every explain link points at the explain page of its code and the date.
+    content = response.content.decode()
+    for code in ("T1", "T2", "T3", "VACANCY"):
+        assert f'href="{reverse("reports:explain", args=[code])}?as_of={D.isoformat()}' in content
+
+
+def test_indicators_are_read_from_the_snapshot_of_the_date(
+    home_town, leader, town_officer, client_for
+):
+    from reports import snapshots
+
+    build_county([home_town])
+    live = client_for(leader).get(DASHBOARD, {"as_of": D.isoformat()}).context["indicators"]
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    EnterpriseFactory(town=home_town)  # entered after the snapshot: a new vacancy at D
+    county_view = client_for(leader).get(DASHBOARD, {"as_of": D.isoformat()})
+    assert county_view.context["indicators"] == live
+    town_view = client_for(town_officer).get(TOWN_DASHBOARD, {"as_of": D.isoformat()})
+    assert town_view.context["indicators"].vacancies == live.vacancies
+    # Another date, without a snapshot, is computed live and sees the new enterprise.
+    later = client_for(leader).get(DASHBOARD, {"as_of": "2021-07-01"}).context["indicators"]
+    assert later.vacancies == live.vacancies + 1
+
+
 def test_trend_comes_from_the_snapshots(county, leader, town_officer, client_for, monkeypatch):
     from reports import snapshots
     from reports.statistics import Figure

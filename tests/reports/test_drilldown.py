@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from enterprises.models import Enterprise
-from reports import selectors, statistics
+from reports import selectors, snapshots, statistics
 from reports.models import Target
 from tests.factories import (
     AppointmentFactory,
@@ -280,3 +280,75 @@ def test_query_count_does_not_grow_with_the_data(code, home_town, other_town, le
     small = count_queries(client, url)
     build_county([home_town, other_town], size=5)
     assert count_queries(client, url) == small
+
+
+@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE])
+def test_query_count_from_a_snapshot_does_not_grow_with_the_data(
+    code, home_town, other_town, leader, client_for
+):
+    client = client_for(leader)
+    build_county([home_town])
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    url = explain_url(code, town=home_town.pk)
+    client.get(url)  # warm the session
+    small = count_queries(client, url)
+    build_county([home_town, other_town], size=5)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    assert count_queries(client, url) == small
+
+
+@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE])
+def test_totals_come_from_the_snapshot_without_counting_the_list(
+    code, towns, leader, town_officer, client_for
+):
+    run = snapshots.snapshot_take(as_of=D, kind="on_demand")
+    client = client_for(leader)
+    live = client.get(explain_url(code)).context["totals"]  # same data: same figure
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(explain_url(code))
+    assert response.context["totals"] == live
+    assert response.context["totals_run"] == run
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert not [sql for sql in counts if "enterprises_enterprise" in sql or "person" in sql]
+    assert 'id="explain-source"' in response.content.decode()
+    # A town officer's figure is their town's.
+    home = client_for(town_officer).get(explain_url(code))
+    assert home.context["totals_run"] == run
+    assert home.context["page"].paginator.count == len(home.context["page"].object_list)
+
+
+def test_a_search_or_a_town_by_section_is_counted_live(towns, leader, client_for):
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    client = client_for(leader)
+    assert client.get(explain_url("T1", q="测试")).context["totals_run"] is None
+    crossed = client.get(explain_url("T1", town=towns[0].pk, industry="C"))
+    assert crossed.context["totals_run"] is None
+    assert crossed.context["totals"].population == len(crossed.context["page"].object_list)
+
+
+def test_a_stale_snapshot_count_never_hides_rows(home_town, leader, client_for):
+    """Enterprises of the date entered after its snapshot: the stored count is short, yet
+    every row of the list can still be reached page by page."""
+    snapshots.snapshot_take(as_of=D, kind="on_demand")  # empty county
+    EnterpriseFactory.create_batch(55, town=home_town)
+    client = client_for(leader)
+    first = client.get(explain_url("T1")).context["page"]
+    assert first.paginator.count == 0  # the snapshot's figure
+    assert len(first.object_list) == 50 and first.has_next()
+    second = client.get(explain_url("T1", page=2)).context["page"]
+    assert len(second.object_list) == 5 and not second.has_next()
+    seen = {row.pk for row in [*first.object_list, *second.object_list]}
+    assert len(seen) == 55
+    # A page past the rows falls back to the first one, never an error.
+    assert client.get(explain_url("T1", page=9)).context["page"].number == 1
+
+
+@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE])
+def test_the_counted_mark_of_each_row_is_the_engines(code, towns, leader, client_for, settings):
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    Enterprise.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    client = client_for(leader)
+    rows = client.get(explain_url(code)).context["page"].object_list
+    counted = client.get(explain_url(code, show="counted")).context["page"].object_list
+    assert {row.pk for row in rows if row.counted} == {row.pk for row in counted}
+    assert all(row.counted for row in counted)

@@ -10,10 +10,12 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from reports import snapshots, statistics
+from enterprises.models import Town
+from reports import selectors, snapshots, statistics
 from reports.models import (
     SnapshotEditRefused,
     SnapshotFigure,
+    SnapshotIndicator,
     SnapshotKind,
     SnapshotRun,
     SnapshotScope,
@@ -87,6 +89,59 @@ def test_dashboard_figures_from_a_snapshot_use_constant_queries(county, django_a
     take(kind=SnapshotKind.ON_DEMAND)
     with django_assert_num_queries(4):
         snapshots.dashboard_figures(D)
+
+
+def test_snapshot_stores_the_indicators_county_wide_and_per_town(county, settings):
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    home = county.home_enterprise.town
+    EnterpriseFactory(town=home)  # a vacancy
+    run = take()
+    assert run.indicators.count() == 1 + Town.objects.count()
+    assert snapshots.stored_indicators(run) == selectors.dashboard_indicators(D)
+    for town in Town.objects.all():
+        stored = snapshots.stored_indicators(run, town=town)
+        assert stored == selectors.dashboard_indicators(D, town=town)
+        assert snapshots.stored_indicators(run, town=town.pk) == stored
+    assert snapshots.stored_indicators(run, town=home).vacancies == 1
+    assert snapshots.stored_indicators(run, town=home).vacancy_limit_days == 30
+
+
+def test_dashboard_indicators_come_from_the_snapshot_once_stored(county, django_assert_num_queries):
+    home = county.home_enterprise.town
+    run = take()
+    EnterpriseFactory(town=home)  # entered afterwards: not in the frozen indicators
+    with django_assert_num_queries(1):
+        assert snapshots.dashboard_indicators(D, run=run).vacancies == 0
+    assert snapshots.dashboard_indicators(D, town=home).vacancies == 0
+    assert snapshots.dashboard_indicators(date(2021, 7, 1)).vacancies == 1  # live
+    assert snapshots.dashboard_indicators(D, run=None).vacancies == 1  # no snapshot: live
+
+
+def test_a_town_newer_than_the_snapshot_gets_live_indicators(county):
+    run = take()
+    newer = TownFactory()
+    EnterpriseFactory(town=newer)
+    assert snapshots.stored_indicators(run, town=newer) is None
+    assert snapshots.dashboard_indicators(D, town=newer, run=run).vacancies == 1
+
+
+def test_stored_figure_of_a_scope(county):
+    run = take()
+    t1 = Target.objects.get(code="T1")
+    home = county.home_enterprise.town
+    assert snapshots.stored_figure(run, t1) == statistics.Figure(3, 3)
+    assert snapshots.stored_figure(run, t1, town_id=home.pk) == statistics.Figure(2, 2)
+    assert snapshots.stored_figure(run, t1, industry="C") == statistics.Figure(3, 3)
+    assert snapshots.stored_figure(run, t1, industry="Z") == statistics.Figure(0, 0)
+    assert snapshots.stored_figure(run, t1, town_id=home.pk, industry="C") is None
+    t9 = Target.objects.create(
+        code="T9",
+        name="新目标",
+        population="above_scale",
+        criterion="filed_current",
+        deadline=date(2030, 1, 1),
+    )
+    assert snapshots.stored_figure(run, t9) is None
 
 
 def test_recompute_makes_a_new_version_and_reads_use_the_latest(county):
@@ -176,6 +231,20 @@ def test_stored_runs_and_figures_refuse_save_and_delete(county):
         run.delete()
 
 
+def test_stored_indicators_refuse_save_and_delete(county):
+    run = take()
+    indicator = run.indicators.first()
+    indicator.vacancies = 99
+    with pytest.raises(SnapshotEditRefused):
+        indicator.save()
+    with pytest.raises(SnapshotEditRefused):
+        indicator.delete()
+    with pytest.raises(SnapshotEditRefused):
+        SnapshotIndicator.objects.update(vacancies=0)
+    with pytest.raises(SnapshotEditRefused):
+        SnapshotIndicator.objects.all().delete()
+
+
 def test_querysets_refuse_update_and_delete(county):
     take()
     before = list(SnapshotFigure.objects.values_list("population", "counted"))
@@ -224,6 +293,22 @@ def test_postgres_trigger_refuses_raw_updates_and_deletes(county):
         [run.pk, figure.target_id],
     )
     assert SnapshotFigure.objects.get(pk=figure.pk).counted == figure.counted
+
+
+@pytest.mark.postgres
+def test_postgres_trigger_refuses_raw_changes_to_indicators(county):
+    run = take()
+    indicator = run.indicators.get(scope=SnapshotScope.COUNTY)
+    _raw_refused("UPDATE reports_snapshotindicator SET vacancies = 0 WHERE id = %s", [indicator.pk])
+    _raw_refused("DELETE FROM reports_snapshotindicator WHERE id = %s", [indicator.pk])
+    _raw_refused(
+        "INSERT INTO reports_snapshotindicator (run_id, scope, key, label, principal_population,"
+        " principal_counted, late_year_population, late_year_counted, late_total_population,"
+        " late_total_counted, vacancies, overdue_vacancies, vacancy_limit_days)"
+        " VALUES (%s, 'town', '999', 'x', 0, 0, 0, 0, 0, 0, 0, 0, 30)",
+        [run.pk],
+    )
+    assert SnapshotIndicator.objects.get(pk=indicator.pk).vacancies == indicator.vacancies
 
 
 @pytest.mark.postgres
