@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import TrainingAttendance, TrainingSession
+from .models import (
+    Evaluation,
+    EvaluationDocument,
+    EvaluationItem,
+    EvaluationScore,
+    TrainingAttendance,
+    TrainingSession,
+)
 from .resources import TrainingAttendanceResource
 
 
@@ -69,3 +76,74 @@ class TrainingAttendanceAdmin(ImportExportMixin, SimpleHistoryAdmin):
     search_fields = ["person__name", "person__id_number", "session__title", "certificate_number"]
     list_select_related = ["person", "session"]
     autocomplete_fields = ["person", "session"]
+
+
+@admin.register(EvaluationItem)
+class EvaluationItemAdmin(SimpleHistoryAdmin):
+    """The bureau adjusts the evaluation items: titles, weights, order; an item no longer
+    used is switched off (not deleted) so that past evaluations keep it."""
+
+    list_display = ["code", "category", "title", "max_score", "order", "active"]
+    list_editable = ["max_score", "order", "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["code", "title"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and EvaluationScore.objects.filter(item=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class EvaluationScoreInline(admin.TabularInline):
+    model = EvaluationScore
+    fields = ["item", "self_score", "score", "note"]
+    readonly_fields = ["item"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        # Score rows come from the items when the evaluation is opened (training.services).
+        return False
+
+
+class EvaluationDocumentInline(admin.TabularInline):
+    model = EvaluationDocument
+    fields = ["name", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "year",
+        "enterprise_name",
+        "person_name",
+        "status",
+        "total",
+        "max_total",
+        "grade",
+        "scored_at",
+    ]
+    list_filter = ["year", "status", "grade", "appointment__enterprise__town"]
+    search_fields = [
+        "appointment__enterprise__name",
+        "appointment__enterprise__uscc",
+        "appointment__person__name",
+    ]
+    list_select_related = ["appointment__enterprise", "appointment__person"]
+    raw_id_fields = ["appointment"]
+    readonly_fields = ["scored_by", "scored_at", "self_submitted_at", "created_at"]
+    inlines = [EvaluationScoreInline, EvaluationDocumentInline]
+
+    @admin.display(description=_("企业"), ordering="appointment__enterprise__name")
+    def enterprise_name(self, obj):
+        return obj.appointment.enterprise.name
+
+    @admin.display(description=_("首席质量官"), ordering="appointment__person__name")
+    def person_name(self, obj):
+        return obj.appointment.person.name

@@ -33,6 +33,17 @@ ALL_ROLES = [
 
 
 @pytest.fixture
+def county(county):
+    """The shared cast, with its CQOs' passed sessions dated in the past: the factory's
+    session dates advance a week per session made in the whole run, so late in a long
+    suite they lie in the future and the cast would not count as trained yet."""
+    TrainingSession.objects.filter(attendances__passed=True).update(
+        starts_on=date(2021, 9, 1), ends_on=date(2021, 9, 2)
+    )
+    return county
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT

@@ -1,7 +1,275 @@
-"""Placeholder while this page is being built (oversight issue)."""
+"""Yearly duty evaluation pages (/evaluations/, 履职评价).
 
-from django.http import Http404
+* The list: the bureau filters by year, town, grade and status and opens a year's evaluations
+  for every filed current CQO in one action; a leader reads it; a town officer reads their
+  town's; an enterprise user sees only their own enterprise's (the portal links here).
+* One evaluation: the enterprise's self part (text, self scores, documents, submit) and the
+  bureau's scoring part. Evaluations outside the user's scope are 404; seeing without the
+  right to act is 403.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cqo_registry.accounts import access
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Role
+
+from .. import services
+from ..filters import EvaluationFilter
+from ..forms import OpenYearForm, ScoringForm, SelfAssessmentForm
+from ..models import Evaluation, EvaluationDocument, EvaluationStatus, Grade
+
+PER_PAGE = 50
+
+ACT_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER)
+VIEW_ROLES = (*ACT_ROLES, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE)
+
+bureau_only = role_required(*ACT_ROLES)
+viewers = role_required(*VIEW_ROLES)
 
 
-def list(request, *args, **kwargs):
-    raise Http404
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def evaluation_list_for(user):
+    """Evaluations ``user`` may see, ready for the list (no query per row)."""
+    return access.scope(
+        Evaluation.objects.select_related(
+            "appointment__person", "appointment__enterprise__town", "scored_by"
+        ),
+        user,
+        town_field="appointment__enterprise__town",
+        enterprise_field="appointment__enterprise",
+    )
+
+
+def _may_self_assess(user, evaluation: Evaluation) -> bool:
+    return (
+        access.is_enterprise_user(user)
+        and user.enterprise_id == evaluation.appointment.enterprise_id
+    )
+
+
+# --- List ---------------------------------------------------------------------------------
+
+
+@viewers
+def list(request):  # noqa: A001 — the URL name the portal links to
+    user = request.user
+    queryset = evaluation_list_for(user).order_by("-year", "appointment__enterprise__name", "pk")
+    filterset = EvaluationFilter(request.GET, queryset=queryset, user=user)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_act": access.is_bureau(user),
+        "is_enterprise": access.is_enterprise_user(user),
+    }
+    if access.is_bureau(user):
+        context["open_form"] = OpenYearForm(initial={"year": timezone.localdate().year})
+        counts = rows.order_by().values("grade").annotate(count=Count("pk")).order_by("grade")
+        context["by_grade"] = [
+            (Grade(row["grade"]).label if row["grade"] else _("未评定"), row["count"])
+            for row in counts
+        ]
+    return render(request, "evaluations/list.html", context)
+
+
+@bureau_only
+@require_POST
+def open_year(request):
+    form = OpenYearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写正确的年度。"))
+        return redirect("evaluations:list")
+    year = form.cleaned_data["year"]
+    try:
+        count = services.evaluation_open_year(year=year, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("evaluations:list")
+    messages.success(
+        request,
+        _("已为 %(count)d 名首席质量官开启 %(year)d 年度履职评价。")
+        % {"count": count, "year": year},
+    )
+    return redirect(f"{reverse('evaluations:list')}?year={year}")
+
+
+# --- One evaluation ----------------------------------------------------------------------------
+
+
+def _load(request, pk: int) -> Evaluation:
+    return get_scoped_or_404(evaluation_list_for(request.user), pk=pk)
+
+
+def _scores(evaluation: Evaluation):
+    # ``[*...]`` rather than ``list(...)``: this module's view named ``list`` hides the builtin.
+    return [*evaluation.scores.select_related("item")]
+
+
+def _context(request, evaluation: Evaluation, *, self_form=None, scoring_form=None) -> dict:
+    user = request.user
+    scores = _scores(evaluation)
+    may_self = _may_self_assess(user, evaluation) and evaluation.status == EvaluationStatus.DRAFT
+    may_score = access.is_bureau(user) and evaluation.status in (
+        EvaluationStatus.SELF_SUBMITTED,
+        EvaluationStatus.SCORED,
+    )
+    max_total = sum((s.item.max_score for s in scores), start=0)
+    self_total = sum((s.self_score for s in scores if s.self_score is not None), start=0)
+    return {
+        "evaluation": evaluation,
+        "appointment": evaluation.appointment,
+        "scores": scores,
+        "documents": evaluation.documents.select_related("uploaded_by"),
+        "max_total": max_total,
+        "self_total": self_total,
+        "may_self": may_self,
+        "may_score": may_score,
+        "self_form": self_form
+        or (SelfAssessmentForm(evaluation=evaluation, scores=scores) if may_self else None),
+        "scoring_form": scoring_form
+        or (ScoringForm(evaluation=evaluation, scores=scores) if may_score else None),
+        "thresholds": services.GRADE_THRESHOLDS,
+    }
+
+
+@viewers
+def detail(request, pk: int):
+    evaluation = _load(request, pk)
+    return render(request, "evaluations/detail.html", _context(request, evaluation))
+
+
+@viewers
+@require_POST
+def self_save(request, pk: int):
+    evaluation = _load(request, pk)
+    if not _may_self_assess(request.user, evaluation):
+        raise PermissionDenied
+    form = SelfAssessmentForm(
+        request.POST, request.FILES, evaluation=evaluation, scores=_scores(evaluation)
+    )
+    if form.is_valid():
+        try:
+            services.evaluation_save_self_assessment(
+                evaluation=evaluation,
+                self_assessment=form.cleaned_data["self_assessment"],
+                self_scores=form.self_scores(),
+                documents=form.cleaned_data["documents"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存自评。"))
+            return redirect("evaluations:detail", pk=pk)
+    return render(
+        request,
+        "evaluations/detail.html",
+        _context(request, evaluation, self_form=form),
+        status=400,
+    )
+
+
+@viewers
+@require_http_methods(["GET", "POST"])
+def self_submit(request, pk: int):
+    """GET: the confirmation; POST: hand the self-assessment to the bureau."""
+    evaluation = _load(request, pk)
+    if not _may_self_assess(request.user, evaluation):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.evaluation_submit_self(evaluation=evaluation, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("已提交自评，等待监管局评分。"))
+        return redirect("evaluations:detail", pk=pk)
+    return render(request, "evaluations/submit_confirm.html", _context(request, evaluation))
+
+
+@bureau_only
+@require_POST
+def score(request, pk: int):
+    evaluation = _load(request, pk)
+    form = ScoringForm(request.POST, evaluation=evaluation, scores=_scores(evaluation))
+    if form.is_valid():
+        try:
+            evaluation = services.evaluation_score(
+                evaluation=evaluation,
+                scores=form.item_scores(),
+                notes=form.item_notes(),
+                comments=form.cleaned_data["comments"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("已评定：总分 %(total)s / %(max)s，等次 %(grade)s。")
+                % {
+                    "total": evaluation.total,
+                    "max": evaluation.max_total,
+                    "grade": evaluation.get_grade_display(),
+                },
+            )
+            return redirect("evaluations:detail", pk=pk)
+    return render(
+        request,
+        "evaluations/detail.html",
+        _context(request, evaluation, scoring_form=form),
+        status=400,
+    )
+
+
+# --- Supporting documents -----------------------------------------------------------------------
+
+
+@viewers
+def document_download(request, pk: int, document_pk: int):
+    """Serve a supporting document to users who may see its evaluation; no other URL."""
+    evaluation = _load(request, pk)
+    document = get_scoped_or_404(
+        EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
+    )
+    if not document.file:
+        raise Http404
+    response = FileResponse(document.file.open("rb"), as_attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@viewers
+@require_POST
+def document_remove(request, pk: int, document_pk: int):
+    evaluation = _load(request, pk)
+    if not _may_self_assess(request.user, evaluation):
+        raise PermissionDenied
+    document = get_scoped_or_404(
+        EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
+    )
+    try:
+        services.evaluation_remove_document(document=document, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("已删除材料“%(name)s”。") % {"name": document.name})
+    return redirect("evaluations:detail", pk=pk)
