@@ -15,9 +15,10 @@ attendances. ``--reuse`` keeps an existing filled database. Then measures, for o
     speed ratio and a check that both agree (``--loop-limit K``: loop over the first K
     enterprises only, and the engine over the same subset);
 (c) ``/dashboard/?as_of=D`` through django.test.Client as a logged-in leader, after taking
-    the snapshot of D (p50/p95 of --requests, and the query count);
-(d) ``/dashboard/explain/T1/?as_of=D`` (50 rows a page), plus a town-filtered and a
-    "missing only" variant (p50/p95, query counts).
+    the snapshot of D — figures and the other indicators (principal share, late filings,
+    vacancies) are then read from it (p50/p95 of --requests, and the query count);
+(d) ``/dashboard/explain/T1/?as_of=D`` (50 rows a page), plus a town's "missing", page 20,
+    and T3's "missing" (p50/p95, query counts); their totals come from the same snapshot.
 
 Prints a Markdown section for bench/RESULTS.md (the machine, then the numbers). Settings:
 ``cqo_registry.settings.test`` (DEBUG off, tasks in-process, any host for the test client).
@@ -554,7 +555,11 @@ def main() -> None:
     # (c) the leaders' dashboard from a snapshot
     started = time.perf_counter()
     run = snapshots.snapshot_take(as_of=D, kind=SnapshotKind.ON_DEMAND)
-    out["snapshot"] = {"take_s": time.perf_counter() - started, "figures": run.figures.count()}
+    out["snapshot"] = {
+        "take_s": time.perf_counter() - started,
+        "figures": run.figures.count(),
+        "indicators": run.indicators.count(),
+    }
     leader, _ = User.objects.get_or_create(username="bench_leader", defaults={"role": Role.LEADER})
     town = Enterprise.objects.values_list("town_id", flat=True).first()
     client = Client()
@@ -612,7 +617,8 @@ def markdown(out: dict) -> str:
         )
     s = out["snapshot"]
     lines.append(
-        f"| taking the snapshot of that date | {s['take_s']:.2f} s, {s['figures']} rows | — |"
+        f"| taking the snapshot of that date | {s['take_s']:.2f} s, {s['figures']} figure rows, "
+        f"{s['indicators']} indicator rows | — |"
     )
     db = out["dashboard"]
     lines.append(
