@@ -228,11 +228,16 @@ def dashboard_figures(day: date, *, run=_LOOK_UP) -> list[statistics.TargetFigur
     return [stored.get(target.pk) or statistics.compute_all(day, [target])[0] for target in targets]
 
 
-def stored_indicators(run: SnapshotRun, *, town: Town | None = None) -> selectors.Indicators | None:
-    """The indicators stored with ``run``, county-wide or for ``town`` (one query). ``None``
-    when the run holds none for that scope (taken before indicators were stored, or the town
-    is newer than the run)."""
-    scope, key = (SnapshotScope.TOWN, str(town.pk)) if town else (SnapshotScope.COUNTY, "")
+def stored_indicators(
+    run: SnapshotRun, *, town: Town | int | None = None
+) -> selectors.Indicators | None:
+    """The indicators stored with ``run``, county-wide or for ``town`` (a Town or its id; one
+    query). ``None`` when the run holds none for that scope (taken before indicators were
+    stored, or the town is newer than the run)."""
+    if town:
+        scope, key = SnapshotScope.TOWN, str(getattr(town, "pk", town))
+    else:
+        scope, key = SnapshotScope.COUNTY, ""
     row = SnapshotIndicator.objects.filter(run=run, scope=scope, key=key).first()
     if row is None:
         return None
