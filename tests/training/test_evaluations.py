@@ -363,3 +363,21 @@ def test_scoring_form_is_shown_to_the_bureau_only(
 def test_year_defaults_to_this_year_in_the_open_form(client_for, reviewer):
     response = client_for(reviewer).get(reverse("evaluations:list"))
     assert response.context["open_form"].initial["year"] == timezone.localdate().year
+
+
+# --- Admin ----------------------------------------------------------------------------------
+
+
+def test_bureau_adjusts_items_and_reads_evaluations_in_the_admin(
+    client_for, bureau_admin, enterprise_user, evaluation
+):
+    submitted(evaluation, enterprise_user)
+    client = client_for(bureau_admin)
+    assert client.get(reverse("admin:training_evaluationitem_changelist")).status_code == 200
+    response = client.get(reverse("admin:training_evaluation_change", args=[evaluation.pk]))
+    assert response.status_code == 200
+    assert "D1" in response.content.decode()
+    item = evaluation.scores.first().item
+    # An item in use is switched off, not deleted.
+    response = client.get(reverse("admin:training_evaluationitem_delete", args=[item.pk]))
+    assert response.status_code == 403

@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -326,9 +325,8 @@ def import_upload(request):
 
 
 @bureau_only
+@require_POST
 def import_confirm(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = ImportConfirmForm(request.POST)
     pending = _pending_import(request, form.data.get("token", "")) if form.is_valid() else None
     if pending is None:
