@@ -164,6 +164,8 @@ class Person(models.Model):
                 name="id_number_upper_case", condition=Q(id_number=Upper("id_number"))
             ),
         ]
+        # Lists of persons (drill-downs, the CQO registry) page in name order.
+        indexes = [models.Index(fields=["name", "id"], name="person_name_idx")]
 
     def __str__(self):
         return self.name

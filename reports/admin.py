@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import SnapshotFigure, SnapshotRun, Target
+from .models import SnapshotFigure, SnapshotIndicator, SnapshotRun, Target
 
 
 @admin.register(Target)
@@ -70,3 +70,20 @@ class SnapshotFigureAdmin(ReadOnlyAdmin):
     list_filter = ["scope", "target", "run__kind"]
     search_fields = ["label", "key"]
     list_select_related = ["run", "target"]
+
+
+@admin.register(SnapshotIndicator)
+class SnapshotIndicatorAdmin(ReadOnlyAdmin):
+    list_display = [
+        "run",
+        "scope",
+        "label",
+        "principal_counted",
+        "principal_population",
+        "late_year_counted",
+        "vacancies",
+        "overdue_vacancies",
+    ]
+    list_filter = ["scope", "run__kind"]
+    search_fields = ["label", "key"]
+    list_select_related = ["run"]

@@ -53,6 +53,7 @@ READ_ONLY_MODELS = {
     "appointments.filingnumbercounter",
     "reports.snapshotrun",
     "reports.snapshotfigure",
+    "reports.snapshotindicator",
 }
 # Settings-like data that only a bureau admin may change (SPEC §1: "users, towns, targets").
 ADMIN_EDITS_MODELS = {"reports.target", "enterprises.town"}
