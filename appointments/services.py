@@ -51,7 +51,9 @@ OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURN
 
 
 def _require_no_open_filing(enterprise) -> None:
-    """One filing in progress per enterprise: a second one would only fail at approval."""
+    """One filing in progress per enterprise: a second one would only fail at approval.
+    The enterprise row is locked first so that two drafts started at once queue here."""
+    Enterprise.objects.select_for_update().filter(pk=getattr(enterprise, "pk", enterprise)).first()
     open_filing = Filing.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES).first()
     if open_filing is not None:
         raise ValidationError(

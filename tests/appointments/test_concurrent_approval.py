@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from appointments.models import Appointment, Filing, FilingStatus
+from appointments.models import Filing, FilingStatus
 from appointments.services import filing_approve, filing_create_appointment, filing_submit
 from tests.factories import EnterpriseFactory, PersonFactory, UserFactory
 
@@ -99,18 +99,31 @@ def test_filings_approved_at_once_get_distinct_consecutive_numbers(clerk, review
     assert len(set(numbers)) == len(numbers) == rounds * count
 
 
-def test_two_appoint_filings_of_one_enterprise_approved_at_once(clerk, reviewers):
-    """Both filings were drafted while the enterprise had no CQO; approved at the same moment,
-    one must win and the other must get the domain error (not a database error that the
-    view would turn into a server error)."""
+def test_two_filings_of_one_enterprise_started_at_once(clerk):
+    """Two people of one enterprise start a filing at the same moment: one gets it, the
+    other gets the domain error (not a database error that a view would turn into a 500)."""
     enterprise = EnterpriseFactory()
-    first = submitted_filing(enterprise=enterprise, actor=clerk)
-    second = submitted_filing(enterprise=enterprise, actor=clerk)
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
 
-    outcomes = approve_all_at_once([(first, reviewers[0]), (second, reviewers[1])])
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = submitted_filing(enterprise=enterprise, actor=clerk)
+        except Exception as exc:  # noqa: BLE001 — the outcome is what the test inspects
+            outcomes[index] = exc
+        finally:
+            connection.close()
 
-    approved = [o for o in outcomes if isinstance(o, Filing)]
-    assert len(approved) == 1, outcomes
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    started = [o for o in outcomes if isinstance(o, Filing)]
+    assert len(started) == 1, outcomes
     refused = [o for o in outcomes if not isinstance(o, Filing)]
     assert isinstance(refused[0], ValidationError), outcomes
-    assert Appointment.objects.filter(enterprise=enterprise, filed_on__isnull=False).count() == 1
+    assert refused[0].code == "open_filing_exists"
+    assert Filing.objects.filter(enterprise=enterprise).count() == 1
