@@ -1,7 +1,404 @@
-"""Placeholder while this page is being built (oversight issue)."""
+"""Excellent-CQO selection pages (/selection/, 优秀首席质量官评选).
 
-from django.http import Http404
+* Campaigns: every signed-in role with a scope sees the campaigns (drafts only the bureau);
+  a bureau admin creates and edits them and moves them through their phases (one view per
+  step: GET confirms, POST acts).
+* Nominations: an enterprise user nominates their own current CQO, a town officer a CQO of
+  their town, while the campaign takes nominations. A CQO outside the user's reach is 404.
+* Review: bureau roles see each nomination's eligibility with its reasons, shortlist, rule
+  out, score and rank; a leader reads all of it.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cqo_registry.accounts import access
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Role
+
+from .. import selection
+from ..forms_selection import (
+    CampaignForm,
+    NominationForm,
+    NominationReviewForm,
+    PublicityForm,
+    ReviewDecision,
+)
+from ..models import CampaignStatus, Nomination, NominationStatus
+
+PER_PAGE = 50
+
+bureau_admin_only = role_required(Role.BUREAU_ADMIN)
+bureau_only = role_required(Role.BUREAU_ADMIN, Role.REVIEWER)
+nominators = role_required(Role.ENTERPRISE, Role.TOWN_OFFICER)
+viewers = role_required(
+    Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE
+)
 
 
-def campaign_list(request, *args, **kwargs):
-    raise Http404
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _load_campaign(request, pk: int):
+    return get_scoped_or_404(selection.campaign_list_for(request.user), pk=pk)
+
+
+# --- Campaigns -------------------------------------------------------------------------------
+
+
+@viewers
+def campaign_list(request):
+    campaigns = selection.campaign_list_for(request.user).annotate(
+        nomination_count=Count("nominations"),
+        honoured_count=Count(
+            "nominations", filter=Q(nominations__status=NominationStatus.HONOURED)
+        ),
+    )
+    return render(
+        request,
+        "selection/campaign_list.html",
+        {
+            "campaigns": campaigns,
+            "may_manage": access.is_bureau_admin(request.user),
+            "may_nominate": access.is_enterprise_user(request.user)
+            or access.is_town_officer(request.user),
+        },
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_create(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = selection.campaign_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已创建评选“%(title)s”。") % {"title": campaign.title})
+            return redirect("selection:campaign_detail", pk=campaign.pk)
+    return render(
+        request,
+        "selection/campaign_form.html",
+        {"form": form, "campaign": None},
+        status=_status(form),
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk: int):
+    campaign = _load_campaign(request, pk)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection.campaign_update(campaign=campaign, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存评选设置。"))
+            return redirect("selection:campaign_detail", pk=pk)
+    return render(
+        request,
+        "selection/campaign_form.html",
+        {"form": form, "campaign": campaign},
+        status=_status(form),
+    )
+
+
+def _status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+@viewers
+def campaign_detail(request, pk: int):
+    user = request.user
+    campaign = _load_campaign(request, pk)
+    nominations = selection.nomination_list_for(user, campaign).order_by(
+        "rank", "-score", "created_at", "pk"
+    )
+    sees_eligibility = access.sees_whole_county(user)
+    if sees_eligibility:
+        nominations = selection.with_eligibility(nominations)
+    rows = [
+        (nomination, selection.eligibility_of(nomination) if sees_eligibility else None)
+        for nomination in nominations
+    ]
+    context = {
+        "campaign": campaign,
+        "rows": rows,
+        "sees_eligibility": sees_eligibility,
+        "may_manage": access.is_bureau_admin(user),
+        "may_review": access.is_bureau(user),
+        "may_nominate": (access.is_enterprise_user(user) or access.is_town_officer(user))
+        and campaign.status == CampaignStatus.NOMINATING,
+        "history": campaign.history.select_related("history_user")[:20]
+        if access.is_bureau(user)
+        else None,
+        "Status": CampaignStatus,
+    }
+    return render(request, "selection/campaign_detail.html", context)
+
+
+def _step(request, pk: int, *, service, title: str, question: str, done: str):
+    """One phase step: GET shows the confirmation, POST calls ``service``."""
+    campaign = _load_campaign(request, pk)
+    if request.method == "POST":
+        try:
+            service(campaign=campaign, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, done)
+        return redirect("selection:campaign_detail", pk=pk)
+    return render(
+        request,
+        "selection/confirm.html",
+        {"campaign": campaign, "title": title, "question": question},
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_open(request, pk: int):
+    return _step(
+        request,
+        pk,
+        service=selection.campaign_open_nominations,
+        title=_("开始推荐"),
+        question=_("开始接受企业和各镇的推荐？"),
+        done=_("评选已开始接受推荐。"),
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_close(request, pk: int):
+    return _step(
+        request,
+        pk,
+        service=selection.campaign_close_nominations,
+        title=_("截止推荐，进入评审"),
+        question=_("截止推荐并进入评审？截止后不再接受新的推荐。"),
+        done=_("推荐已截止，评选进入评审。"),
+    )
+
+
+@bureau_only
+@require_http_methods(["GET", "POST"])
+def campaign_rank(request, pk: int):
+    return _step(
+        request,
+        pk,
+        service=selection.campaign_rank,
+        title=_("按得分排名"),
+        question=_("按评审得分从高到低为入围人选排名？"),
+        done=_("已按得分排名。"),
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_publicity(request, pk: int):
+    """GET: the publicity dates; POST: put the top ranked candidates on public notice."""
+    campaign = _load_campaign(request, pk)
+    form = PublicityForm(
+        request.POST or None,
+        initial={
+            "starts_on": campaign.publicity_starts_on,
+            "ends_on": campaign.publicity_ends_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection.campaign_start_publicity(
+                campaign=campaign,
+                actor=request.user,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("公示已开始，拟当选名单已在光荣榜页面公示。"))
+            return redirect("selection:campaign_detail", pk=pk)
+    return render(
+        request,
+        "selection/publicity_form.html",
+        {"campaign": campaign, "form": form},
+        status=_status(form),
+    )
+
+
+@bureau_admin_only
+@require_http_methods(["GET", "POST"])
+def campaign_publish(request, pk: int):
+    return _step(
+        request,
+        pk,
+        service=selection.campaign_publish,
+        title=_("发布光荣榜"),
+        question=_("公示期已满，发布当选名单？发布后名单不可更改。"),
+        done=_("光荣榜已发布。"),
+    )
+
+
+# --- Nominating ------------------------------------------------------------------------------
+
+
+@nominators
+def candidates(request, pk: int):
+    """The CQOs the user may nominate (a town officer's town may have many: search, pages)."""
+    campaign = _load_campaign(request, pk)
+    queryset = selection.nomination_candidates_for(request.user).order_by("enterprise__name", "pk")
+    q = request.GET.get("q", "").strip()
+    if q:
+        queryset = queryset.filter(Q(enterprise__name__icontains=q) | Q(person__name__icontains=q))
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    nominated = set(
+        campaign.nominations.filter(appointment__in=[a.pk for a in page.object_list]).values_list(
+            "appointment_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "selection/candidates.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "q": q,
+            "query": urlencode({"q": q}) if q else "",
+            "nominated": nominated,
+            "open": campaign.status == CampaignStatus.NOMINATING,
+        },
+    )
+
+
+@nominators
+@require_http_methods(["GET", "POST"])
+def nominate(request, pk: int, appointment_pk: int):
+    campaign = _load_campaign(request, pk)
+    appointment = get_object_or_404(
+        selection.nomination_candidates_for(request.user), pk=appointment_pk
+    )
+    form = NominationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection.nomination_create(
+                campaign=campaign,
+                appointment=appointment,
+                statement=form.cleaned_data["statement"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("已推荐 %(name)s 参加%(campaign)s。")
+                % {"name": appointment.person.name, "campaign": campaign.title},
+            )
+            return redirect("selection:campaign_detail", pk=pk)
+    return render(
+        request,
+        "selection/nominate.html",
+        {
+            "campaign": campaign,
+            "appointment": appointment,
+            "form": form,
+            "open": campaign.status == CampaignStatus.NOMINATING,
+        },
+        status=_status(form),
+    )
+
+
+# --- Review ----------------------------------------------------------------------------------
+
+
+def _load_nomination(request, pk: int):
+    user = request.user
+    queryset = access.scope(
+        Nomination.objects.select_related(
+            "campaign", "appointment__person", "appointment__enterprise__town", "nominated_by"
+        ),
+        user,
+        town_field="appointment__enterprise__town",
+        enterprise_field="appointment__enterprise",
+    )
+    if not access.is_bureau(user):
+        queryset = queryset.exclude(campaign__status=CampaignStatus.DRAFT)
+    return get_scoped_or_404(queryset, pk=pk)
+
+
+def _nomination_context(request, nomination, form=None) -> dict:
+    user = request.user
+    reviewing = nomination.campaign.status in (CampaignStatus.REVIEWING, CampaignStatus.PUBLICITY)
+    may_review = access.is_bureau(user) and reviewing
+    return {
+        "nomination": nomination,
+        "campaign": nomination.campaign,
+        "eligibility": selection.eligibility_of(nomination)
+        if access.sees_whole_county(user)
+        else None,
+        "may_review": may_review,
+        "form": form or (NominationReviewForm() if may_review else None),
+        "history": nomination.history.select_related("history_user")[:20]
+        if access.is_bureau(user)
+        else None,
+    }
+
+
+@viewers
+def nomination_detail(request, pk: int):
+    nomination = _load_nomination(request, pk)
+    return render(
+        request, "selection/nomination_detail.html", _nomination_context(request, nomination)
+    )
+
+
+@bureau_only
+@require_POST
+def nomination_review(request, pk: int):
+    nomination = _load_nomination(request, pk)
+    form = NominationReviewForm(request.POST)
+    if form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            if decision == ReviewDecision.INELIGIBLE:
+                selection.nomination_mark_ineligible(
+                    nomination=nomination, notes=form.cleaned_data["notes"], actor=request.user
+                )
+            elif decision == ReviewDecision.SHORTLIST:
+                selection.nomination_shortlist(
+                    nomination=nomination, notes=form.cleaned_data["notes"], actor=request.user
+                )
+                if form.cleaned_data.get("score") is not None:
+                    selection.nomination_score(
+                        nomination=nomination,
+                        score=form.cleaned_data["score"],
+                        actor=request.user,
+                    )
+            else:
+                selection.nomination_score(
+                    nomination=nomination, score=form.cleaned_data["score"], actor=request.user
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存审查结果。"))
+            return redirect("selection:campaign_detail", pk=nomination.campaign_id)
+    return render(
+        request,
+        "selection/nomination_detail.html",
+        _nomination_context(request, nomination, form),
+        status=400,
+    )
