@@ -103,9 +103,7 @@ def test_sanction_outside_period_does_not_count(home_appointment, campaign, revi
     assert check(home_appointment, campaign).eligible
 
 
-def test_sanction_of_the_person_at_another_enterprise_counts(
-    home_appointment, campaign, reviewer
-):
+def test_sanction_of_the_person_at_another_enterprise_counts(home_appointment, campaign, reviewer):
     earlier = AppointmentFactory(
         person=home_appointment.person,
         appointed_on=date(2020, 1, 1),
