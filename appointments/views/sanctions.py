@@ -1,7 +1,307 @@
-"""Placeholder while this page is being built (oversight issue)."""
+"""Quality incidents and sanctions (/oversight/, 事故与约谈警示退出).
 
-from django.http import Http404
+Bureau roles record incidents and sanctions; a leader reads everything; a town officer reads
+their town's; an enterprise user reads their own enterprise's; anyone else gets 403 (the
+anonymous go to the login page). Rows outside the user's scope are 404. A major incident with
+no linked sanction is shown to the bureau as "建议约谈首席质量官" with a prefilled sanction
+form. Sanction documents are private and served only through ``document_download``.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cqo_registry.accounts import access
+from cqo_registry.accounts.access import get_scoped_or_404, role_required
+from cqo_registry.accounts.models import Role
+from enterprises.selectors import enterprise_list
+
+from .. import sanctions
+from ..forms_oversight import EnterpriseSearchForm, IncidentForm, SanctionForm
+from ..models import SanctionDocument, SanctionKind, Severity
+
+PER_PAGE = 50
+PICK_LIMIT = 20
+
+bureau_only = role_required(Role.BUREAU_ADMIN, Role.REVIEWER)
+viewers = role_required(
+    Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE
+)
 
 
-def sanction_list(request, *args, **kwargs):
-    raise Http404
+def _page(request, queryset, *keep: str):
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({key: request.GET[key] for key in keep if request.GET.get(key)})
+    return page, query
+
+
+# --- Lists -------------------------------------------------------------------------------------
+
+
+@viewers
+def sanction_list(request):
+    user = request.user
+    queryset = sanctions.sanction_list_for(user).order_by("-decided_on", "-pk")
+    kind = request.GET.get("kind", "")
+    if kind in SanctionKind.values:
+        queryset = queryset.filter(kind=kind)
+    q = request.GET.get("q", "").strip()
+    if q and not access.is_enterprise_user(user):
+        queryset = queryset.filter(
+            Q(appointment__enterprise__name__icontains=q)
+            | Q(appointment__person__name__icontains=q)
+        )
+    page, query = _page(request, queryset, "kind", "q")
+    context = {
+        "page": page,
+        "query": query,
+        "kinds": SanctionKind.choices,
+        "kind": kind,
+        "q": q,
+        "may_record": access.is_bureau(user),
+        "is_enterprise": access.is_enterprise_user(user),
+    }
+    if access.is_bureau(user):
+        context["needing_action"] = sanctions.incidents_needing_action(user).order_by(
+            "-occurred_on", "-pk"
+        )[:PER_PAGE]
+    return render(request, "oversight/sanction_list.html", context)
+
+
+@viewers
+def incident_list(request):
+    user = request.user
+    queryset = sanctions.incident_list_for(user).order_by("-occurred_on", "-pk")
+    severity = request.GET.get("severity", "")
+    if severity in Severity.values:
+        queryset = queryset.filter(severity=severity)
+    needs_action = request.GET.get("needs_action") == "1"
+    if needs_action:
+        queryset = queryset.filter(severity=Severity.MAJOR, has_sanction=False)
+    q = request.GET.get("q", "").strip()
+    if q and not access.is_enterprise_user(user):
+        queryset = queryset.filter(enterprise__name__icontains=q)
+    page, query = _page(request, queryset, "severity", "needs_action", "q")
+    return render(
+        request,
+        "oversight/incident_list.html",
+        {
+            "page": page,
+            "query": query,
+            "severities": Severity.choices,
+            "severity": severity,
+            "needs_action": needs_action,
+            "q": q,
+            "may_record": access.is_bureau(user),
+            "is_enterprise": access.is_enterprise_user(user),
+            "MAJOR": Severity.MAJOR,
+        },
+    )
+
+
+# --- Picking the enterprise of a new record -------------------------------------------------------
+
+
+def _enterprise_from_query(request):
+    """The enterprise named by ``?enterprise=<id>`` within the user's scope, or ``None``."""
+    raw = request.GET.get("enterprise", "")
+    if not raw.isdigit():
+        return None
+    return get_scoped_or_404(enterprise_list(request.user), pk=int(raw))
+
+
+def _pick_enterprise(request, *, title: str, target: str):
+    form = EnterpriseSearchForm(request.GET or None)
+    matches = []
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"].strip()
+        matches = (
+            enterprise_list(request.user)
+            .filter(Q(name__icontains=q) | Q(uscc__iexact=q.upper()))
+            .order_by("name")[:PICK_LIMIT]
+        )
+    return render(
+        request,
+        "oversight/pick_enterprise.html",
+        {"form": form, "matches": matches, "title": title, "target": target},
+    )
+
+
+# --- Incidents ---------------------------------------------------------------------------------
+
+
+@bureau_only
+@require_http_methods(["GET", "POST"])
+def incident_create(request):
+    enterprise = _enterprise_from_query(request)
+    if enterprise is None:
+        return _pick_enterprise(
+            request, title=_("登记质量安全事故"), target=reverse("oversight:incident_create")
+        )
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = sanctions.incident_record(
+                enterprise=enterprise, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已登记质量安全事故。"))
+            return redirect("oversight:incident_detail", pk=incident.pk)
+    return render(
+        request,
+        "oversight/incident_form.html",
+        {"form": form, "enterprise": enterprise, "incident": None},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@viewers
+def incident_detail(request, pk: int):
+    user = request.user
+    incident = get_scoped_or_404(sanctions.incident_list_for(user), pk=pk)
+    return render(
+        request,
+        "oversight/incident_detail.html",
+        {
+            "incident": incident,
+            "linked": incident.sanctions.select_related("appointment__person").order_by(
+                "-decided_on"
+            ),
+            "suggests_sanction": access.is_bureau(user) and sanctions.suggests_sanction(incident),
+            "may_record": access.is_bureau(user),
+            "history": incident.history.select_related("history_user")[:20]
+            if access.is_bureau(user)
+            else None,
+        },
+    )
+
+
+@bureau_only
+@require_http_methods(["GET", "POST"])
+def incident_edit(request, pk: int):
+    incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=pk)
+    form = IncidentForm.for_incident(incident, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sanctions.incident_update(incident=incident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("oversight:incident_detail", pk=pk)
+    return render(
+        request,
+        "oversight/incident_form.html",
+        {"form": form, "enterprise": incident.enterprise, "incident": incident},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- Sanctions ---------------------------------------------------------------------------------
+
+
+def _suggested_initial(incident) -> dict:
+    return {
+        "kind": SanctionKind.INTERVIEW,
+        "incident": incident.pk,
+        "decided_on": timezone.localdate(),
+        "reason": _("%(day)s 企业发生%(severity)s质量安全事故：%(description)s")
+        % {
+            "day": incident.occurred_on,
+            "severity": incident.get_severity_display(),
+            "description": incident.description,
+        },
+    }
+
+
+@bureau_only
+@require_http_methods(["GET", "POST"])
+def sanction_create(request):
+    """``?incident=<id>``: prefilled from the incident (an interview of the enterprise's
+    current CQO); ``?enterprise=<id>``: blank; neither: pick the enterprise first."""
+    incident = None
+    raw_incident = request.GET.get("incident", "")
+    if raw_incident.isdigit():
+        incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=raw_incident)
+        enterprise = incident.enterprise
+    else:
+        enterprise = _enterprise_from_query(request)
+    if enterprise is None:
+        return _pick_enterprise(
+            request, title=_("登记约谈、警示或退出"), target=reverse("oversight:sanction_create")
+        )
+    initial = _suggested_initial(incident) if incident else {"decided_on": timezone.localdate()}
+    form = SanctionForm(
+        request.POST or None, request.FILES or None, enterprise=enterprise, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sanction = sanctions.sanction_record(
+                appointment=data["appointment"],
+                kind=data["kind"],
+                reason=data["reason"],
+                decided_on=data["decided_on"],
+                incident=data["incident"],
+                documents=data["documents"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if sanction.kind == SanctionKind.EXIT:
+                messages.success(
+                    request,
+                    _("已登记退出：%(name)s 的聘任于 %(day)s 结束，已通知企业。")
+                    % {"name": sanction.appointment.person.name, "day": sanction.decided_on},
+                )
+            else:
+                messages.success(request, _("已登记处理措施并通知企业。"))
+            return redirect("oversight:sanction_detail", pk=sanction.pk)
+    return render(
+        request,
+        "oversight/sanction_form.html",
+        {"form": form, "enterprise": enterprise, "incident": incident},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@viewers
+def sanction_detail(request, pk: int):
+    user = request.user
+    sanction = get_scoped_or_404(sanctions.sanction_list_for(user), pk=pk)
+    return render(
+        request,
+        "oversight/sanction_detail.html",
+        {
+            "sanction": sanction,
+            "documents": sanction.documents.order_by("uploaded_at", "pk"),
+            "history": sanction.history.select_related("history_user")[:20]
+            if access.is_bureau(user)
+            else None,
+        },
+    )
+
+
+@viewers
+def document_download(request, pk: int, document_pk: int):
+    """Serve a sanction document to users who may see the sanction; there is no other URL."""
+    sanction = get_scoped_or_404(sanctions.sanction_list_for(request.user), pk=pk)
+    document = get_scoped_or_404(SanctionDocument.objects.filter(sanction=sanction), pk=document_pk)
+    if not document.file:
+        raise Http404
+    response = FileResponse(document.file.open("rb"), as_attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,262 @@
+"""Quality incidents (质量安全事故) and sanctions of CQOs (约谈/警示/退出, notice §6.2).
+
+* ``incident_record``: the bureau records an enterprise's incident. A major one with no
+  sanction linked to it is listed as needing action ("建议约谈首席质量官").
+* ``sanction_record``: the bureau records an interview, warning or exit. An exit ends the
+  appointment with reason 退出 on the decision date — in the same transaction as the
+  sanction, so the enterprise's vacancy opens exactly when the sanction exists. The
+  enterprise's users are told of every sanction.
+
+Reads (``incident_list_for``, ``sanction_list_for``) are scoped by role like every list.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cqo_registry.accounts import access, notifications
+from cqo_registry.accounts.models import NotificationKind
+from enterprises.models import Enterprise
+
+from . import services
+from .models import (
+    Appointment,
+    EndReason,
+    QualityIncident,
+    Sanction,
+    SanctionDocument,
+    SanctionKind,
+    Severity,
+)
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+HEAD_BYTES = 8192
+
+
+def validate_document(upload):
+    """A sanction document: PDF, JPG or PNG by its content (not its name), at most 10 MB.
+    Returns the upload renamed to the detected type's extension."""
+    if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("文件“%(name)s”超过 10 MB，请压缩后重新上传。") % {"name": upload.name},
+            code="too_large",
+        )
+    if not upload.size:
+        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": upload.name}, code="empty")
+    upload.seek(0)
+    kind = filetype.guess(upload.read(HEAD_BYTES))
+    upload.seek(0)
+    if kind is None or kind.mime not in DOCUMENT_TYPES:
+        raise ValidationError(
+            _("文件“%(name)s”不是 PDF、JPG 或 PNG（系统按文件内容识别类型）。")
+            % {"name": upload.name},
+            code="bad_type",
+        )
+    upload.original_name = upload.name
+    upload.name = f"document.{DOCUMENT_TYPES[kind.mime]}"
+    return upload
+
+
+def _save(instance, actor) -> None:
+    instance._history_user = actor
+    instance.full_clean()
+    instance.save()
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    enterprise: Enterprise,
+    occurred_on: date,
+    severity: str,
+    source: str,
+    description: str,
+    actor,
+) -> QualityIncident:
+    if occurred_on > timezone.localdate():
+        raise ValidationError(_("发生日期不能晚于今天。"), code="future")
+    incident = QualityIncident(
+        enterprise=enterprise,
+        occurred_on=occurred_on,
+        severity=severity,
+        source=source,
+        description=description.strip(),
+        recorded_by=actor,
+    )
+    _save(incident, actor)
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, incident: QualityIncident, actor, **fields) -> QualityIncident:
+    incident = QualityIncident.objects.select_for_update().get(pk=incident.pk)
+    for key in ("occurred_on", "severity", "source", "description"):
+        if key in fields:
+            setattr(incident, key, fields[key])
+    if incident.occurred_on > timezone.localdate():
+        raise ValidationError(_("发生日期不能晚于今天。"), code="future")
+    _save(incident, actor)
+    return incident
+
+
+def suggests_sanction(incident: QualityIncident) -> bool:
+    """A major incident suggests interviewing the enterprise's CQO until a sanction is
+    linked to it."""
+    linked = getattr(incident, "has_sanction", None)
+    if linked is None:
+        linked = incident.sanctions.exists()
+    return incident.severity == Severity.MAJOR and not linked
+
+
+# --- Sanctions -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sanction_record(
+    *,
+    appointment: Appointment,
+    kind: str,
+    reason: str,
+    decided_on: date,
+    incident: QualityIncident | None = None,
+    documents: Iterable = (),
+    actor,
+) -> Sanction:
+    """Record a sanction of ``appointment``'s CQO. An exit (退出) ends the appointment on
+    ``decided_on`` with reason 退出 in this transaction: if anything fails, neither the
+    sanction nor the end is stored."""
+    # The enterprise row first, like filing approval: an exit and an approval of the same
+    # enterprise queue instead of racing on its current appointment.
+    Enterprise.objects.select_for_update().filter(pk=appointment.enterprise_id).first()
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("enterprise", "person")
+        .get(pk=appointment.pk)
+    )
+    if appointment.filed_on is None:
+        raise ValidationError(_("该聘任尚未备案，不能登记处理。"), code="not_filed")
+    if decided_on > timezone.localdate():
+        raise ValidationError(_("决定日期不能晚于今天。"), code="future")
+    if decided_on < appointment.appointed_on:
+        raise ValidationError(
+            _("决定日期不能早于聘任日期（%(day)s）。") % {"day": appointment.appointed_on},
+            code="before_appointment",
+        )
+    if kind == SanctionKind.EXIT and appointment.ended_on is not None:
+        raise ValidationError(
+            _("该聘任已于 %(day)s 结束，不能再作退出处理。") % {"day": appointment.ended_on},
+            code="already_ended",
+        )
+    if appointment.ended_on is not None and decided_on > appointment.ended_on:
+        raise ValidationError(
+            _("该聘任已于 %(day)s 结束，决定日期不能晚于结束日期。")
+            % {"day": appointment.ended_on},
+            code="after_end",
+        )
+    if incident is not None and incident.enterprise_id != appointment.enterprise_id:
+        raise ValidationError(_("关联事故不属于该企业。"), code="incident_enterprise")
+    sanction = Sanction(
+        appointment=appointment,
+        kind=kind,
+        reason=reason.strip(),
+        decided_on=decided_on,
+        incident=incident,
+        decided_by=actor,
+    )
+    _save(sanction, actor)
+    for upload in documents:
+        sanction_add_document(sanction=sanction, upload=upload, actor=actor)
+    if kind == SanctionKind.EXIT:
+        # Through the module, so that the one place that ends appointments stays the one.
+        services.appointment_end(
+            appointment=appointment, ended_on=decided_on, reason=EndReason.EXIT, actor=actor
+        )
+    _tell(sanction, appointment)
+    return sanction
+
+
+def _tell(sanction: Sanction, appointment: Appointment) -> None:
+    enterprise = appointment.enterprise
+    url = reverse("oversight:sanction_detail", args=[sanction.pk])
+    values = {
+        "kind": sanction.get_kind_display(),
+        "name": appointment.person.name,
+        "day": sanction.decided_on,
+    }
+    if sanction.kind == SanctionKind.EXIT:
+        body = _(
+            "首席质量官已于 %(day)s 退出，聘任同时结束。请及时选聘新的首席质量官并办理聘任备案。"
+        ) % {"day": sanction.decided_on}
+    else:
+        body = sanction.reason
+    notifications.notify(
+        users=notifications.enterprise_users(enterprise.pk),
+        kind=NotificationKind.OTHER,
+        title=_("监管局对首席质量官 %(name)s 作出%(kind)s处理（%(day)s）") % values,
+        body=body,
+        url=url,
+        dedupe_key=f"sanction:{sanction.pk}",
+    )
+    if sanction.kind == SanctionKind.EXIT:
+        # The enterprise now has a vacancy the town officer chases.
+        notifications.notify(
+            users=notifications.town_officers(enterprise.town_id),
+            kind=NotificationKind.OTHER,
+            title=_("%(enterprise)s 首席质量官退出，出现空缺") % {"enterprise": enterprise.name},
+            url=url,
+            dedupe_key=f"sanction-town:{sanction.pk}",
+        )
+
+
+def sanction_add_document(*, sanction: Sanction, upload, actor) -> SanctionDocument:
+    upload = validate_document(upload)
+    document = SanctionDocument(
+        sanction=sanction,
+        name=(getattr(upload, "original_name", None) or upload.name)[:200],
+        file=upload,
+        uploaded_by=actor,
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def incident_list_for(user) -> QuerySet[QualityIncident]:
+    return access.scope(
+        QualityIncident.objects.select_related("enterprise__town", "recorded_by").annotate(
+            has_sanction=Exists(Sanction.objects.filter(incident=OuterRef("pk")))
+        ),
+        user,
+        town_field="enterprise__town",
+        enterprise_field="enterprise",
+    )
+
+
+def incidents_needing_action(user) -> QuerySet[QualityIncident]:
+    """Major incidents with no sanction linked: each suggests interviewing the CQO."""
+    return incident_list_for(user).filter(severity=Severity.MAJOR, has_sanction=False)
+
+
+def sanction_list_for(user) -> QuerySet[Sanction]:
+    return access.scope(
+        Sanction.objects.select_related(
+            "appointment__person", "appointment__enterprise__town", "incident", "decided_by"
+        ),
+        user,
+        town_field="appointment__enterprise__town",
+        enterprise_field="appointment__enterprise",
+    )
