@@ -1,0 +1,93 @@
+"""Constants and word lists of the demo county: towns, names, trades, positions."""
+
+from datetime import date
+
+SEED = 20201116
+DEFAULT_PASSWORD = "Demo@2026"
+ENTERPRISE_COUNT = 300
+COUNTY_CODE = "341522"
+# The registry was set up from the bureau's enterprise list right after the notice.
+REGISTRY_START = date(2020, 11, 16)
+
+# (name, 12-digit statistical division code). The first is the town officer's town and the
+# showcase enterprise's; it has the lowest code so that it also sorts first.
+TOWNS = [
+    ("城关镇", "341522100000"),
+    ("新店镇", "341522101000"),
+    ("石店镇", "341522102000"),
+    ("马店镇", "341522103000"),
+    ("孟集镇", "341522104000"),
+    ("花园镇", "341522105000"),
+    ("长集镇", "341522106000"),
+    ("河口镇", "341522107000"),
+    ("周集镇", "341522108000"),
+    ("临水镇", "341522109000"),
+    ("岔路镇", "341522110000"),
+    ("经济开发区", "341522400000"),
+]
+TOWN_WEIGHTS = [20, 6, 5, 6, 5, 5, 6, 6, 5, 5, 4, 27]
+
+SHOWCASE = {
+    "name": "安徽淠河食品股份有限公司",
+    "org_code": "70498316",
+    "legal_representative": "汪志刚",
+}
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏付方邹孟熊秦邱江尹薛段雷侯龙史陶贺顾毛郝龚邵万钱"
+)
+MALE_CHARS = (
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宁健亮林峰建俊"
+    "东文海国志永春庆光德宏松胜立新成兵龙江浩宇晨阳"
+)
+FEMALE_CHARS = "芳娟敏静丽艳娜霞燕玲婷慧红梅琳洁雪莉萍颖倩琴云兰凤丹晶秀英佳"
+BRANDS = (
+    "皖西 江淮 大别山 淠河 金辉 恒信 华泰 瑞丰 鑫源 宏达 天润 绿源 新禾 永成 康达"
+    " 润泽 长丰 众邦 盛华 嘉和 德力 安达 联创 兴业 宝丰 泰和 汇通 博瑞 振华 金穗"
+    " 丰源 欣荣 远航 明珠 佳美 同创 科达 圣源 东方 中兴 银河 金桥 凯旋 华翔 正大"
+    " 百川 荣盛 万家 宏图 鸿运 新纪元 千禧 龙腾 凤凰 金鼎 恒通 诚信"
+).split()
+# Industry section -> (weight, trade words of high-risk sectors, other trade words). Food and
+# other high-risk sectors (notice §5.4) make an enterprise high_risk.
+TRADES = {
+    "C": (
+        62,
+        "食品 米业 粮油 茶业 酒业 肉类食品 农产品加工 化工 医药",
+        "机械制造 新材料科技"
+        " 纺织 服饰 电子科技 包装材料 新型建材 塑业 五金制品 汽车零部件 羽绒制品 木业 家具"
+        " 电气设备 铸造 钢结构 光伏科技 环保设备 矿山机械",
+    ),
+    "A": (5, "", "农业开发 生态农业 种业"),
+    "B": (2, "矿业", ""),
+    "D": (3, "", "水务 新能源 热电"),
+    "E": (8, "", "建设工程 建筑安装工程 路桥工程"),
+    "F": (8, "医药连锁 超市", "商贸 农资"),
+    "G": (4, "", "物流 运输"),
+    "H": (3, "餐饮管理", "酒店管理"),
+    "I": (2, "", "信息技术 网络科技"),
+    "K": (1, "", "置业"),
+    "M": (1, "", "检测技术 工程设计"),
+    "N": (1, "", "环境治理"),
+}
+ROADS = "人民 解放 长江 淮河 迎宾 建设 工业 振兴 兴业 创业 光明 和平 新华 府前 淠河".split()
+VILLAGES = "张湾 李岗 王圩 陈庄 刘集 大店 新庙 桥头 东湖 双河 柳林 高塘".split()
+MOBILE_PREFIXES = "133 135 136 137 138 139 150 151 152 155 156 158 159 177 180 181 187 188 189 199"
+# Birth areas of CQOs born before the 1999 reform, when the area was 六安地区 (3424xx): their ID
+# numbers keep those codes for life, and python-stdnum checks the code against the birth year.
+BIRTH_AREAS = ["342423"] * 6 + ["342401", "342422", "342425", "342426", "342427"]
+PRINCIPAL_POSITIONS = ["董事长", "总经理", "董事长兼总经理", "执行董事"]
+CQO_POSITIONS = "副总经理 质量副总经理 总工程师 质量总监 副总经理兼质量部部长 技术副总".split()
+TITLES = "高级工程师 工程师 质量工程师 高级质量工程师 助理工程师 高级经济师 经济师".split() + [""]
+QUALIFICATIONS = [
+    "中级质量工程师（质量专业技术人员职业资格）",
+    "ISO 9001 质量管理体系内审员",
+    "六西格玛黑带",
+    "二级注册计量师",
+    "",
+]
+RETURN_REASONS = [
+    "聘任文件未加盖企业公章，请重新上传盖章扫描件。",
+    "拟任人员职务为质量部经理，不属于企业高层管理人员，请核实后补充任职文件。",
+    "聘任日期与聘任文件落款日期不一致，请核对。",
+]

@@ -1,0 +1,86 @@
+"""The five demo users, one per role, and the password check the command runs first."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext as _
+
+from cqo_registry.accounts.models import Role
+from enterprises.models import Enterprise, Town
+
+from .common import showcase_uscc
+from .names import DEFAULT_PASSWORD, TOWNS
+
+
+@dataclass
+class DemoUserRow:
+    username: str
+    role: str
+    scope: str
+    password: str  # empty when an existing user's password was left unchanged
+
+
+# username, role, is_staff, is_superuser, display name
+USER_SPECS = [
+    ("admin", Role.BUREAU_ADMIN, True, True, "局系统管理员"),
+    ("reviewer", Role.REVIEWER, True, False, "刘静"),
+    ("town_officer", Role.TOWN_OFFICER, False, False, "周文斌"),
+    ("leader", Role.LEADER, False, False, "陈国华"),
+    ("enterprise", Role.ENTERPRISE, False, False, "汪晓燕"),
+]
+
+
+def check_password(password: str) -> None:
+    """Raise ``ValidationError`` when ``password`` fails the project's validators for any of
+    the demo users (the similarity check compares it with each username)."""
+    User = get_user_model()
+    for spec in USER_SPECS:
+        validate_password(password, user=User(username=spec[0]))
+
+
+def ensure_users(hashed: str, password: str | None, *, scoped: bool):
+    """Create the missing demo users; bring existing ones back to their demo role and scope.
+    ``scoped`` handles the two users that need the county (town officer, enterprise)."""
+    User = get_user_model()
+    first_town = Town.objects.filter(code=TOWNS[0][1]).first()
+    showcase = Enterprise.objects.filter(uscc=showcase_uscc()).first()
+    users, rows = {}, []
+    for username, role, is_staff, is_superuser, display in USER_SPECS:
+        town = first_town if role == Role.TOWN_OFFICER else None
+        enterprise = showcase if role == Role.ENTERPRISE else None
+        needs_scope = role in (Role.TOWN_OFFICER, Role.ENTERPRISE)
+        if needs_scope != scoped or (needs_scope and not (town or enterprise)):
+            continue
+        wanted = {
+            "role": role,
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+            "is_active": True,
+            "town": town,
+            "enterprise": enterprise,
+        }
+        user = User.objects.filter(username=username).first()
+        shown = password or DEFAULT_PASSWORD
+        if user is None:
+            user = User(username=username, first_name=display, password=hashed, **wanted)
+            user.full_clean()
+            user.save()
+        else:
+            changed = [k for k, v in wanted.items() if getattr(user, k) != v]
+            if changed:
+                for key in changed:
+                    setattr(user, key, wanted[key])
+                user.save(update_fields=changed)
+            if password:
+                # The password is not in the users' history, so no history row for it.
+                User.objects.filter(pk=user.pk).update(password=hashed)
+            else:
+                shown = ""
+        users[username] = user
+        if town or enterprise:
+            scope = (town or enterprise).name
+        else:
+            scope = str(_("全县（只读）") if role == Role.LEADER else _("全县"))
+        rows.append(DemoUserRow(username, str(Role(role).label), scope, shown))
+    return users, rows
