@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Appointment, Filing, FilingKind, FilingStatus
@@ -70,7 +70,15 @@ def render_receipt_pdf(filing: Filing) -> bytes:
     if filing.status != FilingStatus.APPROVED:
         raise ValueError("only an approved filing has a receipt")
     url = verify_url(filing)
-    html = render_to_string(
+    # A receipt is an official document of the bureau: Chinese whatever the viewer's UI
+    # language.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = _receipt_html(filing, url)
+    return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+
+
+def _receipt_html(filing: Filing, url: str) -> str:
+    return render_to_string(
         "receipts/receipt_pdf.html",
         {
             "filing": filing,
@@ -83,7 +91,6 @@ def render_receipt_pdf(filing: Filing) -> bytes:
             "generated_at": timezone.localtime(),
         },
     )
-    return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
 
 
 # --- Verification ---------------------------------------------------------------------------

@@ -147,3 +147,12 @@ def test_imported_filing_without_number_still_has_a_receipt(
     assert response.status_code == 200
     require_pdf_tools()
     assert "历史数据" in "".join(pdf_text(response.content, tmp_path).split())
+
+
+def test_receipt_is_chinese_even_for_an_english_reader(client_for, reviewer, approved, tmp_path):
+    client = client_for(reviewer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get(receipt_url(approved))
+    require_pdf_tools()
+    compact = "".join(pdf_text(response.content, tmp_path).split())
+    assert "首席质量官聘任备案回执" in compact
