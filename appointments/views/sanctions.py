@@ -25,7 +25,7 @@ from cqo_registry.accounts.access import get_scoped_or_404, role_required
 from cqo_registry.accounts.models import Role
 from enterprises.selectors import enterprise_list
 
-from .. import sanctions
+from .. import sanctions, services
 from ..forms_oversight import EnterpriseSearchForm, IncidentForm, SanctionForm
 from ..models import SanctionDocument, SanctionKind, Severity
 
@@ -242,6 +242,9 @@ def sanction_create(request):
             request, title=_("登记约谈、警示或退出"), target=reverse("oversight:sanction_create")
         )
     initial = _suggested_initial(incident) if incident else {"decided_on": timezone.localdate()}
+    current = services.current_appointment(enterprise)
+    if current is not None:
+        initial["appointment"] = current.pk
     form = SanctionForm(
         request.POST or None, request.FILES or None, enterprise=enterprise, initial=initial
     )

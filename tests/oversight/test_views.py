@@ -299,3 +299,22 @@ def test_list_query_count_does_not_grow(client_for, users, county, reviewer):
 
 
 LISTS = ("oversight:sanction_list", "oversight:incident_list")
+
+
+def test_bureau_pages_render(client_for, users, incident, home_enterprise):
+    client = client_for(users["reviewer"])
+    assert client.get(reverse("oversight:sanction_create")).status_code == 200
+    assert client.get(reverse("oversight:incident_edit", args=[incident.pk])).status_code == 200
+    response = client.post(
+        reverse("oversight:incident_edit", args=[incident.pk]),
+        {
+            "occurred_on": "2024-05-02",
+            "severity": Severity.SERIOUS,
+            "source": IncidentSource.SPOT_CHECK,
+            "description": "改为较大事故",
+        },
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.severity == Severity.SERIOUS
+    assert incident.history.latest().history_user == users["reviewer"]

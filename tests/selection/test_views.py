@@ -299,3 +299,24 @@ def test_honour_roll_query_count_does_not_grow(
     selection.campaign_publish(campaign=campaign, actor=bureau_admin, today=date(2024, 2, 8))
     with django_assert_max_num_queries(4):
         client_for(None).get(reverse("honours:roll"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "campaign_edit",
+        "campaign_open",
+        "campaign_close",
+        "campaign_rank",
+        "campaign_publicity",
+        "campaign_publish",
+    ],
+)
+def test_bureau_admin_pages_render_and_others_are_refused(client_for, users, campaign, name):
+    url = reverse(f"selection:{name}", args=[campaign.pk])
+    assert client_for(users["bureau_admin"]).get(url).status_code == 200
+    refused = ["leader", "town_officer", "enterprise_user", "no_role_user"]
+    if name != "campaign_rank":
+        refused.append("reviewer")
+    for role in refused:
+        assert client_for(users[role]).get(url).status_code == 403, role
