@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cqo_registry.accounts import notifications
@@ -210,13 +210,14 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         from_status=previous,
         actor=actor,
     )
-    notifications.notify(
-        users=notifications.reviewers(),
-        kind=NotificationKind.FILING_SUBMITTED,
-        title=_("新的%(kind)s待审核：%(name)s")
-        % {"kind": filing.get_kind_display(), "name": filing.enterprise.name},
-        url=reverse("review:filing", args=[filing.pk]),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
+        notifications.notify(
+            users=notifications.reviewers(),
+            kind=NotificationKind.FILING_SUBMITTED,
+            title=_("新的%(kind)s待审核：%(name)s")
+            % {"kind": filing.get_kind_display(), "name": filing.enterprise.name},
+            url=reverse("review:filing", args=[filing.pk]),
+        )
     return filing
 
 
@@ -244,12 +245,14 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
     filing.reviewed_at = timezone.now()
     _save(filing, actor)
     _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
-    _tell_enterprise(
-        filing,
-        kind=NotificationKind.FILING_RETURNED,
-        title=_("您的%(kind)s被退回，请按意见修改后重新提交") % {"kind": filing.get_kind_display()},
-        body=reasons,
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
+        _tell_enterprise(
+            filing,
+            kind=NotificationKind.FILING_RETURNED,
+            title=_("您的%(kind)s被退回，请按意见修改后重新提交")
+            % {"kind": filing.get_kind_display()},
+            body=reasons,
+        )
     return filing
 
 
@@ -269,23 +272,25 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
     filing.reviewed_at = timezone.now()
     _save(filing, actor)
     _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
-    _tell_enterprise(
-        filing,
-        kind=NotificationKind.FILING_APPROVED,
-        title=_("您的%(kind)s已通过，备案号 %(number)s")
-        % {"kind": filing.get_kind_display(), "number": filing.number},
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
+        _tell_enterprise(
+            filing,
+            kind=NotificationKind.FILING_APPROVED,
+            title=_("您的%(kind)s已通过，备案号 %(number)s")
+            % {"kind": filing.get_kind_display(), "number": filing.number},
+        )
     return filing
 
 
 def _tell_enterprise(filing: Filing, *, kind: str, title: str, body: str = "") -> None:
-    notifications.notify(
-        users=notifications.enterprise_users(filing.enterprise_id),
-        kind=kind,
-        title=title,
-        body=body,
-        url=reverse("portal:home"),
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
+        notifications.notify(
+            users=notifications.enterprise_users(filing.enterprise_id),
+            kind=kind,
+            title=title,
+            body=body,
+            url=reverse("portal:home"),
+        )
 
 
 def next_filing_seq(year: int) -> int:
