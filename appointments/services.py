@@ -283,14 +283,13 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
 
 
 def _tell_enterprise(filing: Filing, *, kind: str, title: str, body: str = "") -> None:
-    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
-        notifications.notify(
-            users=notifications.enterprise_users(filing.enterprise_id),
-            kind=kind,
-            title=title,
-            body=body,
-            url=reverse("portal:home"),
-        )
+    notifications.notify(
+        users=notifications.enterprise_users(filing.enterprise_id),
+        kind=kind,
+        title=title,
+        body=body,
+        url=reverse("portal:home"),
+    )
 
 
 def next_filing_seq(year: int) -> int:
