@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from datetime import date
 
 import filetype
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cqo_registry.accounts import access, notifications
@@ -187,6 +188,12 @@ def sanction_record(
 
 
 def _tell(sanction: Sanction, appointment: Appointment) -> None:
+    # Stored text is read later by others: in the site's language, not the actor's.
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_in_site_language(sanction, appointment)
+
+
+def _tell_in_site_language(sanction: Sanction, appointment: Appointment) -> None:
     enterprise = appointment.enterprise
     url = reverse("oversight:sanction_detail", args=[sanction.pk])
     values = {

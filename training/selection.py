@@ -17,11 +17,12 @@ Eligibility (checked for the campaign's period ``period_start``–``period_end``
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, QualityIncident, Sanction, Severity
@@ -322,6 +323,12 @@ def campaign_publish(
     campaign.status = CampaignStatus.PUBLISHED
     campaign.published_on = today
     _save(campaign, actor)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language
+        _tell_honoured(campaign, honoured)
+    return campaign
+
+
+def _tell_honoured(campaign: SelectionCampaign, honoured: list[Nomination]) -> None:
     for nomination in honoured:
         notifications.notify(
             users=notifications.enterprise_users(nomination.appointment.enterprise_id),
@@ -331,7 +338,6 @@ def campaign_publish(
             url=reverse("honours:roll"),
             dedupe_key=f"honoured:{nomination.pk}",
         )
-    return campaign
 
 
 # --- Nominations -------------------------------------------------------------------------------
