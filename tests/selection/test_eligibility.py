@@ -64,28 +64,33 @@ def test_appointment_filed_after_period_end_is_not_eligible(home_enterprise, cam
     assert "考察期末不是已备案的现任首席质量官" in result.reasons
 
 
-def test_appointment_ended_before_period_end_is_not_eligible(campaign):
-    appointment = AppointmentFactory(ended_on=date(2023, 6, 30), end_reason=EndReason.LEFT)
+def in_town(town, **kwargs):
+    # A town of the cast, not a new one per record (the town factory's codes are finite).
+    return AppointmentFactory(enterprise=EnterpriseFactory(town=town), **kwargs)
+
+
+def test_appointment_ended_before_period_end_is_not_eligible(campaign, home_town):
+    appointment = in_town(home_town, ended_on=date(2023, 6, 30), end_reason=EndReason.LEFT)
     TrainingAttendanceFactory(person=appointment.person)
     assert not check(appointment, campaign).filed
 
 
-def test_unfiled_appointment_is_not_eligible(campaign):
-    appointment = AppointmentFactory(filed_on=None)
+def test_unfiled_appointment_is_not_eligible(campaign, home_town):
+    appointment = in_town(home_town, filed_on=None)
     TrainingAttendanceFactory(person=appointment.person)
     assert not check(appointment, campaign).filed
 
 
-def test_cqo_without_passed_training_is_not_eligible(campaign):
-    appointment = FilingFactory().appointment
+def test_cqo_without_passed_training_is_not_eligible(campaign, home_town):
+    appointment = FilingFactory(appointment=in_town(home_town)).appointment
     TrainingAttendanceFactory(person=appointment.person, passed=False)
     result = check(appointment, campaign)
     assert result.filed and not result.trained and not result.eligible
     assert result.reasons == ["考察期末前没有培训合格记录"]
 
 
-def test_training_passed_after_period_end_does_not_count(campaign):
-    appointment = FilingFactory().appointment
+def test_training_passed_after_period_end_does_not_count(campaign, home_town):
+    appointment = FilingFactory(appointment=in_town(home_town)).appointment
     late = TrainingSessionFactory(starts_on=date(2024, 3, 1), ends_on=date(2024, 3, 2))
     TrainingAttendanceFactory(person=appointment.person, session=late)
     assert not check(appointment, campaign).trained
@@ -104,7 +109,8 @@ def test_sanction_outside_period_does_not_count(home_appointment, campaign, revi
 
 
 def test_sanction_of_the_person_at_another_enterprise_counts(home_appointment, campaign, reviewer):
-    earlier = AppointmentFactory(
+    earlier = in_town(
+        home_appointment.enterprise.town,
         person=home_appointment.person,
         appointed_on=date(2020, 1, 1),
         filed_on=date(2020, 1, 5),
