@@ -320,3 +320,22 @@ def test_bureau_admin_pages_render_and_others_are_refused(client_for, users, cam
         refused.append("reviewer")
     for role in refused:
         assert client_for(users[role]).get(url).status_code == 403, role
+
+
+@pytest.mark.parametrize(
+    ("status", "step"),
+    [
+        (CampaignStatus.DRAFT, "campaign_open"),
+        (CampaignStatus.NOMINATING, "campaign_close"),
+        (CampaignStatus.REVIEWING, "campaign_publicity"),
+        (CampaignStatus.PUBLICITY, "campaign_publish"),
+    ],
+)
+def test_campaign_page_offers_the_next_step_to_the_admin_only(
+    client_for, users, make_campaign, status, step
+):
+    campaign = make_campaign(status=status)
+    page_url = reverse("selection:campaign_detail", args=[campaign.pk])
+    step_url = reverse(f"selection:{step}", args=[campaign.pk])
+    assert step_url in client_for(users["bureau_admin"]).get(page_url).content.decode()
+    assert step_url not in client_for(users["leader"]).get(page_url).content.decode()
