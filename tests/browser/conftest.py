@@ -45,14 +45,52 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _context(browser, viewport=DESKTOP, **options):
+    # Reduced motion: Bootstrap then scrolls instantly instead of smoothly — a click that
+    # needs a scroll first can otherwise land while the page is still gliding.
+    return browser.new_context(
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        reduced_motion="reduce",
+        **options,
+    )
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    context = _context(browser)
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page()`` opens a page in a fresh browser context (its own cookies: one per user,
+    as if on separate machines) on the shared session browser — a second Playwright session
+    cannot start beside it. Options: ``viewport`` (``DESKTOP``, ``PHONE``), ``phone=True``
+    (touch, mobile viewport meta honoured), ``storage_state`` (carry a logged-in session
+    over). Downloads are accepted; every context is closed after the test."""
+    contexts = []
+
+    def make(*, viewport=None, phone=False, storage_state=None):
+        options = {"accept_downloads": True}
+        if storage_state is not None:
+            options["storage_state"] = storage_state
+        if phone:
+            options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+        context = _context(browser, viewport or (PHONE if phone else DESKTOP), **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
