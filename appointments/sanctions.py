@@ -209,7 +209,7 @@ def _tell_in_site_language(sanction: Sanction, appointment: Appointment) -> None
         body = sanction.reason
     notifications.notify(
         users=notifications.enterprise_users(enterprise.pk),
-        kind=NotificationKind.OTHER,
+        kind=NotificationKind.SANCTION_RECORDED,
         title=_("监管局对首席质量官 %(name)s 作出%(kind)s处理（%(day)s）") % values,
         body=body,
         url=url,
@@ -219,7 +219,7 @@ def _tell_in_site_language(sanction: Sanction, appointment: Appointment) -> None
         # The enterprise now has a vacancy the town officer chases.
         notifications.notify(
             users=notifications.town_officers(enterprise.town_id),
-            kind=NotificationKind.OTHER,
+            kind=NotificationKind.SANCTION_RECORDED,
             title=_("%(enterprise)s 首席质量官退出，出现空缺") % {"enterprise": enterprise.name},
             url=url,
             dedupe_key=f"sanction-town:{sanction.pk}",

@@ -62,7 +62,8 @@ class TownFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"测试镇{n:03d}")
-    code = factory.Sequence(lambda n: f"340121{n:03d}000")
+    # Twelve digits however many towns a run makes (the column is 12 characters, unique).
+    code = factory.Sequence(lambda n: f"34{n:010d}")
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):

@@ -332,7 +332,7 @@ def _tell_honoured(campaign: SelectionCampaign, honoured: list[Nomination]) -> N
     for nomination in honoured:
         notifications.notify(
             users=notifications.enterprise_users(nomination.appointment.enterprise_id),
-            kind=NotificationKind.OTHER,
+            kind=NotificationKind.HONOURED,
             title=_("%(name)s 当选%(campaign)s")
             % {"name": nomination.appointment.person.name, "campaign": campaign.title},
             url=reverse("honours:roll"),

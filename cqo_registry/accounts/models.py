@@ -69,6 +69,8 @@ class NotificationKind(models.TextChoices):
     ACCOUNT_ACTIVATED = "account_activated", _("账号已激活")
     VACANCY_OVERDUE = "vacancy_overdue", _("首席质量官空缺超期")
     VACANCY_REMINDER = "vacancy_reminder", _("首席质量官聘任提醒")
+    SANCTION_RECORDED = "sanction_recorded", _("约谈警示退出处理")
+    HONOURED = "honoured", _("优秀首席质量官当选")
     OTHER = "other", _("其他")
 
 
