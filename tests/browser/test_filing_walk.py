@@ -14,9 +14,7 @@ that town, and an enterprise of that town in the registry with no CQO.
  9. a change of CQO, approved: the lookup shows the new CQO, the old receipt is no longer current;
 10. a dismissal, approved: the town officer sees the enterprise among the vacancies.
 
-The enterprise's receipt is fetched from the address the bureau's page links to, in the
-enterprise's own browser: the portal has no receipt link yet (test_portal_links_the_receipt,
-a strict xfail, turns red when it has one). Each user has a browser context of their own
+Each user has a browser context of their own
 (their own cookies); the enterprise also logs out once through the navbar. Screenshots of
 the main pages — and the receipt turned into a PNG — go to test-artifacts/filing-walk/ for a
 person to look at.
@@ -34,9 +32,7 @@ from enterprises.models import Enterprise
 from tests.browser.conftest import ARTIFACTS
 from tests.factories import (
     DEFAULT_PASSWORD,
-    AppointmentFactory,
     EnterpriseFactory,
-    FilingFactory,
     TownFactory,
     UserFactory,
     make_id_number,
@@ -368,20 +364,11 @@ def test_filing_walk_from_registration_to_vacancy(
     phone.locator(".navbar-toggler").click()  # the menu unfolds (Bootstrap's own script)
     expect(phone.locator("nav.navbar").get_by_role("link", name="企业首页")).to_be_visible()
 
-    # The enterprise's own copy. BUG (reported): the portal links no receipt — neither the
-    # home page nor the filing page has a link to review:receipt, although the view serves
-    # the enterprise its own receipts. Until it does, the enterprise's browser downloads
-    # from the address the bureau's page links to (test_portal_links_the_receipt below
-    # turns red when the link arrives: then click it here instead).
-    receipt_href = rev.get_attribute("#receipt-link", "href")
+    # The enterprise's own copy, from its filing page.
     ent.locator("#filing-history tbody a", has_text="聘任备案").first.click()
     ent.wait_for_url(re.compile(r"/portal/filings/\d+/$"))
     with ent.expect_download() as download_info:
-        ent.evaluate(
-            "href => { const a = document.createElement('a'); a.href = href;"
-            " document.body.append(a); a.click(); a.remove(); }",
-            receipt_href,
-        )
+        ent.click("#receipt-link")
     download = download_info.value
     assert download.suggested_filename == f"备案回执-{first_number}.pdf"
     receipt = shots / "receipt-appoint.pdf"
@@ -492,22 +479,3 @@ def test_filing_walk_from_registration_to_vacancy(
     expect(vacancy).to_contain_text(f"自 {dismissed_on:%Y-%m-%d}")
     expect(vacancy.locator(".overdue-flag")).to_have_count(0)
     walk.shot(officer, "town-vacancies")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the enterprise portal links no receipt (templates/portal/filing.html and "
-    "home.html never link review:receipt), so the walk downloads it by address",
-)
-def test_portal_links_the_receipt(page, live_server):
-    """When this passes (XPASS fails the run), the portal has its receipt link: make step 7
-    of the walk click it, and drop this test."""
-    filing = FilingFactory(appointment=AppointmentFactory())
-    UserFactory(username="qiye", enterprise_user=True, enterprise=filing.enterprise)
-    walk = Walk(live_server.url, None)
-    walk.log_in(page, "qiye", DEFAULT_PASSWORD, "/portal/")
-    home_links = page.locator("main a", has_text="回执").count()
-    page.locator("#filing-history tbody a", has_text="聘任备案").first.click()
-    page.wait_for_url(re.compile(r"/portal/filings/\d+/$"))
-    filing_links = page.locator("main a", has_text="回执").count()
-    assert home_links or filing_links, "no link to the receipt on the portal's pages"
