@@ -25,14 +25,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F
 
 from appointments.models import Appointment, Filing
+from cqo_registry.accounts.models import Notification
 from enterprises.models import Enterprise, Person, Town
 from training.models import TrainingAttendance, TrainingSession
 
 from .common import display_width, pad
 from .county import CountyBuilder
 from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, TOWNS
+from .portal import build_portal
 from .users import USER_SPECS, DemoUserRow, check_password, ensure_users
 
 __all__ = [
@@ -81,7 +84,7 @@ def seed_demo(*, password: str | None = None) -> SeedResult:
     scoped, scoped_rows = ensure_users(hashed, password, scoped=True)
     if created:
         builder.build_present(enterprise_user=scoped.get("enterprise"))
-        _build_sanctions_incidents_evaluations(builder)
+        _build_oversight_and_portal(builder, {**staff, **scoped}, password or DEFAULT_PASSWORD)
     order = [spec[0] for spec in USER_SPECS]
     rows = sorted(staff_rows + scoped_rows, key=lambda row: order.index(row.username))
     result = SeedResult(created=created, users=rows)
@@ -98,8 +101,15 @@ def seed_demo(*, password: str | None = None) -> SeedResult:
     return result
 
 
-def _build_sanctions_incidents_evaluations(builder: "CountyBuilder") -> None:
-    """Sanctions (约谈/警示/退出), quality incidents, yearly evaluations and the excellent-CQO
-    selection have no models yet (a later issue). Their demo data goes here, drawn from
-    ``builder.rng`` after everything else so that the rest of the county stays the same.
-    Until then, exits by sanction appear only as appointments ended with reason ``exit``."""
+def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: str) -> None:
+    """What the portal and town pages show beyond filings, made through the real services
+    on the days it happened, after everything else and from ``builder.rng`` so that the rest
+    of the county stays the same."""
+    reviewer, town_officer = users["reviewer"], users["town_officer"]
+    first_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
+    build_portal(builder, reviewer=reviewer, town_officer=town_officer, password=password)
+    # The demo's addresses are made up: its notifications count as delivered, so that no
+    # email leaves when the command commits (they stay unread in the app).
+    Notification.objects.filter(pk__gt=first_notification or 0, emailed_at__isnull=True).update(
+        emailed_at=F("created_at")
+    )
