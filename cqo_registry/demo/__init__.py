@@ -3,21 +3,29 @@
 A believable county with its history since the notice (late 2020), so that every page has
 something to show on first run: 12 towns, ~300 enterprises, their CQOs with appointments,
 changes and dismissals, approved filings with numbers, training since 2020, vacancies, and
-filings waiting in every workflow status.
+filings waiting in every workflow status; self-registrations waiting for review, vacancy
+follow-ups and reminders; quality incidents and sanctions, yearly duty evaluations and an
+excellent-CQO selection every year since 2022.
 
-* Deterministic: one ``random.Random(SEED)``; only the "current workflow" filings are dated
-  relative to today, because the real service functions stamp them with today's date.
+* Deterministic: one ``random.Random(SEED)``; only the present (the filings in progress,
+  registrations, reminders, recent incidents, this year's selection) is dated relative to
+  today.
 * The past is written directly with past dates (filing numbers still come from
   ``next_filing_seq`` in approval order, so the per-year counters stay consistent); history
   rows and filing events are back-dated to when each step happened, so a replay of any date
   sees the county as it was.
-* The present is made with ``appointments.services`` so that it carries real events.
+* The present is made with ``appointments.services`` so that it carries real events; so are
+  registrations, vacancy notes and reminders, incidents and sanctions, evaluations and the
+  selection, run under a demo ``clock`` set to the day each step happened, so that the
+  services' own dates, history rows and notifications say when.
 * Idempotent: the county is recognised by its town codes and then left alone; only the demo
   users are checked.
 
-The package: ``names`` (constants and word lists), ``common`` (identifiers, timestamps),
-``users`` (the demo users), ``county`` (the builder: towns, enterprises, persons) with its
-parts ``history`` (appointments and filings), ``training`` and ``present`` (today's filings).
+The package: ``names`` (constants and word lists), ``common`` (identifiers, timestamps, the
+clock), ``users`` (the demo users and the other towns' officers), ``county`` (the builder:
+towns, enterprises, persons) with its parts ``history`` (appointments and filings),
+``training`` and ``present`` (today's filings); then ``oversight`` (incidents, sanctions),
+``evaluations``, ``selection`` and ``portal`` (registrations, vacancies).
 """
 
 from collections import Counter
@@ -27,16 +35,33 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 
-from appointments.models import Appointment, Filing
-from cqo_registry.accounts.models import Notification
-from enterprises.models import Enterprise, Person, Town
-from training.models import TrainingAttendance, TrainingSession
+from appointments.models import Appointment, Filing, QualityIncident, Sanction
+from cqo_registry.accounts.models import Notification, User
+from enterprises.models import (
+    Enterprise,
+    EnterpriseRegistration,
+    Person,
+    RegistrationStatus,
+    Town,
+)
+from training.models import (
+    Evaluation,
+    Nomination,
+    NominationStatus,
+    SelectionCampaign,
+    TrainingAttendance,
+    TrainingSession,
+)
 
-from .common import display_width, pad
+from .common import at_hour, display_width, pad
 from .county import CountyBuilder
-from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, TOWNS
+from .evaluations import build_evaluations
+from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, REGISTRY_START, TOWNS
+from .oversight import build_incidents_and_sanctions
 from .portal import build_portal
-from .users import USER_SPECS, DemoUserRow, check_password, ensure_users
+from .selection import build_selection
+from .training import enrol_upcoming
+from .users import USER_SPECS, DemoUserRow, check_password, ensure_town_officers, ensure_users
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -58,6 +83,7 @@ class SeedResult:
     users: list[DemoUserRow]
     counts: dict[str, int] = field(default_factory=dict)
     filings_by_status: dict[str, int] = field(default_factory=dict)
+    applicant: str | None = None  # the self-registered enterprise account made on creation
 
 
 def demo_present() -> bool:
@@ -84,7 +110,9 @@ def seed_demo(*, password: str | None = None) -> SeedResult:
     scoped, scoped_rows = ensure_users(hashed, password, scoped=True)
     if created:
         builder.build_present(enterprise_user=scoped.get("enterprise"))
-        _build_oversight_and_portal(builder, {**staff, **scoped}, password or DEFAULT_PASSWORD)
+        _build_oversight_and_portal(
+            builder, {**staff, **scoped}, password or DEFAULT_PASSWORD, hashed
+        )
     order = [spec[0] for spec in USER_SPECS]
     rows = sorted(staff_rows + scoped_rows, key=lambda row: order.index(row.username))
     result = SeedResult(created=created, users=rows)
@@ -96,18 +124,56 @@ def seed_demo(*, password: str | None = None) -> SeedResult:
         "filings": Filing.objects.count(),
         "sessions": TrainingSession.objects.count(),
         "attendances": TrainingAttendance.objects.count(),
+        "evaluations": Evaluation.objects.count(),
+        "campaigns": SelectionCampaign.objects.count(),
+        "honoured": Nomination.objects.filter(status=NominationStatus.HONOURED).count(),
+        "incidents": QualityIncident.objects.count(),
+        "sanctions": Sanction.objects.count(),
+        "registrations": EnterpriseRegistration.objects.filter(
+            status=RegistrationStatus.PENDING
+        ).count(),
     }
+    if created:
+        result.applicant = (
+            User.objects.filter(registration__status=RegistrationStatus.APPROVED)
+            .order_by("pk")
+            .values_list("username", flat=True)
+            .first()
+        )
     result.filings_by_status = dict(Counter(Filing.objects.values_list("status", flat=True)))
     return result
 
 
-def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: str) -> None:
-    """What the portal and town pages show beyond filings, made through the real services
-    on the days it happened, after everything else and from ``builder.rng`` so that the rest
-    of the county stays the same."""
-    reviewer, town_officer = users["reviewer"], users["town_officer"]
+def _build_oversight_and_portal(
+    builder: CountyBuilder, users: dict, password: str, hashed: str
+) -> None:
+    """What the oversight and portal pages show, made through the real services on the days
+    it happened, after everything else and from ``builder.rng`` so that the rest of the
+    county stays the same. Incidents and sanctions come first: the selection's review checks
+    its nominees against them."""
+    reviewer, admin = users["reviewer"], users["admin"]
+    town_officer, enterprise_user = users["town_officer"], users.get("enterprise")
     first_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
-    build_portal(builder, reviewer=reviewer, town_officer=town_officer, password=password)
+    officers = ensure_town_officers(
+        builder.towns,
+        town_officer,
+        name=lambda: builder._name()[0],
+        at=at_hour(REGISTRY_START, 9),
+    )
+    sanctioned = build_incidents_and_sanctions(builder, reviewer=reviewer)
+    build_evaluations(builder, reviewer=reviewer, enterprise_user=enterprise_user)
+    build_selection(
+        builder,
+        admin=admin,
+        reviewer=reviewer,
+        officers=officers,
+        enterprise_user=enterprise_user,
+        sanctioned=sanctioned,
+    )
+    enrol_upcoming(builder, reviewer=reviewer)
+    build_portal(
+        builder, reviewer=reviewer, town_officer=town_officer, password=password, hashed=hashed
+    )
     # The demo's addresses are made up: its notifications count as delivered, so that no
     # email leaves when the command commits (they stay unread in the app).
     Notification.objects.filter(pk__gt=first_notification or 0, emailed_at__isnull=True).update(

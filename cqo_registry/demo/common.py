@@ -80,3 +80,14 @@ def clock(at: datetime):
     ticks = count()
     with mock.patch.object(timezone, "now", lambda: at + timedelta(milliseconds=next(ticks))):
         yield
+
+
+@contextmanager
+def prehashed(password_hash: str):
+    """Let the services that set a password store ``password_hash``, the demo password that
+    ``seed_demo`` hashed once for every demo account: hashing is slow on purpose (most of a
+    second each), and the stored hash is as strong as any other."""
+    with mock.patch(
+        "django.contrib.auth.base_user.make_password", lambda *args, **kwargs: password_hash
+    ):
+        yield

@@ -14,13 +14,14 @@ from datetime import timedelta
 from enterprises import services, vacancies
 from enterprises.models import Enterprise, Scale
 
-from .common import at_hour, clock, make_uscc
+from .common import at_hour, clock, make_uscc, prehashed
 from .names import COUNTY_CODE, ROADS, VACANCY_NOTES
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
+def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str) -> None:
+    """``password`` is the applicants' (the demo password) and ``hashed`` its stored hash."""
     rng, today = builder.rng, builder.today
 
     def ago(days: int, hour: int = 10):
@@ -46,7 +47,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
     # officer has reminded since (manual reminders need an account to reach).
     registered = vacant[0] if vacant else None
     if registered is not None:
-        with clock(ago(45, 20)):
+        with clock(ago(45, 20)), prehashed(hashed):
             registration = services.registration_submit(
                 uscc=registered.uscc, name=registered.name, **applicant(registered.uscc)
             )
@@ -84,7 +85,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
         .order_by("pk")
     )
     known = rng.choice(list(known[:40]))
-    with clock(ago(2, 9)):
+    with clock(ago(2, 9)), prehashed(hashed):
         services.registration_submit(uscc=known.uscc, name=known.name, **applicant(known.uscc))
     # ... and one new to the registry, which the reviewer approves with its account.
     town = rng.choice(builder.towns[1:])
@@ -93,7 +94,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
         if not Enterprise.objects.filter(uscc=uscc).exists():
             break
     name = builder._company_name("农产品加工", Scale.SME, town)
-    with clock(ago(1, 16)):
+    with clock(ago(1, 16)), prehashed(hashed):
         services.registration_submit(
             uscc=uscc,
             name=name,

@@ -1,11 +1,15 @@
 """Training since 2020: induction sessions, Quality Month sessions every September, a HACCP
-course, one session announced ahead, and the CQOs' attendance."""
+course, one session announced ahead, and the CQOs' attendance; the untrained CQOs enrolled
+in the session ahead."""
 
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+from training import services
 from training.models import SessionKind, TrainingAttendance, TrainingSession
+
+from .common import at_hour, clock
 
 
 class TrainingHistory:
@@ -136,3 +140,23 @@ class TrainingHistory:
                     ):
                         attend(holder.person, haccp, passed=True)
         TrainingAttendance.objects.bulk_create(attendances, batch_size=500)
+
+
+def enrol_upcoming(builder, *, reviewer) -> None:
+    """Enrol the untrained CQOs town by town in the session announced ahead, with the
+    training services, as far as its capacity goes (the bureau enrolled them days ago)."""
+    today = builder.today
+    session = TrainingSession.objects.filter(starts_on__gt=today).order_by("starts_on").first()
+    if session is None:
+        return
+    day = today - timedelta(days=2)
+    with clock(at_hour(day, 10)):
+        room = (session.capacity or 10**6) - session.attendances.count()
+        for town in builder.towns:
+            waiting = services.untrained_appointments(day).filter(enterprise__town=town)
+            count = waiting.values("person_id").distinct().count()
+            if 0 < count <= room:
+                result = services.training_enrol_untrained(
+                    session=session, town=town, actor=reviewer
+                )
+                room -= result.enrolled

@@ -84,3 +84,32 @@ def ensure_users(hashed: str, password: str | None, *, scoped: bool):
             scope = str(_("全县（只读）") if role == Role.LEADER else _("全县"))
         rows.append(DemoUserRow(username, str(Role(role).label), scope, shown))
     return users, rows
+
+
+def ensure_town_officers(towns: list[Town], demo_officer, name, at) -> dict[int, object]:
+    """One town officer per town, keyed by town id: the demo's ``town_officer`` for its town,
+    an account of the county's other officers (``officer_<town code>``, no usable password:
+    they act in the demo's history, nobody signs in as them) for each other town. ``name``
+    draws a person's name; ``at`` dates the accounts."""
+    User = get_user_model()
+    officers = {demo_officer.town_id: demo_officer}
+    for town in towns:
+        if town.pk in officers:
+            continue
+        username = f"officer_{town.code[6:9]}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                first_name=name(),
+                role=Role.TOWN_OFFICER,
+                town=town,
+                is_active=True,
+                date_joined=at,
+            )
+            user.set_unusable_password()
+            user.full_clean()
+            user._history_date = at
+            user.save()
+        officers[town.pk] = user
+    return officers
