@@ -1,7 +1,7 @@
 """``manage.py seed_demo``: a believable county, demo users of every role, and a second run
 that changes nothing."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -21,18 +21,45 @@ from appointments.models import (
     FilingEvent,
     FilingNumberCounter,
     FilingStatus,
+    QualityIncident,
+    Sanction,
+    SanctionKind,
+    Severity,
 )
 from appointments.services import NUMBER_FORMAT, current_appointment
 from cqo_registry import demo
-from cqo_registry.accounts.models import Role, User
-from enterprises.models import Enterprise, Person, Scale, Town
+from cqo_registry.accounts.models import Notification, NotificationKind, Role, User
+from enterprises.models import (
+    Enterprise,
+    EnterpriseRegistration,
+    Person,
+    RegistrationStatus,
+    ReminderKind,
+    Scale,
+    Town,
+    VacancyNote,
+    VacancyReminder,
+)
 from enterprises.validators import (
     validate_id_number,
     validate_mobile,
     validate_town_code,
     validate_uscc,
 )
-from training.models import TrainingAttendance, TrainingSession
+from training.models import (
+    CampaignStatus,
+    Evaluation,
+    EvaluationStatus,
+    Grade,
+    Nomination,
+    NominationSource,
+    NominationStatus,
+    SelectionCampaign,
+    TrainingAttendance,
+    TrainingSession,
+)
+from training.selection import eligibility_check, honour_roll
+from training.services import grade_for
 
 USERNAMES = ["admin", "reviewer", "town_officer", "leader", "enterprise"]
 
@@ -204,6 +231,134 @@ class TestDemoCounty:
         ).distinct()
         assert 0.6 < trained.count() / holders.count() < 1
 
+    def test_registrations_wait_for_review_one_known_one_new(self):
+        pending = EnterpriseRegistration.objects.filter(status=RegistrationStatus.PENDING)
+        assert pending.count() == 2
+        known = pending.get(enterprise__isnull=False)
+        assert known.uscc == known.enterprise.uscc
+        new = pending.get(enterprise__isnull=True)
+        assert not Enterprise.objects.filter(uscc=new.uscc).exists()
+        assert new.town and new.scale and new.industry
+        assert not User.objects.filter(registration__in=pending, is_active=True).exists()
+        reviewer = User.objects.get(username="reviewer")
+        for registration in pending:
+            assert reviewer.notifications.filter(url__endswith=f"/{registration.pk}/").exists()
+        validate_uscc(new.uscc)
+
+    def test_vacancy_notes_and_reminders_in_the_officers_town(self):
+        officer = User.objects.get(username="town_officer")
+        notes = VacancyNote.objects.filter(author=officer)
+        assert notes.count() >= 3
+        assert not notes.exclude(enterprise__town=officer.town).exists()
+        assert not notes.filter(created_at__date__gte=timezone.localdate()).exists()
+        assert VacancyNote.objects.exclude(author=officer).exists()  # a reviewer's elsewhere
+        manual = VacancyReminder.objects.filter(kind=ReminderKind.MANUAL, sent_by=officer)
+        assert manual.count() == 2
+        # The reminded enterprise registered itself: its account got the reminders.
+        account = User.objects.get(enterprise=manual.first().enterprise, is_active=True)
+        assert account.registration.status == RegistrationStatus.APPROVED
+        assert account.check_password(demo.DEFAULT_PASSWORD)
+        kinds = set(account.notifications.values_list("kind", flat=True))
+        assert {NotificationKind.ACCOUNT_ACTIVATED, NotificationKind.VACANCY_REMINDER} <= kinds
+        today = VacancyReminder.objects.filter(
+            kind=ReminderKind.OVERDUE, sent_on=timezone.localdate()
+        )
+        assert today.exists()
+        assert officer.notifications.filter(kind=NotificationKind.VACANCY_OVERDUE).exists()
+
+    def test_enterprise_and_reviewer_have_unread_notifications(self):
+        for username, at_least in [("enterprise", 2), ("reviewer", 10), ("town_officer", 1)]:
+            unread = Notification.objects.filter(user__username=username, read_at__isnull=True)
+            assert unread.count() >= at_least, username
+        assert Notification.objects.filter(
+            user__username="enterprise", kind=NotificationKind.HONOURED
+        ).exists()
+        # Made-up addresses: nothing is left to be emailed.
+        assert not Notification.objects.filter(user__email__gt="", emailed_at__isnull=True)
+
+    def test_upcoming_session_has_enrolments(self):
+        upcoming = TrainingSession.objects.get(starts_on__gt=timezone.localdate())
+        enrolled = upcoming.attendances.all()
+        assert 0 < enrolled.count() <= upcoming.capacity
+        assert not enrolled.filter(attended=True).exists()
+
+    def test_evaluations_of_every_grade_and_status(self):
+        latest = demo.evaluations.latest_year(timezone.localdate())
+        years = set(Evaluation.objects.values_list("year", flat=True))
+        assert years == {latest - 2, latest - 1, latest}
+        for year in (latest - 2, latest - 1):
+            evaluations = Evaluation.objects.filter(year=year)
+            assert not evaluations.exclude(status=EvaluationStatus.SCORED).exists()
+            assert set(evaluations.values_list("grade", flat=True)) == set(Grade.values), year
+        # The latest year is still going: not started, being written, waiting, scored.
+        statuses = set(Evaluation.objects.filter(year=latest).values_list("status", flat=True))
+        assert statuses == set(EvaluationStatus.values)
+        writing = Evaluation.objects.filter(status=EvaluationStatus.DRAFT).exclude(
+            self_assessment=""
+        )
+        assert writing.exists()  # saved halfway, not submitted
+        for evaluation in Evaluation.objects.filter(status=EvaluationStatus.SCORED):
+            scores = list(evaluation.scores.values_list("score", flat=True))
+            assert sum(scores) == evaluation.total
+            assert evaluation.grade == grade_for(evaluation.total, evaluation.max_total)
+            assert evaluation.scored_at.year == evaluation.year + 1
+            assert evaluation.self_submitted_at < evaluation.scored_at
+        # The showcase enterprise took part, through its own account.
+        enterprise = User.objects.get(username="enterprise")
+        own = Evaluation.objects.filter(appointment__enterprise=enterprise.enterprise_id)
+        assert own.exists()
+        assert own.first().history.filter(history_user=enterprise).exists()
+
+    def test_selection_campaigns_published_with_an_honour_roll(self):
+        this_year = timezone.localdate().year
+        published = SelectionCampaign.objects.filter(status=CampaignStatus.PUBLISHED)
+        assert set(published.values_list("year", flat=True)) == set(range(2022, this_year))
+        roll = honour_roll()
+        for campaign in published:
+            honoured = roll.filter(campaign=campaign)
+            assert 0 < honoured.count() <= campaign.quota
+            assert campaign.published_on > campaign.publicity_ends_on
+            for nomination in honoured:
+                assert eligibility_check(
+                    appointment=nomination.appointment, campaign=campaign
+                ).eligible
+        ineligible = Nomination.objects.filter(status=NominationStatus.INELIGIBLE)
+        assert ineligible.count() >= 2
+        assert not ineligible.filter(eligibility_notes="").exists()
+        assert Nomination.objects.filter(status=NominationStatus.NOT_SELECTED).exists()
+        # Someone sanctioned within the period was nominated and ruled out for it.
+        assert ineligible.filter(eligibility_notes__contains="约谈、警示或退出").exists()
+        sources = set(Nomination.objects.values_list("source", flat=True))
+        assert sources == {NominationSource.ENTERPRISE, NominationSource.TOWN}
+        current = SelectionCampaign.objects.get(year=this_year)
+        assert current.status == CampaignStatus.NOMINATING
+        assert current.nominations.filter(nominated_by__username="town_officer").exists()
+        assert current.nominations_close_on > timezone.localdate()
+
+    def test_incidents_and_sanctions_of_each_kind(self):
+        assert set(Sanction.objects.values_list("kind", flat=True)) == set(SanctionKind.values)
+        assert set(QualityIncident.objects.values_list("severity", flat=True)) == set(
+            Severity.values
+        )
+        major = QualityIncident.objects.get(severity=Severity.MAJOR)
+        assert not major.sanctions.exists()  # the reviewer is asked to act on it
+        assert Sanction.objects.filter(incident__isnull=False).exists()
+        # Exits are the appointments the history ended with reason exit, each with one sanction.
+        exits = Sanction.objects.filter(kind=SanctionKind.EXIT)
+        ended = Appointment.objects.filter(end_reason=EndReason.EXIT)
+        assert exits.count() == ended.count() >= 2
+        for sanction in exits.select_related("appointment"):
+            appointment = sanction.appointment
+            assert appointment.end_reason == EndReason.EXIT
+            assert appointment.ended_on == sanction.decided_on
+            assert not filed_current_at(sanction.decided_on).filter(
+                enterprise=appointment.enterprise_id
+            )
+        for sanction in Sanction.objects.exclude(kind=SanctionKind.EXIT):
+            appointment = sanction.appointment
+            assert appointment.appointed_on <= sanction.decided_on <= timezone.localdate()
+            assert appointment.ended_on is None
+
     def test_every_identifier_validates(self):
         for code in Enterprise.objects.values_list("uscc", flat=True):
             validate_uscc(code)
@@ -219,9 +374,24 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_running_twice_changes_nothing_unless_a_password_is_given(client):
-    seed()
+def test_running_twice_changes_nothing_unless_a_password_is_given(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    assert mailoutbox == []  # the demo's addresses are made up
     before = row_counts()
+    for label in [
+        "enterprises.EnterpriseRegistration",
+        "enterprises.VacancyNote",
+        "enterprises.VacancyReminder",
+        "accounts.Notification",
+        "training.Evaluation",
+        "training.Nomination",
+        "appointments.Sanction",
+        "appointments.QualityIncident",
+    ]:
+        assert before[label] > 0, label
     hashes = dict(User.objects.values_list("username", "password"))
     output = seed()
     assert row_counts() == before  # history tables included
@@ -247,3 +417,14 @@ def test_weak_password_is_refused(weak):
 
 def test_default_password_passes_the_password_policy():
     demo.check_password(demo.DEFAULT_PASSWORD)
+
+
+def test_demo_clock_dates_the_services_and_never_runs_ahead():
+    then = timezone.make_aware(datetime(2023, 3, 6, 10, 0))
+    with demo.common.clock(then):
+        first, second = timezone.now(), timezone.now()
+        assert timezone.localdate() == date(2023, 3, 6)
+    assert then <= first < second < then + timedelta(seconds=1)  # steps keep their order
+    assert timezone.now() > then + timedelta(days=365)  # the real clock is back
+    with pytest.raises(ValueError), demo.common.clock(timezone.now() + timedelta(days=1)):
+        pass
