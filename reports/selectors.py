@@ -18,6 +18,7 @@ from django.db.models import (
     DateField,
     Exists,
     ExpressionWrapper,
+    F,
     Max,
     Min,
     OuterRef,
@@ -42,6 +43,13 @@ from .models import Criterion, Population, Target
 # The drill-down of vacancies (SPEC §2) is not a target but is explained the same way:
 # its "population" is every vacant enterprise, "counted" the overdue ones.
 VACANCY_CODE = "VACANCY"
+# The dashboard's other indicators, explained the same way. PRINCIPAL: the filed current
+# appointments at D, "counted" those held by the enterprise's principal (主要负责人兼任).
+# LATE: the filings submitted in D's year up to D, "counted" the late ones; LATE_ALL: every
+# filing submitted up to D (the dashboard's cumulative late figure).
+PRINCIPAL_CODE = "PRINCIPAL"
+LATE_CODE = "LATE"
+LATE_ALL_CODE = "LATE_ALL"
 
 SHOW_COUNTED, SHOW_MISSING, SHOW_ALL = "counted", "missing", "all"
 
@@ -52,8 +60,10 @@ class Explained:
 
     code: str
     name: str
-    kind: str  # "enterprises", "persons" or "vacancies"
+    # "enterprises", "persons", "vacancies", "principals" (appointments) or "filings"
+    kind: str
     target: Target | None = None
+    cumulative: bool = False  # filings: every year up to D, not only D's year
 
     @property
     def counted_label(self):
@@ -61,6 +71,8 @@ class Explained:
             "enterprises": _("已备案"),
             "persons": _("已培训合格"),
             "vacancies": _("逾期空缺"),
+            "principals": _("主要负责人兼任"),
+            "filings": _("逾期报送"),
         }[self.kind]
 
     @property
@@ -69,13 +81,29 @@ class Explained:
             "enterprises": _("未备案"),
             "persons": _("未培训合格"),
             "vacancies": _("未逾期空缺"),
+            "principals": _("非主要负责人"),
+            "filings": _("按时报送"),
         }[self.kind]
+
+    @property
+    def is_indicator(self) -> bool:
+        """Rows are appointments or filings (the dashboard's other indicators)."""
+        return self.kind in ("principals", "filings")
 
 
 def explained_for_code(code: str) -> Explained:
-    """The target (or the vacancy list) a drill-down code names; 404 for an unknown code."""
+    """The target (or the vacancy, principal or late-filing list) a drill-down code names;
+    404 for an unknown code."""
     if code == VACANCY_CODE:
         return Explained(code=code, name=str(_("首席质量官空缺企业")), kind="vacancies")
+    if code == PRINCIPAL_CODE:
+        return Explained(code=code, name=str(_("主要负责人兼任首席质量官")), kind="principals")
+    if code == LATE_CODE:
+        return Explained(code=code, name=str(_("当年逾期报送备案")), kind="filings")
+    if code == LATE_ALL_CODE:
+        return Explained(
+            code=code, name=str(_("累计逾期报送备案")), kind="filings", cumulative=True
+        )
     target = Target.objects.filter(code=code).first()
     if target is None:
         raise Http404
@@ -133,6 +161,74 @@ def vacant_enterprises(day: date, *, per_row: bool = False) -> QuerySet[Enterpri
 def overdue_before(day: date) -> date:
     """A vacancy that began before this day is older than the limit at ``day``."""
     return day - timedelta(days=settings.CQO_VACANCY_LIMIT_DAYS)
+
+
+# --- The sets behind the dashboard's other indicators ---------------------------------------
+
+
+def current_cqo_appointments(day: date) -> QuerySet[Appointment]:
+    """The principal share's set: the filed current appointments at ``day`` in enterprises
+    active at ``day`` — the engine's ``cqo_appointments`` without its training mark. The
+    dashboard's figure and the list behind it are both read from here."""
+    return Appointment.objects.filter(statistics.filed_current_on(day)).filter(
+        statistics.active_on(day, prefix="enterprise__")
+    )
+
+
+def submitted_filings(day: date, *, year: int | None = None) -> QuerySet[Filing]:
+    """The late-filing figures' set: filings submitted up to ``day`` (in the current time
+    zone), or only those submitted in ``year``. The dashboard's figures and the lists behind
+    them are both read from here."""
+    queryset = Filing.objects.filter(submitted_at__isnull=False, submitted_at__date__lte=day)
+    if year is not None:
+        queryset = queryset.filter(submitted_at__year=year)
+    return queryset
+
+
+def _indicator_set(explained: Explained, day: date) -> QuerySet:
+    """The rows behind an indicator, each annotated ``counted``."""
+    if explained.kind == "principals":
+        return current_cqo_appointments(day).annotate(counted=F("is_principal"))
+    year = None if explained.cumulative else day.year
+    return submitted_filings(day, year=year).annotate(counted=F("is_late"))
+
+
+def _indicator_display(queryset: QuerySet, explained: Explained) -> QuerySet:
+    """The display columns of indicator rows (their enterprise, town and person)."""
+    if explained.kind == "principals":
+        return queryset.select_related("enterprise__town", "person")
+    return queryset.select_related("enterprise__town", "appointment__person").annotate(
+        submitted_on=TruncDate("submitted_at")
+    )
+
+
+def _indicator_rows(
+    explained: Explained, day: date, *, user, town_id=None, industry="", search=""
+) -> QuerySet:
+    queryset = access.scope(
+        _indicator_set(explained, day), user, town_field="enterprise__town", enterprise_field=None
+    )
+    if town_id:
+        queryset = queryset.filter(enterprise__town=town_id)
+    if industry:
+        queryset = queryset.filter(enterprise__industry=industry)
+    if search:
+        found = Q(enterprise__name__icontains=search) | Q(
+            enterprise__uscc__iexact=search.strip().upper()
+        )
+        if explained.kind == "principals":
+            found |= Q(person__name__icontains=search)
+        else:
+            found |= Q(appointment__person__name__icontains=search) | Q(
+                number__iexact=search.strip()
+            )
+        queryset = queryset.filter(found)
+    queryset = _indicator_display(queryset, explained)
+    if explained.kind == "principals":
+        return queryset.order_by(
+            "enterprise__town__code", "enterprise__town__name", "enterprise__name", "pk"
+        )
+    return queryset.order_by("-submitted_at", "-pk")
 
 
 # --- The lists behind a figure --------------------------------------------------------------
@@ -213,7 +309,12 @@ def explain_rows(
 ) -> QuerySet:
     """The rows behind a figure, each annotated ``counted`` (bool), scoped to ``user`` —
     enterprises for T1/T2-like targets and vacancies, persons (with their enterprises) for
-    T3-like targets. ``show`` filtering is left to :func:`filter_show`."""
+    T3-like targets, appointments for the principal share and filings for the late filings.
+    ``show`` filtering is left to :func:`filter_show`."""
+    if explained.is_indicator:
+        return _indicator_rows(
+            explained, day, user=user, town_id=town_id, industry=industry, search=search
+        )
     if explained.kind == "persons":
         appointments = _person_appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
@@ -273,7 +374,14 @@ def explain_page_rows(
     keys = list(keys)
     if not keys:
         return []
-    if explained.kind == "persons":
+    if explained.is_indicator:
+        # The mark is a column of the row itself (is_principal, is_late).
+        model = Appointment if explained.kind == "principals" else Filing
+        counted = "is_principal" if explained.kind == "principals" else "is_late"
+        queryset = _indicator_display(
+            model.objects.filter(pk__in=keys).annotate(counted=F(counted)), explained
+        )
+    elif explained.kind == "persons":
         appointments = _person_appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
@@ -389,19 +497,17 @@ class Indicators:
 
 
 def _indicator_sources(day: date):
-    """The three sets behind the indicators at ``day``, each with the lookup of its town."""
+    """The three sets behind the indicators at ``day``, each with the lookup of its town —
+    the sets the PRINCIPAL, LATE/LATE_ALL and VACANCY lists are read from."""
     return (
-        (statistics.cqo_appointments(day), "enterprise__town"),
-        (
-            Filing.objects.filter(submitted_at__isnull=False, submitted_at__date__lte=day),
-            "enterprise__town",
-        ),
+        (current_cqo_appointments(day), "enterprise__town"),
+        (submitted_filings(day), "enterprise__town"),
         (vacant_enterprises(day), "town"),
     )
 
 
 def _indicator_aggregates(day: date):
-    in_year = Q(submitted_at__year=day.year)
+    in_year = Q(submitted_at__year=day.year)  # as submitted_filings(day, year=day.year)
     return (
         {"all": Count("pk"), "principal": Count("pk", filter=Q(is_principal=True))},
         {
@@ -490,6 +596,9 @@ def training_coverage(results: list[statistics.TargetFigures]) -> statistics.Tar
 
 
 __all__ = [
+    "LATE_ALL_CODE",
+    "LATE_CODE",
+    "PRINCIPAL_CODE",
     "SHOW_ALL",
     "SHOW_COUNTED",
     "SHOW_MISSING",
@@ -504,6 +613,8 @@ __all__ = [
     "explain_rows",
     "explain_totals",
     "explained_for_code",
+    "current_cqo_appointments",
+    "submitted_filings",
     "filter_show",
     "has_filed_cqo",
     "town_figures",

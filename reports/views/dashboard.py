@@ -13,6 +13,7 @@ from urllib.parse import quote
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from cqo_registry.accounts import access
@@ -52,6 +53,11 @@ class ExplainLinks:
         if show:
             url += f"&show={show}"
         return url
+
+
+def figure_link(url: str, value, name: str) -> str:
+    """A number of an indicator's sentence as its "explain" link (``data-indicator=name``)."""
+    return format_html('<a href="{}" data-indicator="{}">{}</a>', url, name, value)
 
 
 def explain_url(code: str, day: date, *, town_id=None, industry=None, show=None) -> str:
@@ -211,7 +217,13 @@ def _card(
         for section, figure in sorted(result.by_industry.items())
     ]
     card.trend = [
-        Row(label=point.isoformat(), figure=figure, url=link(code, day=point, town_id=scope_town))
+        Row(
+            label=point.isoformat(),
+            figure=figure,
+            url=link(code, day=point, town_id=scope_town),
+            counted_url=link(code, day=point, town_id=scope_town, show=counted),
+            missing_url=link(code, day=point, town_id=scope_town, show=missing),
+        )
         for point, figure in snapshots.trend(result.target, town=town)
     ]
     return card
@@ -242,6 +254,49 @@ def _render(request, *, town: Town | None):
     indicators = snapshots.dashboard_indicators(day, town=town, run=run)
     scope_town = town.pk if town else None
     training = selectors.training_coverage(results)
+
+    def links(code: str) -> dict[str, str]:
+        """The whole list, the counted and the missing behind an indicator of this page."""
+        return {
+            "all": link(code, town_id=scope_town),
+            "counted": link(code, town_id=scope_town, show=selectors.SHOW_COUNTED),
+            "missing": link(code, town_id=scope_town, show=selectors.SHOW_MISSING),
+        }
+
+    # The numbers inside the indicators' sentences, as links (passed into the translated
+    # sentences whole, so that their wording stays one message).
+    principal = links(selectors.PRINCIPAL_CODE)
+    late_year = links(selectors.LATE_CODE)
+    late_total = links(selectors.LATE_ALL_CODE)
+    figure_links = {
+        "principal_counted": figure_link(
+            principal["counted"], indicators.principal.counted, "principal-counted"
+        ),
+        "principal_population": figure_link(
+            principal["all"], indicators.principal.population, "principal-population"
+        ),
+        "late_year_population": figure_link(
+            late_year["all"], indicators.late_in_year.population, "late-year-population"
+        ),
+        "late_year_rate": figure_link(
+            late_year["all"], percent(indicators.late_in_year.rate), "late-year-rate"
+        ),
+        "late_total": figure_link(
+            late_total["counted"], indicators.late_total.counted, "late-total"
+        ),
+        "late_total_population": figure_link(
+            late_total["all"], indicators.late_total.population, "late-total-population"
+        ),
+    }
+    if training:
+        training_links = links(training.target.code)
+        figure_links["training_counted"] = figure_link(
+            training_links["counted"], training.total.counted, "training-counted"
+        )
+        figure_links["training_population"] = figure_link(
+            training_links["all"], training.total.population, "training-population"
+        )
+
     context.update(
         day=day,
         cards=cards,
@@ -250,6 +305,9 @@ def _render(request, *, town: Town | None):
         principal_rate=percent(indicators.principal.rate),
         late_year_rate=percent(indicators.late_in_year.rate),
         late_total_rate=percent(indicators.late_total.rate),
+        principal_links=principal,
+        late_year_links=late_year,
+        figure_links=figure_links,
         vacancies_url=link(selectors.VACANCY_CODE, town_id=scope_town),
         overdue_vacancies_url=link(
             selectors.VACANCY_CODE, town_id=scope_town, show=selectors.SHOW_COUNTED

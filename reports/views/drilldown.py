@@ -1,5 +1,6 @@
 """ "Explain this number" (SPEC §6): the enterprises — or, for a training target, the persons
-with their enterprises — behind a dashboard figure, counted and missing, filterable,
+with their enterprises; for the principal share, the appointments; for late filings, the
+filings — behind a dashboard figure, counted and missing, filterable,
 paginated, and exportable to Excel.
 
 Scope is enforced here, on the server: county roles see the county, a town officer only
@@ -22,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from appointments.models import FilingKind
 from cqo_registry.accounts import access
 from cqo_registry.accounts.models import Role
 from enterprises.models import Industry, Scale
@@ -101,11 +103,17 @@ def _known_totals(explained, day: date, user, *, town_id, industry: str, search:
     run = snapshots.snapshot_for(day)
     if run is None:
         return None, None
-    if explained.kind == "vacancies":
+    if explained.kind == "vacancies" or explained.is_indicator:
         if industry:
-            return None, None
+            return None, None  # the snapshot holds indicators per town, not per section
         stored = snapshots.stored_indicators(run, town=town_id)
-        if stored is None or stored.vacancy_limit_days != settings.CQO_VACANCY_LIMIT_DAYS:
+        if stored is None:
+            return None, None
+        if explained.kind == "principals":
+            return stored.principal, run
+        if explained.kind == "filings":
+            return (stored.late_total if explained.cumulative else stored.late_in_year), run
+        if stored.vacancy_limit_days != settings.CQO_VACANCY_LIMIT_DAYS:
             return None, None
         return Figure(stored.vacancies, stored.overdue_vacancies), run
     figure = snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
@@ -166,9 +174,13 @@ def explain(request, code: str):
         if explained.kind != "persons":
             # Labels looked up once here: get_FOO_display() re-hashes the choices per call.
             industries, scales = dict(Industry.choices), dict(Scale.choices)
+            kinds = dict(FilingKind.choices)
             for row in page.object_list:
-                row.industry_label = industries.get(row.industry, row.industry)
-                row.scale_label = scales.get(row.scale, row.scale)
+                enterprise = row.enterprise if explained.is_indicator else row
+                row.industry_label = industries.get(enterprise.industry, enterprise.industry)
+                row.scale_label = scales.get(enterprise.scale, enterprise.scale)
+                if explained.kind == "filings":
+                    row.kind_label = kinds.get(row.kind, row.kind)
         query = request.GET.copy()
         query.pop("page", None)
         town_officer = access.is_town_officer(request.user)
@@ -264,11 +276,59 @@ def _person_columns(explained, user):
     ]
 
 
+def _enterprise_of_row_columns():
+    industries = dict(Industry.choices)
+    return [
+        (_("统一社会信用代码"), 22, lambda r: r.enterprise.uscc),
+        (_("企业名称"), 36, lambda r: r.enterprise.name),
+        (_("所属镇"), 14, lambda r: r.enterprise.town.name),
+        (
+            _("行业门类"),
+            30,
+            lambda r: str(industries.get(r.enterprise.industry, r.enterprise.industry)),
+        ),
+    ]
+
+
+def _principal_columns(explained):
+    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
+    return [
+        *_enterprise_of_row_columns(),
+        (_("首席质量官"), 12, lambda a: a.person.name),
+        (_("职务"), 16, lambda a: a.position),
+        (_("主要负责人兼任"), 16, lambda a: status[bool(a.counted)]),
+        (_("聘任日期"), 12, lambda a: a.appointed_on),
+        (_("备案日期"), 12, lambda a: a.filed_on or ""),
+    ]
+
+
+def _filing_columns(explained):
+    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
+    kinds = dict(FilingKind.choices)
+    return [
+        *_enterprise_of_row_columns(),
+        (_("备案号"), 18, lambda f: f.number or ""),
+        (_("备案类型"), 12, lambda f: str(kinds.get(f.kind, f.kind))),
+        (_("首席质量官"), 12, lambda f: f.appointment.person.name),
+        (_("提交日期"), 12, lambda f: f.submitted_on or ""),
+        (
+            _("报送用时（天）"),
+            14,
+            lambda f: "" if f.days_to_submit is None else f.days_to_submit,
+        ),
+        (_("报送情况"), 12, lambda f: status[bool(f.counted)]),
+    ]
+
+
 def _workbook(explained, day: date, rows, user) -> Workbook:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=explained.code[:31])
     if explained.kind == "persons":
         columns = _person_columns(explained, user)
+    elif explained.kind == "principals":
+        columns = _principal_columns(explained)
+    elif explained.kind == "filings":
+        columns = _filing_columns(explained)
     else:
         columns = _enterprise_columns(explained, day)
     for index, (_header, width, _value) in enumerate(columns, start=1):

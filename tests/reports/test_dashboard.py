@@ -1,6 +1,8 @@
 """The leaders' and town officers' dashboards: who may see them, figures at any date,
 scoped to the town for town officers, and a query count that does not grow with the data."""
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -188,7 +190,7 @@ def test_from_a_snapshot_the_dashboard_runs_no_query_over_the_registry(
     assert count_queries(client, DASHBOARD, params) == len(small)
     # Every explain link points at the explain page of its code and the date.
     content = response.content.decode()
-    for code in ("T1", "T2", "T3", "VACANCY"):
+    for code in ("T1", "T2", "T3", "VACANCY", "PRINCIPAL", "LATE", "LATE_ALL"):
         assert f'href="{reverse("reports:explain", args=[code])}?as_of={D.isoformat()}' in content
 
 
@@ -246,3 +248,74 @@ def test_bureau_staff_get_the_recompute_button(county, bureau_admin, leader, cli
     recompute = reverse("reports:snapshot_recompute")
     assert recompute in client_for(bureau_admin).get(DASHBOARD).content.decode()
     assert recompute not in client_for(leader).get(DASHBOARD).content.decode()
+
+
+# Every figure of the indicators section, by its data-indicator name: (code, show) of the list
+# it links to, and how the number shown is read from that list.
+INDICATOR_LINKS = {
+    "principal": ("PRINCIPAL", None, "rate"),
+    "principal-counted": ("PRINCIPAL", "counted", "count"),
+    "principal-population": ("PRINCIPAL", None, "count"),
+    "late-year": ("LATE", "counted", "count"),
+    "late-year-population": ("LATE", None, "count"),
+    "late-year-rate": ("LATE", None, "rate"),
+    "late-total": ("LATE_ALL", "counted", "count"),
+    "late-total-population": ("LATE_ALL", None, "count"),
+    "vacancies": ("VACANCY", None, "count"),
+    "overdue-vacancies": ("VACANCY", "counted", "count"),
+    "training": ("T3", None, "rate"),
+    "training-counted": ("T3", "counted", "count"),
+    "training-population": ("T3", None, "count"),
+}
+LINK = re.compile(r'<a href="([^"]+)"[^>]*data-indicator="([^"]+)"[^>]*>([^<]+)</a>')
+
+
+@pytest.mark.parametrize("user, url", [("leader", DASHBOARD), ("town_officer", TOWN_DASHBOARD)])
+def test_every_indicator_figure_links_to_its_list(
+    user, url, home_town, other_town, client_for, request, settings
+):
+    """Each number of the indicators section is a link to the list behind it, and that list
+    (followed as the user) holds exactly that many rows, or that rate."""
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    client = client_for(request.getfixturevalue(user))
+    build_county([home_town, other_town])
+    content = client.get(url, {"as_of": D.isoformat()}).content.decode()
+    section = content.split('id="indicators-heading"')[1].split("</section>")[0]
+    found = {
+        name: (html.unescape(href), text.strip()) for href, name, text in LINK.findall(section)
+    }
+    assert set(found) == set(INDICATOR_LINKS)
+    for name, (code, show, reading) in INDICATOR_LINKS.items():
+        href, shown = found[name]
+        assert href.startswith(f"{reverse('reports:explain', args=[code])}?as_of={D.isoformat()}")
+        assert (f"&show={show}" in href) == bool(show), name
+        assert (f"&town={home_town.pk}" in href) == (user == "town_officer"), name
+        response = client.get(href)
+        assert response.status_code == 200, name
+        if reading == "count":
+            assert str(response.context["page"].paginator.count) == shown, name
+        else:
+            assert (response.context["rate"] or "—") == shown, name
+    # No number of the section is left bare (outside a link).
+    # No number of the section is left bare (outside a link) but the year and the vacancy
+    # limit (a setting), which are not figures.
+    bare = re.sub(r"<a [^>]*>[^<]*</a>|<[^>]+>", "", section)
+    bare = bare.replace(f"{D.year} 年", "").replace("超过 30 天", "")
+    assert not re.search(r"\d", bare), bare
+
+
+@pytest.mark.parametrize("user, url", [("leader", DASHBOARD), ("town_officer", TOWN_DASHBOARD)])
+def test_every_count_of_the_breakdown_tables_is_a_link(
+    user, url, home_town, other_town, client_for, request, monkeypatch
+):
+    from reports import snapshots
+    from reports.statistics import Figure
+
+    monkeypatch.setattr(
+        snapshots, "trend", lambda target, *, town=None: [(date(2021, 1, 31), Figure(4, 1))]
+    )
+    client = client_for(request.getfixturevalue(user))
+    build_county([home_town, other_town])
+    content = client.get(url, {"as_of": D.isoformat()}).content.decode()
+    cells = re.findall(r'<td class="text-end">(.*?)</td>', content, flags=re.S)
+    assert cells and all(cell.startswith('<a href="') for cell in cells)

@@ -3,11 +3,13 @@ user on the server, filterable, paginated and exported to Excel with the same ro
 
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from enterprises.models import Enterprise
@@ -23,6 +25,8 @@ from tests.factories import (
 )
 
 D = date(2021, 6, 30)
+# The dashboard's other indicators: principal share, late filings in D's year, all late filings.
+INDICATORS = (selectors.PRINCIPAL_CODE, selectors.LATE_CODE, selectors.LATE_ALL_CODE)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +41,10 @@ def export_url(code, **params):
     params.setdefault("as_of", D.isoformat())
     query = "&".join(f"{key}={value}" for key, value in params.items())
     return f"{reverse('reports:explain_export', args=[code])}?{query}"
+
+
+def local(*parts):
+    return datetime(*parts, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def build_county(towns, size=1):
@@ -69,10 +77,30 @@ def build_county(towns, size=1):
             EnterpriseFactory(town=town, scale="sme", requires_cqo=False)
             EnterpriseFactory(town=town, deregistered_on=D)
             both = PersonFactory()
-            AppointmentFactory(person=both, enterprise=EnterpriseFactory(town=town, industry="C"))
+            first = AppointmentFactory(
+                person=both, enterprise=EnterpriseFactory(town=town, industry="C")
+            )
             AppointmentFactory(
                 person=both, enterprise=EnterpriseFactory(town=town, scale="sme", industry="F")
             )
+            # Filings submitted around D's year (Asia/Shanghai days): late and on time in
+            # the year, the first minutes of the year, the last of D, the day after D and
+            # the year before.
+            for submitted, late in (
+                (local(2021, 3, 1), True),
+                (local(2021, 5, 1), False),
+                (local(2021, 1, 1, 0, 30), True),
+                (local(2021, 6, 30, 23, 30), False),
+                (local(2021, 7, 1, 0, 30), True),
+                (local(2020, 12, 31, 23, 30), True),
+                (local(2020, 6, 1), False),
+            ):
+                FilingFactory(
+                    appointment=first if late else untrained,
+                    submitted_at=submitted,
+                    is_late=late,
+                    days_to_submit=45 if late else 5,
+                )
 
 
 @pytest.fixture
@@ -139,8 +167,8 @@ def result_persons(town):
 def test_town_officer_asking_for_another_town_gets_404(view, towns, town_officer, client_for):
     _home_town, other_town = towns
     client = client_for(town_officer)
-    assert client.get(view("T1", town=other_town.pk)).status_code == 404
-    assert client.get(view("T3", town=other_town.pk)).status_code == 404
+    for code in ("T1", "T3", *INDICATORS, selectors.VACANCY_CODE):
+        assert client.get(view(code, town=other_town.pk)).status_code == 404, code
     assert client.get(view("T1", town="not-a-town")).status_code == 404
 
 
@@ -271,7 +299,7 @@ def count_queries(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE])
+@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE, *INDICATORS])
 def test_query_count_does_not_grow_with_the_data(code, home_town, other_town, leader, client_for):
     client = client_for(leader)
     build_county([home_town])
@@ -282,7 +310,7 @@ def test_query_count_does_not_grow_with_the_data(code, home_town, other_town, le
     assert count_queries(client, url) == small
 
 
-@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE])
+@pytest.mark.parametrize("code", ["T1", "T3", selectors.VACANCY_CODE, *INDICATORS])
 def test_query_count_from_a_snapshot_does_not_grow_with_the_data(
     code, home_town, other_town, leader, client_for
 ):
@@ -297,7 +325,7 @@ def test_query_count_from_a_snapshot_does_not_grow_with_the_data(
     assert count_queries(client, url) == small
 
 
-@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE])
+@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE, *INDICATORS])
 def test_totals_come_from_the_snapshot_without_counting_the_list(
     code, towns, leader, town_officer, client_for
 ):
@@ -309,7 +337,8 @@ def test_totals_come_from_the_snapshot_without_counting_the_list(
     assert response.context["totals"] == live
     assert response.context["totals_run"] == run
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
-    assert not [sql for sql in counts if "enterprises_enterprise" in sql or "person" in sql]
+    registry = ("enterprises_enterprise", "person", "appointments_")
+    assert not [sql for sql in counts if any(table in sql for table in registry)]
     assert 'id="explain-source"' in response.content.decode()
     # A town officer's figure is their town's.
     home = client_for(town_officer).get(explain_url(code))
@@ -343,7 +372,7 @@ def test_a_stale_snapshot_count_never_hides_rows(home_town, leader, client_for):
     assert client.get(explain_url("T1", page=9)).context["page"].number == 1
 
 
-@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE])
+@pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE, *INDICATORS])
 def test_the_counted_mark_of_each_row_is_the_engines(code, towns, leader, client_for, settings):
     settings.CQO_VACANCY_LIMIT_DAYS = 30
     Enterprise.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
@@ -352,3 +381,122 @@ def test_the_counted_mark_of_each_row_is_the_engines(code, towns, leader, client
     counted = client.get(explain_url(code, show="counted")).context["page"].object_list
     assert {row.pk for row in rows if row.counted} == {row.pk for row in counted}
     assert all(row.counted for row in counted)
+
+
+# --- The dashboard's other indicators: principal share and late filings ---------------------
+
+
+def indicator_figure(code, indicators):
+    return {
+        selectors.PRINCIPAL_CODE: indicators.principal,
+        selectors.LATE_CODE: indicators.late_in_year,
+        selectors.LATE_ALL_CODE: indicators.late_total,
+    }[code]
+
+
+def page_rows(client, code, **params):
+    response = client.get(explain_url(code, **params))
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert not page.has_next()  # the whole list is on this page
+    return page.object_list
+
+
+@pytest.mark.parametrize("with_snapshot", [False, True], ids=["live", "snapshot"])
+@pytest.mark.parametrize("code", INDICATORS)
+def test_indicator_lists_are_the_dashboard_figures_county_and_town(
+    code, with_snapshot, towns, leader, town_officer, client_for
+):
+    if with_snapshot:
+        snapshots.snapshot_take(as_of=D, kind="on_demand")
+    home_town, _other = towns
+    scopes = [
+        (client_for(leader), reverse("reports:dashboard"), {}),
+        (client_for(leader), reverse("reports:dashboard"), {"town": home_town.pk}),
+        (client_for(town_officer), reverse("reports:town_dashboard"), {}),
+    ]
+    for client, dashboard, params in scopes:
+        if "town" in params:  # the town's own figure, as its town dashboard shows it
+            figure = indicator_figure(code, selectors.dashboard_indicators(D, town=home_town))
+        else:
+            shown = client.get(dashboard, {"as_of": D.isoformat()}).context["indicators"]
+            figure = indicator_figure(code, shown)
+        assert figure.population > figure.counted > 0
+        counted = page_rows(client, code, show="counted", **params)
+        missing = page_rows(client, code, show="missing", **params)
+        everything = page_rows(client, code, **params)
+        assert len(counted) == figure.counted
+        assert len(missing) == figure.population - figure.counted
+        assert {r.pk for r in everything} == {r.pk for r in [*counted, *missing]}
+        response = client.get(explain_url(code, **params))
+        assert response.context["totals"] == figure
+        assert (response.context["totals_run"] is not None) == with_snapshot
+
+
+def test_late_filings_of_the_year_are_those_submitted_in_it_up_to_d(towns, leader, client_for):
+    client = client_for(leader)
+    days = {
+        timezone.localtime(f.submitted_at).date() for f in page_rows(client, selectors.LATE_CODE)
+    }
+    assert min(days) == date(2021, 1, 1) and max(days) == D
+    cumulative = page_rows(client, selectors.LATE_ALL_CODE)
+    assert min(timezone.localtime(f.submitted_at).date() for f in cumulative).year == 2020
+    assert max(timezone.localtime(f.submitted_at).date() for f in cumulative) == D
+
+
+def test_principal_list_is_filterable_by_industry_and_search(towns, leader, client_for):
+    client = client_for(leader)
+    in_h = page_rows(client, selectors.PRINCIPAL_CODE, industry="H")
+    assert in_h and all(a.enterprise.industry == "H" and a.is_principal for a in in_h)
+    assert (
+        client.get(explain_url(selectors.PRINCIPAL_CODE, industry="H")).context["totals_run"]
+        is None
+    )
+    person = in_h[0].person
+    found = page_rows(client, selectors.PRINCIPAL_CODE, q=person.name)
+    assert [a.pk for a in found] == [a.pk for a in in_h if a.person.name == person.name]
+
+
+def test_late_list_is_searchable_by_filing_number(towns, leader, client_for):
+    client = client_for(leader)
+    filing = page_rows(client, selectors.LATE_CODE, show="counted")[0]
+    assert [f.pk for f in page_rows(client, selectors.LATE_CODE, q=filing.number)] == [filing.pk]
+
+
+def test_town_officer_indicator_lists_are_their_town_only(towns, town_officer, client_for):
+    home_town, _other = towns
+    client = client_for(town_officer)
+    for code in INDICATORS:
+        rows = page_rows(client, code)
+        assert rows and {row.enterprise.town_id for row in rows} == {home_town.pk}
+        _sheet, exported = workbook_rows(client.get(export_url(code)))
+        assert {row[2] for row in exported[1:]} == {home_town.name}
+
+
+def exported_key(code, row):
+    return (row[0], row[4]) if code == selectors.PRINCIPAL_CODE else row[4]
+
+
+def listed_key(code, row):
+    if code == selectors.PRINCIPAL_CODE:
+        return (row.enterprise.uscc, row.person.name)
+    return row.number
+
+
+@pytest.mark.parametrize("show", ["all", "counted", "missing"])
+@pytest.mark.parametrize("code", INDICATORS)
+def test_indicator_export_contains_the_same_rows_as_the_list(code, show, towns, leader, client_for):
+    client = client_for(leader)
+    listed_rows = page_rows(client, code, show=show)
+    sheet, rows = workbook_rows(client.get(export_url(code, show=show)))
+    assert rows[0][:3] == ("统一社会信用代码", "企业名称", "所属镇")
+    assert [exported_key(code, row) for row in rows[1:]] == [
+        listed_key(code, row) for row in listed_rows
+    ]
+    assert sheet.freeze_panes == "A2"
+    status = {True: "逾期报送", False: "按时报送"}
+    if code == selectors.PRINCIPAL_CODE:
+        status = {True: "主要负责人兼任", False: "非主要负责人"}
+    assert [row[6 if code == selectors.PRINCIPAL_CODE else 9] for row in rows[1:]] == [
+        status[bool(row.counted)] for row in listed_rows
+    ]
