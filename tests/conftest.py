@@ -199,3 +199,14 @@ def client_for(db):
         return client
 
     return make
+
+
+def ensure_notice_targets() -> None:
+    """Re-create the notice's targets T1–T3 where a transactional test's flush removed the
+    rows the data migration made (Django flushes, it does not re-run migrations)."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("reports.migrations.0002_seed_notice_targets").seed
+    seed(apps, None)

@@ -8,6 +8,7 @@ import pytest
 
 from reports import snapshots
 from reports.models import SnapshotKind
+from tests.conftest import ensure_notice_targets
 from tests.factories import (
     DEFAULT_PASSWORD,
     AppointmentFactory,
@@ -24,6 +25,7 @@ AS_OF = date(2022, 12, 31)
 
 def build_county():
     """Four towns with different completion rates, in three industry sections."""
+    ensure_notice_targets()
     towns = [
         TownFactory(name=name, code=f"3401211{index:02d}000")
         for index, name in enumerate(["城关镇", "双墩镇", "岗集镇", "水家湖镇"])
