@@ -1,11 +1,12 @@
 import secrets
-import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from cqo_registry.uploads import random_name
 
 
 class Department(models.TextChoices):
@@ -27,9 +28,7 @@ class EndReason(models.TextChoices):
 
 
 def letter_upload_to(instance, filename):
-    # A random name: the original name may carry personal data and must not be guessable.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"letters/{uuid.uuid4().hex}.{suffix}"
+    return random_name("letters", filename)
 
 
 class Appointment(models.Model):
@@ -364,8 +363,7 @@ class Sanction(models.Model):
 
 
 def sanction_document_upload_to(instance, filename):
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"sanctions/{uuid.uuid4().hex}.{suffix}"
+    return random_name("sanctions", filename)
 
 
 class SanctionDocument(models.Model):

@@ -1,10 +1,10 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from cqo_registry.uploads import random_name
 
 
 class SessionKind(models.TextChoices):
@@ -206,8 +206,7 @@ class EvaluationScore(models.Model):
 
 
 def document_upload_to(instance, filename):
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"documents/{uuid.uuid4().hex}.{suffix}"
+    return random_name("documents", filename)
 
 
 class EvaluationDocument(models.Model):
