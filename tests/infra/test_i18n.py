@@ -25,6 +25,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from tests.conftest import service_missing
+
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
@@ -223,7 +225,7 @@ def test_every_translation_keeps_the_placeholders_of_its_msgid(catalogue):
 def test_msgfmt_accepts_the_catalogue(catalogue):
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
-        pytest.skip("msgfmt (gettext) is not installed; the parser checks above still ran")
+        service_missing("msgfmt (gettext)")
     result = subprocess.run(
         [msgfmt, "--check", "--statistics", "-o", "/dev/null", str(PO_FILE)],
         capture_output=True,
