@@ -17,11 +17,10 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them. The project declares no
-# importable packages of its own (the code runs from /app), so only pyproject.toml and the
-# README it names are needed here.
-COPY pyproject.toml README.md ./
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: the exact versions of the
+# lock file, each checked against its hash (the code itself runs from /app).
+COPY requirements/run.txt requirements/run.txt
+RUN pip install --require-hashes -r requirements/run.txt
 
 COPY . .
 

@@ -1,13 +1,25 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import Appointment, Filing, FilingEvent, FilingNumberCounter, FilingStatus
+from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ImportPageMixin
+from enterprises.models import Industry, Licence, Scale
+
+from . import posts, services
+from .models import (
+    Appointment,
+    Filing,
+    FilingEvent,
+    FilingNumberCounter,
+    FilingStatus,
+    Penalty,
+    PostType,
+    RiskWeight,
+    SpotCheck,
+)
 from .resources import AppointmentResource
 
 
@@ -29,10 +41,12 @@ class FiledFilter(admin.SimpleListFilter):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AppointmentAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
+    import_kind = "appointments"
     resource_classes = [AppointmentResource]
     list_display = [
         "enterprise",
+        "post",
         "person",
         "position",
         "is_principal",
@@ -42,9 +56,9 @@ class AppointmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "end_reason",
         "letter_link",
     ]
-    list_filter = [FiledFilter, "is_principal", "end_reason", "enterprise__town"]
-    search_fields = ["enterprise__uscc", "enterprise__name", "person__name", "person__id_number"]
-    list_select_related = ["enterprise", "person"]
+    list_filter = [FiledFilter, "post", "is_principal", "end_reason", "enterprise__town"]
+    search_fields = ["enterprise__uscc", "enterprise__name", "person__name", "=person__id_number"]
+    list_select_related = ["enterprise", "person", "post"]
     autocomplete_fields = ["enterprise", "person"]
     date_hierarchy = "appointed_on"
     # Filing state is changed only by the filing workflow (appointments.services).
@@ -70,7 +84,7 @@ class FilingEventInline(admin.TabularInline):
 
 
 @admin.register(Filing)
-class FilingAdmin(SimpleHistoryAdmin):
+class FilingAdmin(CodeSearchMixin, HistoryAdmin):
     list_display = [
         "__str__",
         "kind",
@@ -88,7 +102,7 @@ class FilingAdmin(SimpleHistoryAdmin):
         "enterprise__uscc",
         "enterprise__name",
         "appointment__person__name",
-        "appointment__person__id_number",
+        "=appointment__person__id_number",
     ]
     list_select_related = ["enterprise", "appointment__person"]
     autocomplete_fields = ["enterprise", "appointment", "replaces"]
@@ -139,3 +153,169 @@ class FilingEventAdmin(admin.ModelAdmin):
 @admin.register(FilingNumberCounter)
 class FilingNumberCounterAdmin(admin.ModelAdmin):
     list_display = ["year", "last"]
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
+    import_kind = "spot_checks"
+    list_display = [
+        "checked_on",
+        "enterprise",
+        "product",
+        "passed",
+        "failed_items",
+        "document_number",
+    ]
+    list_filter = ["passed", "enterprise__town"]
+    search_fields = ["enterprise__uscc", "enterprise__name", "product", "document_number"]
+    list_select_related = ["enterprise"]
+    autocomplete_fields = ["enterprise"]
+    date_hierarchy = "checked_on"
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
+    import_kind = "penalties"
+    list_display = ["decided_on", "enterprise", "decision_number", "summary"]
+    list_filter = ["enterprise__town"]
+    search_fields = ["enterprise__uscc", "enterprise__name", "decision_number"]
+    list_select_related = ["enterprise"]
+    autocomplete_fields = ["enterprise"]
+    date_hierarchy = "decided_on"
+
+
+@admin.register(RiskWeight)
+class RiskWeightAdmin(HistoryAdmin):
+    list_display = ["factor", "weight"]
+
+
+class PostTypeForm(forms.ModelForm):
+    """The post's sets of conditions as checkboxes (stored as JSON lists of codes)."""
+
+    scales = forms.MultipleChoiceField(
+        label=_("企业规模"),
+        choices=Scale.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选：不限规模。"),
+    )
+    industries = forms.MultipleChoiceField(
+        label=_("行业门类"),
+        choices=Industry.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选：不限行业。"),
+    )
+    licences = forms.MultipleChoiceField(
+        label=_("持有的许可证"),
+        choices=Licence.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("持有其中任一许可证的企业须设此岗位；不选：不限。"),
+    )
+
+    class Meta:
+        model = PostType
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "legal_basis",
+            "in_force_from",
+            "active",
+            "sort_order",
+            "scales",
+            "requires_cqo",
+            "industries",
+            "high_risk",
+            "licences",
+            "holders",
+            "senior_manager_required",
+            "training_hours",
+            "exam_required",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        code = self.instance.code if self.instance.pk else data.get("code")
+        if data.get("holders") and code:
+            problem = posts.holders_problem(code, data["holders"])
+            if problem:
+                self.add_error("holders", problem)
+        return data
+
+
+@admin.register(PostType)
+class PostTypeAdmin(HistoryAdmin):
+    """Posts (issue 19): a bureau admin edits them (``ADMIN_EDITS_MODELS``); the code is fixed
+    once made, and saving goes through ``posts.post_type_save``."""
+
+    form = PostTypeForm
+    list_display = [
+        "code",
+        "name_zh",
+        "name_en",
+        "holders",
+        "senior_manager_required",
+        "training_hours",
+        "exam_required",
+        "active",
+        "sort_order",
+    ]
+    list_filter = ["active", "holders"]
+    search_fields = ["code", "name", "name_en"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "name_en",
+                    "legal_basis",
+                    "in_force_from",
+                    "active",
+                    "sort_order",
+                ]
+            },
+        ),
+        (
+            _("须设此岗位的企业（所选条件须同时满足）"),
+            {"fields": ["scales", "requires_cqo", "industries", "high_risk", "licences"]},
+        ),
+        (
+            _("岗位要求"),
+            {
+                "fields": [
+                    "holders",
+                    "senior_manager_required",
+                    "training_hours",
+                    "exam_required",
+                ]
+            },
+        ),
+    ]
+
+    # The Chinese name is data in Chinese on purpose, also in the English interface.
+    @admin.display(description=_("名称"), ordering="name")
+    def name_zh(self, obj):
+        return format_html('<span lang="zh-Hans">{}</span>', obj.name)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "name_zh"] if obj is not None else []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read only (a reviewer): the name as marked-up Chinese text.
+        return [
+            (
+                title,
+                {**options, "fields": ["name_zh" if f == "name" else f for f in options["fields"]]},
+            )
+            for title, options in fieldsets
+        ]
+
+    def save_model(self, request, obj, form, change):
+        posts.post_type_save(post=obj, actor=request.user)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EnterpriseRegistration, RegistrationStatus, Town
+from enterprises.validators import normalize_uscc
 
 from .models import Filing, FilingKind, FilingStatus
 
@@ -16,12 +17,14 @@ QUEUE_STATUSES = [
 
 
 def search_enterprise(queryset, prefix: str, value: str):
-    """A USCC (or its beginning, case-insensitive) or a part of the enterprise's name."""
+    """A USCC (or its beginning, typed with spaces, dashes, full-width characters or in lower
+    case) or a part of the enterprise's name."""
     value = (value or "").strip()
     if not value:
         return queryset
     return queryset.filter(
-        Q(**{f"{prefix}uscc__istartswith": value}) | Q(**{f"{prefix}name__icontains": value})
+        Q(**{f"{prefix}uscc__startswith": normalize_uscc(value)})
+        | Q(**{f"{prefix}name__icontains": value})
     )
 
 

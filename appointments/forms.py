@@ -11,11 +11,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry.uploads import check_upload
+from enterprises.fields import IdNumberFormField
 from enterprises.models import Education
-from enterprises.validators import normalize_id_number, validate_id_number, validate_mobile
+from enterprises.validators import validate_mobile
 
 from .models import Department, EndReason
-from .uploads import validate_letter
 
 # What an enterprise may give as the reason its CQO leaves (退出 comes only from a sanction).
 ENTERPRISE_END_REASONS = [
@@ -45,7 +46,7 @@ class AppointmentFilingForm(_NoFormTag):
     letter optional (blank keeps the current ones)."""
 
     person_name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号"), max_length=30)
+    id_number = IdNumberFormField(label=_("身份证号"))
     mobile = forms.CharField(label=_("手机"), max_length=20)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     education = forms.ChoiceField(
@@ -130,13 +131,6 @@ class AppointmentFilingForm(_NoFormTag):
             )
         self.helper.layout = Layout(*fieldsets)
 
-    def clean_id_number(self):
-        value = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if not value:
-            return ""
-        validate_id_number(value)
-        return value
-
     def clean_mobile(self):
         value = "".join(self.cleaned_data.get("mobile", "").split())
         if value:
@@ -159,7 +153,8 @@ class AppointmentFilingForm(_NoFormTag):
     def clean_letter(self):
         upload = self.cleaned_data.get("letter")
         if upload:
-            return validate_letter(upload)
+            check_upload(upload)
+            return upload
         return None
 
     def clean(self):
@@ -182,12 +177,13 @@ class AppointmentFilingForm(_NoFormTag):
 
     def person_fields(self) -> dict:
         """Keyword arguments for ``services.person_for_filing`` (an edited filing whose ID
-        number was left blank keeps its person)."""
+        number or mobile was left blank keeps the declared one). On an edited filing
+        ``person`` is the filing's declared person (``Filing.declared_view``)."""
         data = self.cleaned_data
         return {
             "id_number": data["id_number"] or (self.person.id_number if self.person else ""),
             "name": data["person_name"],
-            "mobile": data["mobile"],
+            "mobile": data["mobile"] or (self.person.mobile if self.person else ""),
             "email": data["email"],
             "education": data["education"],
             "title": data["title"],

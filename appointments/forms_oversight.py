@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Appointment, IncidentSource, QualityIncident, SanctionKind, Severity
-from .sanctions import validate_document
+from cqo_registry.uploads import check_upload
+
+from .models import CQO_POST, Appointment, IncidentSource, QualityIncident, SanctionKind, Severity
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -24,7 +25,10 @@ class MultipleDocumentField(forms.FileField):
         single = super().clean
         uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [single(upload, initial) for upload in uploads]
-        return [validate_document(upload) for upload in cleaned if upload]
+        for upload in cleaned:
+            if upload:
+                check_upload(upload)
+        return [upload for upload in cleaned if upload]
 
 
 class EnterpriseSearchForm(forms.Form):
@@ -77,7 +81,7 @@ class SanctionForm(forms.Form):
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment"].queryset = (
-            Appointment.objects.filter(enterprise=enterprise, filed_on__isnull=False)
+            Appointment.objects.filter(enterprise=enterprise, post=CQO_POST, filed_on__isnull=False)
             .select_related("person")
             .order_by("ended_on", "-appointed_on")  # the current one (no end) first
         )

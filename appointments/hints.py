@@ -17,8 +17,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from enterprises.models import Education
+from enterprises.validators import id_number_region_known
 
-from .models import Appointment, Filing, FilingKind
+from .models import CQO_POST, Appointment, Filing, FilingKind
 
 DEFAULT_MIN_YEARS = 3
 DEFAULT_MIN_EDUCATION = Education.COLLEGE
@@ -67,7 +68,27 @@ def filing_hints(filing: Filing) -> list[Hint]:
     """The hints for a filing's (new) appointment; a dismissal appoints nobody, so none."""
     if filing.kind == FilingKind.DISMISS:
         return []
-    return appointment_hints(filing.appointment)
+    hints = appointment_hints(filing.appointment)
+    mismatch = _declared_name(filing)
+    return [mismatch, *hints] if mismatch else hints
+
+
+def _declared_name(filing: Filing) -> Hint | None:
+    """The enterprise is not told when the name it typed differs from the one registered for
+    the ID number (that would reveal who holds it); the reviewer is, and returns the filing."""
+    declared = filing.declared_person.get("name")
+    registered = filing.appointment.person.name
+    if not declared or declared == registered:
+        return None
+    return Hint(
+        "declared_name",
+        DANGER,
+        _(
+            "企业填报的姓名“%(declared)s”与该身份证号已登记的姓名“%(registered)s”不一致："
+            "请退回企业核对姓名和身份证号，不要批准。"
+        )
+        % {"declared": declared, "registered": registered},
+    )
 
 
 def appointment_hints(appointment: Appointment) -> list[Hint]:
@@ -78,6 +99,7 @@ def appointment_hints(appointment: Appointment) -> list[Hint]:
         _years(person),
         _education_or_title(person),
         _elsewhere(appointment),
+        *_region_code(person),
     ]
 
 
@@ -169,10 +191,32 @@ def _education_or_title(person) -> Hint:
     )
 
 
+def _region_code(person) -> list[Hint]:
+    """Only when the region code is unknown: an ID card carries the code of the office that
+    issued it, and codes are created, merged and renamed, so an unknown code is not an error
+    (SPEC §2) — but a typo in the first six digits looks the same, so it is worth a look."""
+    if id_number_region_known(person.id_number):
+        return []
+    return [
+        Hint(
+            "region_code",
+            WARNING,
+            _(
+                "身份证号前 6 位“%(code)s”不在行政区划代码表中（可能是已撤并或新设的地区，"
+                "也可能是抄错），请与身份证核对。"
+            )
+            % {"code": person.id_number[:6]},
+        )
+    ]
+
+
 def _elsewhere(appointment: Appointment) -> Hint:
     others = list(
         Appointment.objects.filter(
-            person_id=appointment.person_id, filed_on__isnull=False, ended_on__isnull=True
+            person_id=appointment.person_id,
+            post=CQO_POST,
+            filed_on__isnull=False,
+            ended_on__isnull=True,
         )
         .exclude(enterprise_id=appointment.enterprise_id)
         .select_related("enterprise")

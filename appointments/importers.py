@@ -19,11 +19,13 @@ from cqo_registry.importing import (
     validation_reason,
 )
 from cqo_registry.importing.bulk import instance_factory
+from cqo_registry.importing.columns import id_number_column, person_name_column, uscc_column
 from cqo_registry.importing.people import PersonBook
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_uscc, validate_mobile
 
 from .models import (
+    CQO_POST,
     Appointment,
     EndReason,
     Filing,
@@ -52,25 +54,85 @@ FAR_FUTURE = date.max
 class AppointmentImporter(Importer):
     kind = "appointments"
     title = gettext_lazy("首席质量官备案")
+    admin_changelist = "admin:appointments_appointment_changelist"
     columns = [
-        Column(USCC, "uscc", required=True),
-        Column(NAME, "name", required=True, max_length=50),
-        Column(ID_NUMBER, "id_number", required=True),
-        Column(POSITION, "position", required=True, max_length=100),
-        Column(SENIOR, "is_senior_manager", parsers.parse_bool),
-        Column(PRINCIPAL, "is_principal", parsers.parse_bool),
-        Column(APPOINTED, "appointed_on", parsers.parse_date, required=True),
-        Column(ENDED, "ended_on", parsers.parse_date),
-        Column(FILED, "filed_on", parsers.parse_date),
-        Column(MOBILE, "mobile"),
+        uscc_column(
+            USCC, note=gettext_lazy("企业的 18 位代码，企业须已在企业名录中；本列须为文本格式")
+        ),
+        person_name_column(
+            NAME,
+            aliases=("首席质量官姓名", "首席质量官"),
+            note=gettext_lazy("首席质量官的姓名，与身份证一致"),
+        ),
+        id_number_column(ID_NUMBER),
+        Column(
+            POSITION,
+            "position",
+            required=True,
+            max_length=100,
+            aliases=("职位", "现任职务"),
+            note=gettext_lazy("在企业担任的职务"),
+            example="副总经理",
+        ),
+        Column(
+            SENIOR,
+            "is_senior_manager",
+            parsers.parse_bool,
+            aliases=("是否为高层管理人员", "是否企业高层管理人员"),
+            note=gettext_lazy("是/否；空着视为“是”"),
+            example="是",
+        ),
+        Column(
+            PRINCIPAL,
+            "is_principal",
+            parsers.parse_bool,
+            aliases=("是否为主要负责人", "是否企业主要负责人"),
+            note=gettext_lazy("是/否；空着视为“否”"),
+            example="否",
+        ),
+        Column(
+            APPOINTED,
+            "appointed_on",
+            parsers.parse_date,
+            required=True,
+            aliases=("任命日期",),
+            note=gettext_lazy("日期，如 2021-01-05"),
+            example="2021-01-05",
+        ),
+        Column(
+            ENDED,
+            "ended_on",
+            parsers.parse_date,
+            aliases=("解聘（离职）日期", "离任日期"),
+            note=gettext_lazy("已解聘的填解聘日期，在任的空着"),
+        ),
+        Column(
+            FILED,
+            "filed_on",
+            parsers.parse_date,
+            note=gettext_lazy("局里备案的日期；空着表示尚未备案"),
+            example="2021-01-20",
+        ),
+        Column(
+            MOBILE,
+            "mobile",
+            parsers.phone,
+            aliases=("手机号", "手机号码", "联系手机"),
+            note=gettext_lazy("11 位手机号"),
+            example="13900000000",
+        ),
     ]
 
     def load(self):
-        self.enterprises = {uscc: pk for uscc, pk in Enterprise.objects.values_list("uscc", "id")}
-        self.people = PersonBook(self, id_column=ID_NUMBER, name_column=NAME)
+        self.enterprises = {}
+        self.established: dict[int, object] = {}
+        for uscc, pk, established in Enterprise.objects.values_list("uscc", "id", "established_on"):
+            self.enterprises[uscc] = pk
+            self.established[pk] = established
+        self.people = PersonBook(self, id_column=ID_NUMBER, name_column=NAME, mobile_column=MOBILE)
         self.existing = {
             (a.enterprise_id, a.person_id, a.appointed_on): a
-            for a in Appointment.objects.select_related("person")
+            for a in Appointment.objects.filter(post=CQO_POST).select_related("person")
         }
         # Approved appoint/change filings: an appointment that has one gets no new one.
         self.filings = defaultdict(list)
@@ -78,8 +140,8 @@ class AppointmentImporter(Importer):
             status=FilingStatus.APPROVED, kind__in=[FilingKind.APPOINT, FilingKind.CHANGE]
         ):
             self.filings[filing.appointment_id].append(filing)
-        self.seen: dict[tuple, int] = {}
-        self.rows_of: dict[int, int] = {}  # id(appointment) -> row
+        self.seen: dict[tuple, tuple] = {}  # key -> (row, parsed values)
+        self.rows_of: dict[int, object] = {}  # id(appointment) -> row
         self.to_create: list[Appointment] = []
         self.to_update: list[Appointment] = []
         self.changed_fields: set[str] = set()
@@ -92,7 +154,8 @@ class AppointmentImporter(Importer):
 
     def check_row(self, row, v, present):
         ok = True
-        enterprise_id = self.enterprises.get(normalize_uscc(v["uscc"]).upper())
+        v["uscc"] = normalize_uscc(v["uscc"])
+        enterprise_id = self.enterprises.get(v["uscc"])
         if enterprise_id is None:
             self.error(
                 row,
@@ -113,20 +176,23 @@ class AppointmentImporter(Importer):
         if ended and ended < appointed:
             self.error(row, ENDED, _("解聘日期早于聘任日期（%(day)s）") % {"day": appointed})
             ok = False
+        if filed and filed < appointed:
+            self.warn(row, FILED, _("备案日期早于聘任日期（%(day)s），请核对") % {"day": appointed})
+        established = self.established.get(enterprise_id)
+        if established and appointed < established:
+            self.warn(
+                row,
+                APPOINTED,
+                _("聘任日期早于企业的成立日期（%(day)s），请核对") % {"day": established},
+            )
         if person is None or not ok:
             return
-        self.people.set_mobile(person, mobile)
+        v["id_number"] = person.id_number
 
         key = (enterprise_id, person.pk or person.id_number, appointed)
-        if key in self.seen:
-            self.error(
-                row,
-                "",
-                _("与第 %(row)d 行是同一聘任（企业、身份证号、聘任日期相同）")
-                % {"row": self.seen[key]},
-            )
+        if self.seen_before(row, key, ID_NUMBER, v):
             return
-        self.seen[key] = row
+        self.people.give_mobile(person, mobile, row, appointed)
         senior = v.get("is_senior_manager")
         target = {
             "position": v["position"],
@@ -194,6 +260,7 @@ class AppointmentImporter(Importer):
     def check_file(self):
         """Refuse two filed appointments of one enterprise open at the same time, counting
         the ones already in the registry that this file does not touch."""
+        self.changed_persons = self.people.apply_mobiles()
         if self.result.errors:
             return
         periods = defaultdict(list)
@@ -216,7 +283,7 @@ class AppointmentImporter(Importer):
 
     def _describe(self, appointment) -> str:
         if id(appointment) in self.rows_of:
-            return _("第 %(row)d 行") % {"row": self.rows_of[id(appointment)]}
+            return str(self.rows_of[id(appointment)])
         return _("系统中已有的聘任（%(name)s，%(start)s 起）") % {
             "name": appointment.person.name,
             "start": appointment.appointed_on,
@@ -234,8 +301,7 @@ class AppointmentImporter(Importer):
         )
 
     def write(self):
-        self.people.write()
-        self.people.write_updates()
+        self.people.write(self.changed_persons)
         for appointment in self.to_create:
             appointment.person_id = appointment._import_person.pk
         # The partial unique index (one current filed appointment per enterprise) is checked

@@ -7,6 +7,7 @@ records is still current. The receipt is printed and handed around, so it carrie
 ID number masked only.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,17 +18,31 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cqo_registry.site import site_url
+
 from .models import Appointment, Filing, FilingKind, FilingStatus
 
 DEFAULT_BUREAU_NAME = "县市场监督管理局"
+# What ``models.new_verify_token`` makes (URL-safe base64), within the field's length.
+VERIFY_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def bureau_name() -> str:
-    return getattr(settings, "CQO_BUREAU_NAME", "") or DEFAULT_BUREAU_NAME
+    """The bureau's name with its county, as its settings page keeps it
+    (``cqo_registry.bureau.profile``)."""
+    from cqo_registry.bureau import profile
+
+    return profile.current().full_name or DEFAULT_BUREAU_NAME
+
+
+def _bureau():
+    from cqo_registry.bureau import profile
+
+    return profile.current()
 
 
 def verify_url(filing: Filing) -> str:
-    return settings.SITE_URL + reverse("verify:verify", args=[filing.verify_token])
+    return site_url() + reverse("verify:verify", args=[filing.verify_token])
 
 
 def qr_svg(data: str) -> str:
@@ -74,7 +89,7 @@ def render_receipt_pdf(filing: Filing) -> bytes:
     # language.
     with translation.override(settings.LANGUAGE_CODE):
         html = _receipt_html(filing, url)
-    return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    return HTML(string=html, base_url=site_url()).write_pdf()
 
 
 def _receipt_html(filing: Filing, url: str) -> str:
@@ -86,6 +101,7 @@ def _receipt_html(filing: Filing, url: str) -> str:
             "person": filing.appointment.person,
             "appointment": filing.appointment,
             "bureau_name": bureau_name(),
+            "bureau": _bureau(),
             "verify_url": url,
             "qr_svg": qr_svg(url),
             "generated_at": timezone.localtime(),
@@ -113,7 +129,11 @@ class Verification:
 
 
 def genuine_filing(token: str) -> Filing | None:
-    """The approved filing whose receipt carries ``token``, or None (not genuine)."""
+    """The approved filing whose receipt carries ``token``, or None (not genuine). A token
+    that ``new_verify_token`` cannot have made (a mistyped or damaged link: other characters,
+    a NUL byte, 5,000 characters) is not looked up."""
+    if not VERIFY_TOKEN.fullmatch(token):
+        return None
     return (
         Filing.objects.select_related("enterprise", "appointment__person")
         .filter(verify_token=token, status=FilingStatus.APPROVED)

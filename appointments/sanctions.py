@@ -12,8 +12,8 @@ Reads (``incident_list_for``, ``sanction_list_for``) are scoped by role like eve
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import PurePath
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
+from cqo_registry.workflows import save_validated
 from enterprises.models import Enterprise
 
 from . import services
@@ -36,41 +37,6 @@ from .models import (
     SanctionKind,
     Severity,
 )
-
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-HEAD_BYTES = 8192
-
-
-def validate_document(upload):
-    """A sanction document: PDF, JPG or PNG by its content (not its name), at most 10 MB.
-    Returns the upload renamed to the detected type's extension."""
-    if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(
-            _("文件“%(name)s”超过 10 MB，请压缩后重新上传。") % {"name": upload.name},
-            code="too_large",
-        )
-    if not upload.size:
-        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": upload.name}, code="empty")
-    upload.seek(0)
-    kind = filetype.guess(upload.read(HEAD_BYTES))
-    upload.seek(0)
-    if kind is None or kind.mime not in DOCUMENT_TYPES:
-        raise ValidationError(
-            _("文件“%(name)s”不是 PDF、JPG 或 PNG（系统按文件内容识别类型）。")
-            % {"name": upload.name},
-            code="bad_type",
-        )
-    upload.original_name = upload.name
-    upload.name = f"document.{DOCUMENT_TYPES[kind.mime]}"
-    return upload
-
-
-def _save(instance, actor) -> None:
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save()
-
 
 # --- Incidents -------------------------------------------------------------------------------
 
@@ -95,19 +61,19 @@ def incident_record(
         description=description.strip(),
         recorded_by=actor,
     )
-    _save(incident, actor)
+    save_validated(incident, actor)
     return incident
 
 
 @transaction.atomic
 def incident_update(*, incident: QualityIncident, actor, **fields) -> QualityIncident:
-    incident = QualityIncident.objects.select_for_update().get(pk=incident.pk)
+    incident = QualityIncident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
     for key in ("occurred_on", "severity", "source", "description"):
         if key in fields:
             setattr(incident, key, fields[key])
     if incident.occurred_on > timezone.localdate():
         raise ValidationError(_("发生日期不能晚于今天。"), code="future")
-    _save(incident, actor)
+    save_validated(incident, actor)
     return incident
 
 
@@ -139,9 +105,9 @@ def sanction_record(
     sanction nor the end is stored."""
     # The enterprise row first, like filing approval: an exit and an approval of the same
     # enterprise queue instead of racing on its current appointment.
-    Enterprise.objects.select_for_update().filter(pk=appointment.enterprise_id).first()
+    Enterprise.objects.select_for_update(of=("self",)).filter(pk=appointment.enterprise_id).first()
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("enterprise", "person")
         .get(pk=appointment.pk)
     )
@@ -175,7 +141,7 @@ def sanction_record(
         incident=incident,
         decided_by=actor,
     )
-    _save(sanction, actor)
+    save_validated(sanction, actor)
     for upload in documents:
         sanction_add_document(sanction=sanction, upload=upload, actor=actor)
     if kind == SanctionKind.EXIT:
@@ -227,10 +193,11 @@ def _tell_in_site_language(sanction: Sanction, appointment: Appointment) -> None
 
 
 def sanction_add_document(*, sanction: Sanction, upload, actor) -> SanctionDocument:
-    upload = validate_document(upload)
+    """Attach a document (checked by content on ``full_clean``; stored under a random name,
+    the original name kept for display only)."""
     document = SanctionDocument(
         sanction=sanction,
-        name=(getattr(upload, "original_name", None) or upload.name)[:200],
+        name=PurePath(upload.name).name[:200],
         file=upload,
         uploaded_by=actor,
     )

@@ -14,9 +14,13 @@ from django.utils.translation import gettext as _
 
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind
+from cqo_registry.workflows import save_validated
 from enterprises.models import Enterprise
 
 from .models import (
+    CQO_POST,
+    DECLARED_FIELDS,
+    FILING_FLOW,
     Appointment,
     EndReason,
     Filing,
@@ -40,20 +44,16 @@ def _record(filing: Filing, *, action: str, from_status: str, actor, note: str =
     )
 
 
-def _save(instance, actor, **kwargs) -> None:
-    """Validate and save, attributing the history row to ``actor`` (also outside requests)."""
-    instance._history_user = actor
-    instance.full_clean(**kwargs)
-    instance.save()
-
-
+# A filing in one of these is still being worked on (one at a time per enterprise).
 OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
 
 
 def _require_no_open_filing(enterprise) -> None:
     """One filing in progress per enterprise: a second one would only fail at approval.
     The enterprise row is locked first so that two drafts started at once queue here."""
-    Enterprise.objects.select_for_update().filter(pk=getattr(enterprise, "pk", enterprise)).first()
+    Enterprise.objects.select_for_update(of=("self",)).filter(
+        pk=getattr(enterprise, "pk", enterprise)
+    ).first()
     open_filing = Filing.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES).first()
     if open_filing is not None:
         raise ValidationError(
@@ -64,10 +64,10 @@ def _require_no_open_filing(enterprise) -> None:
 
 
 def current_appointment(enterprise) -> Appointment | None:
-    """The enterprise's filed appointment that has not ended, if any."""
+    """The enterprise's filed CQO appointment that has not ended, if any."""
     return (
         Appointment.objects.filter(
-            enterprise=enterprise, filed_on__isnull=False, ended_on__isnull=True
+            enterprise=enterprise, post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
         )
         .select_related("person")
         .first()
@@ -90,10 +90,12 @@ def filing_create_appointment(
     letter=None,
     replace_current: bool = False,
     end_reason: str = EndReason.REASSIGNED,
+    declared_person: dict | None = None,
     actor=None,
 ) -> Filing:
     """Draft an ``appoint`` filing, or a ``change`` filing when ``replace_current`` (the
-    current CQO is replaced by ``person`` from ``appointed_on``)."""
+    current CQO is replaced by ``person`` from ``appointed_on``). ``declared_person`` is what
+    the enterprise typed about the person (see ``declaration``), kept on the filing."""
     if not is_senior_manager:
         raise ValidationError(
             _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
@@ -120,7 +122,7 @@ def filing_create_appointment(
     )
     if letter is not None:
         appointment.letter = letter
-    _save(appointment, actor)
+    save_validated(appointment, actor)
     filing = Filing(
         kind=FilingKind.CHANGE if replaces else FilingKind.APPOINT,
         enterprise=enterprise,
@@ -128,9 +130,10 @@ def filing_create_appointment(
         replaces=replaces,
         end_date=appointed_on if replaces else None,
         end_reason=end_reason if replaces else "",
+        declared_person=dict(declared_person or {}),
         created_by=actor,
     )
-    _save(filing, actor)
+    save_validated(filing, actor)
     _record(filing, action="create", from_status="", actor=actor)
     return filing
 
@@ -157,7 +160,7 @@ def filing_create_dismissal(
         end_reason=end_reason,
         created_by=actor,
     )
-    _save(filing, actor)
+    save_validated(filing, actor)
     _record(filing, action="create", from_status="", actor=actor)
     return filing
 
@@ -167,16 +170,11 @@ def filing_create_dismissal(
 
 def _locked(filing: Filing) -> Filing:
     """Re-read the filing under a row lock so that concurrent reviewers serialise here."""
-    return Filing.objects.select_for_update().select_related("appointment").get(pk=filing.pk)
-
-
-def _require_status(filing: Filing, *allowed: str) -> None:
-    if filing.status not in allowed:
-        raise ValidationError(
-            _("该备案当前状态为“%(status)s”，不能执行此操作（可能已被他人处理，请刷新页面）。")
-            % {"status": filing.get_status_display()},
-            code="wrong_status",
-        )
+    return (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("appointment")
+        .get(pk=filing.pk)
+    )
 
 
 def _reference_date(filing: Filing) -> date:
@@ -188,10 +186,18 @@ def _reference_date(filing: Filing) -> date:
 
 @transaction.atomic
 def filing_submit(*, filing: Filing, actor=None) -> Filing:
-    """Submit a draft, or resubmit a returned filing after correction."""
+    """Submit a draft, or resubmit a returned filing after correction.
+
+    Raises ``ValidationError`` (code ``letter_required``) when an appoint or change filing
+    has no appointment letter (SPEC §2: the letter of appointment is filed with the
+    appointment), and (``future_date``) when the date it reports is after today."""
     filing = _locked(filing)
     previous = filing.status
-    _require_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED)
+    FILING_FLOW.require(filing, "submit")
+    if filing.kind != FilingKind.DISMISS and not filing.appointment.letter:
+        raise ValidationError(
+            _("提交备案前请上传聘任文件（可先保存为草稿）。"), code="letter_required"
+        )
     today = timezone.localdate()
     reference = _reference_date(filing)
     if reference > today:
@@ -199,11 +205,11 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
             _("日期（%(day)s）不能晚于今天，请在事项发生后再备案。") % {"day": reference},
             code="future_date",
         )
-    filing.status = FilingStatus.SUBMITTED
+    filing.status = FILING_FLOW.target("submit")
     filing.submitted_at = timezone.now()
     filing.days_to_submit = (today - reference).days
     filing.is_late = filing.days_to_submit > settings.CQO_FILING_LIMIT_DAYS
-    _save(filing, actor)
+    save_validated(filing, actor)
     _record(
         filing,
         action="resubmit" if previous == "returned" else "submit",
@@ -225,9 +231,9 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
 def filing_withdraw(*, filing: Filing, actor=None) -> Filing:
     filing = _locked(filing)
     previous = filing.status
-    _require_status(filing, FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
-    filing.status = FilingStatus.WITHDRAWN
-    _save(filing, actor)
+    FILING_FLOW.require(filing, "withdraw")
+    filing.status = FILING_FLOW.target("withdraw")
+    save_validated(filing, actor)
     _record(filing, action="withdraw", from_status=previous, actor=actor)
     return filing
 
@@ -238,12 +244,12 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
     if not reasons:
         raise ValidationError(_("退回时必须填写退回原因。"), code="reasons_required")
     filing = _locked(filing)
-    _require_status(filing, FilingStatus.SUBMITTED)
-    filing.status = FilingStatus.RETURNED
+    FILING_FLOW.require(filing, "return")
+    filing.status = FILING_FLOW.target("return")
     filing.return_reasons = reasons
     filing.reviewed_by = actor
     filing.reviewed_at = timezone.now()
-    _save(filing, actor)
+    save_validated(filing, actor)
     _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
         _tell_enterprise(
@@ -261,16 +267,16 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
     """Approve a submitted filing: give it the next number of the year and apply it to the
     appointments (a change ends the old appointment and files the new one together)."""
     filing = _locked(filing)
-    _require_status(filing, FilingStatus.SUBMITTED)
+    FILING_FLOW.require(filing, "approve")
     today = timezone.localdate()
     _apply(filing, on=today, actor=actor)
     filing.number_year, filing.number_seq = today.year, next_filing_seq(today.year)
     filing.number = NUMBER_FORMAT.format(year=filing.number_year, seq=filing.number_seq)
-    filing.status = FilingStatus.APPROVED
+    filing.status = FILING_FLOW.target("approve")
     filing.approved_on = today
     filing.reviewed_by = actor
     filing.reviewed_at = timezone.now()
-    _save(filing, actor)
+    save_validated(filing, actor)
     _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
         _tell_enterprise(
@@ -296,7 +302,7 @@ def next_filing_seq(year: int) -> int:
     """Take the next sequence number of ``year``. Must run inside the approving transaction:
     the counter row stays locked until it commits, and a rollback gives the number back."""
     FilingNumberCounter.objects.get_or_create(year=year)
-    counter = FilingNumberCounter.objects.select_for_update().get(year=year)
+    counter = FilingNumberCounter.objects.select_for_update(of=("self",)).get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
@@ -306,8 +312,8 @@ def _apply(filing: Filing, *, on: date, actor) -> None:
     # Lock the enterprise first: two filings of one enterprise approved at the same moment
     # then queue here, and the second sees the first's appointment (a clear error instead of
     # a unique-index violation).
-    Enterprise.objects.select_for_update().filter(pk=filing.enterprise_id).first()
-    appointment = Appointment.objects.select_for_update().get(pk=filing.appointment_id)
+    Enterprise.objects.select_for_update(of=("self",)).filter(pk=filing.enterprise_id).first()
+    appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=filing.appointment_id)
     if filing.kind == FilingKind.DISMISS:
         appointment_end(
             appointment=appointment,
@@ -317,7 +323,7 @@ def _apply(filing: Filing, *, on: date, actor) -> None:
         )
         return
     if filing.kind == FilingKind.CHANGE:
-        old = Appointment.objects.select_for_update().get(pk=filing.replaces_id)
+        old = Appointment.objects.select_for_update(of=("self",)).get(pk=filing.replaces_id)
         if old.ended_on is None:
             appointment_end(
                 appointment=old, ended_on=filing.end_date, reason=filing.end_reason, actor=actor
@@ -330,7 +336,7 @@ def _apply(filing: Filing, *, on: date, actor) -> None:
             code="already_current",
         )
     appointment.filed_on = on
-    _save(appointment, actor)
+    save_validated(appointment, actor)
 
 
 def appointment_end(*, appointment: Appointment, ended_on: date, reason: str, actor=None):
@@ -342,7 +348,7 @@ def appointment_end(*, appointment: Appointment, ended_on: date, reason: str, ac
         raise ValidationError(_("解聘原因无效。"), code="invalid_reason")
     appointment.ended_on = ended_on
     appointment.end_reason = reason
-    _save(appointment, actor)
+    save_validated(appointment, actor)
     return appointment
 
 
@@ -362,9 +368,17 @@ def person_for_filing(
     years_in_quality: int | None = None,
 ):
     """The Person an enterprise names as its CQO: the one with this ID number if the registry
-    has it (refused when the name differs), else a new one. An existing person's details are
-    overwritten only when no other enterprise has appointed them; otherwise only their blank
-    details are filled in, so one enterprise cannot rewrite another's CQO record."""
+    has it, else a new one.
+
+    Typing an ID number must not tell an enterprise anything about a person outside its own
+    history (PIPL; issue "Security, part 1" §3): for such a person a different name is not an
+    error here — the filing keeps the name the enterprise typed (``declaration``), its pages
+    show only that, and the reviewer sees both names (``hints``) and returns the filing. Only
+    for a person this enterprise has already filed is a different name refused at once.
+
+    An existing person's details are updated only when the name matches, and overwritten only
+    when no other enterprise has appointed them; otherwise only blank details are filled in,
+    so one enterprise cannot rewrite another's CQO record."""
     from enterprises.models import Person
     from enterprises.validators import normalize_id_number
 
@@ -377,12 +391,17 @@ def person_for_filing(
         "title": title,
         "years_in_quality": years_in_quality,
     }
-    person = Person.objects.select_for_update().filter(id_number=id_number).first()
+    person = Person.objects.select_for_update(of=("self",)).filter(id_number=id_number).first()
     if person is None:
         person = Person(id_number=id_number, name=name, **details)
-        _save(person, actor)
+        save_validated(person, actor)
         return person
     if person.name != name:
+        filed_here = Appointment.objects.filter(
+            person=person, enterprise=enterprise, filed_on__isnull=False
+        ).exists()
+        if not filed_here:
+            return person
         raise ValidationError(
             {
                 "person_name": _(
@@ -404,8 +423,16 @@ def person_for_filing(
             setattr(person, field, value)
             changed = True
     if changed:
-        _save(person, actor)
+        save_validated(person, actor)
     return person
+
+
+def declaration(**person_fields) -> dict:
+    """The person fields an enterprise typed, as kept on ``Filing.declared_person`` (the ID
+    number stays on the person record only)."""
+    declared = {field: person_fields.get(field) for field in DECLARED_FIELDS}
+    declared["name"] = (declared["name"] or "").strip()
+    return declared
 
 
 EDITABLE_APPOINTMENT_FIELDS = (
@@ -428,8 +455,8 @@ def filing_update_draft(*, filing: Filing, actor=None, **fields) -> Filing:
     the old CQO's ``end_reason``. For a dismissal: ``end_date`` and ``end_reason``. The
     status stays as it is; an ``edit`` event records the correction."""
     filing = _locked(filing)
-    _require_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED)
-    allowed = set(EDITABLE_APPOINTMENT_FIELDS) | {"letter", "end_reason"}
+    FILING_FLOW.require(filing, "edit")
+    allowed = set(EDITABLE_APPOINTMENT_FIELDS) | {"letter", "end_reason", "declared_person"}
     if filing.kind == FilingKind.DISMISS:
         allowed = {"end_date", "end_reason"}
     unknown = set(fields) - allowed
@@ -447,7 +474,9 @@ def filing_update_draft(*, filing: Filing, actor=None, **fields) -> Filing:
         filing.end_date = end_date
         filing.end_reason = fields.get("end_reason", filing.end_reason)
     else:
-        appointment = Appointment.objects.select_for_update().get(pk=filing.appointment_id)
+        appointment = Appointment.objects.select_for_update(of=("self",)).get(
+            pk=filing.appointment_id
+        )
         if appointment.filed_on is not None:  # never rewrite a filed appointment
             raise ValidationError(_("该聘任已备案，不能修改。"), code="already_filed")
         for field in EDITABLE_APPOINTMENT_FIELDS:
@@ -472,7 +501,9 @@ def filing_update_draft(*, filing: Filing, actor=None, **fields) -> Filing:
                 )
             filing.end_date = appointment.appointed_on
             filing.end_reason = fields.get("end_reason") or filing.end_reason
-        _save(appointment, actor)
-    _save(filing, actor)
+        if fields.get("declared_person") is not None:
+            filing.declared_person = dict(fields["declared_person"])
+        save_validated(appointment, actor)
+    save_validated(filing, actor)
     _record(filing, action="edit", from_status=filing.status, actor=actor)
     return filing

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import risk
 from .views import sanctions as views
 
 app_name = "oversight"
@@ -17,4 +18,7 @@ urlpatterns = [
     path("incidents/new/", views.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
+    path("risk/", risk.risk_list, name="risk_list"),
+    path("risk/<int:pk>/interview/", risk.risk_interview, name="risk_interview"),
+    path("risk/weights/", risk.risk_weights, name="risk_weights"),
 ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from confirmations import views_portal as confirmation
+
 from .views import portal as views
 
 app_name = "portal"
@@ -13,4 +15,8 @@ urlpatterns = [
     path("filings/<int:pk>/edit/", views.filing_edit, name="filing_edit"),
     path("filings/<int:pk>/submit/", views.filing_submit, name="filing_submit"),
     path("filings/<int:pk>/withdraw/", views.filing_withdraw, name="filing_withdraw"),
+    # The yearly confirmation (issue 17 §3).
+    path("confirmation/", confirmation.confirmation, name="confirmation"),
+    path("confirmation/change/", confirmation.confirmation_change, name="confirmation_change"),
+    path("confirmation/vacancy/", confirmation.confirmation_vacancy, name="confirmation_vacancy"),
 ]

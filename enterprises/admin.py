@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
-from appointments.models import Appointment
+from appointments.models import CQO_POST, Appointment
+from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ImportPageMixin
+from cqo_registry.audit.services import audit_id_numbers_shown
 
-from .models import Enterprise, Person, Town
+from .models import Enterprise, Licence, Person, Town, licence_field
 from .resources import EnterpriseResource
+
+LICENCE_FIELDS = [licence_field(licence) for licence in Licence.values]
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -34,21 +36,21 @@ class CqoFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         current = Appointment.objects.filter(
-            enterprise=OuterRef("pk"), filed_on__isnull=False, ended_on__isnull=True
+            enterprise=OuterRef("pk"), post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
         )
         if self.value() == "filed":
             return queryset.filter(pk__in=current.values("enterprise"))
         if self.value() == "vacant":
             return queryset.filter(requires_cqo=True).exclude(
                 pk__in=Appointment.objects.filter(
-                    filed_on__isnull=False, ended_on__isnull=True
+                    post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
                 ).values("enterprise")
             )
         return queryset
 
 
 @admin.register(Town)
-class TownAdmin(SimpleHistoryAdmin):
+class TownAdmin(HistoryAdmin):
     list_display = ["name", "code", "enterprise_count"]
     search_fields = ["name", "code"]
 
@@ -63,6 +65,7 @@ class TownAdmin(SimpleHistoryAdmin):
 class AppointmentInline(admin.TabularInline):
     model = Appointment
     fields = [
+        "post",
         "person",
         "position",
         "is_principal",
@@ -75,15 +78,21 @@ class AppointmentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    verbose_name_plural = _("首席质量官聘任记录")
+    verbose_name_plural = _("聘任记录")
 
     def has_add_permission(self, request, obj=None):
         return False  # appointments are made through filings
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "post")
+
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class EnterpriseAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
+    import_kind = "enterprises"
     resource_classes = [EnterpriseResource]
+    # By town, as the bureau reads its registry (the model's own ordering has no join).
+    ordering = ["town__code", "name"]
     list_display = [
         "uscc",
         "name",
@@ -106,6 +115,7 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
         ActiveFilter,
         "high_risk",
         "benchmark",
+        *LICENCE_FIELDS,
     ]
     search_fields = ["uscc", "name", "legal_representative"]
     list_select_related = ["town"]
@@ -127,12 +137,13 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
             },
         ),
         (_("分类"), {"fields": ["industry", "scale", "requires_cqo", "high_risk", "benchmark"]}),
+        (_("许可证"), {"fields": LICENCE_FIELDS}),
         (_("日期"), {"fields": ["established_on", "deregistered_on", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
         current_cqo = Appointment.objects.filter(
-            enterprise=OuterRef("pk"), filed_on__isnull=False, ended_on__isnull=True
+            enterprise=OuterRef("pk"), post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
         ).values("person__name")[:1]
         return super().get_queryset(request).annotate(current_cqo_name=Subquery(current_cqo))
 
@@ -142,8 +153,24 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(CodeSearchMixin, HistoryAdmin):
     list_display = ["name", "id_number", "mobile", "education", "title", "years_in_quality"]
     list_filter = ["education"]
-    search_fields = ["name", "id_number", "mobile", "email"]
+    search_fields = ["name", "=id_number", "email"]
     readonly_fields = ["created_at"]
+
+    # The list and the change page show full ID numbers: recorded in the audit trail.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            shown = [person.pk for person in changelist.result_list]
+            audit_id_numbers_shown(request, shown, page="admin:enterprises_person_changelist")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        person = getattr(response, "context_data", {}).get("original")
+        if person is not None and request.method == "GET":
+            audit_id_numbers_shown(request, [person], page="admin:enterprises_person_change")
+        return response

@@ -13,21 +13,19 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry.accounts.forms import captcha_field
 from cqo_registry.accounts.models import User
 
+from .fields import UsccFormField
 from .models import Industry, Scale, Town
 from .services import check_uscc_available
-from .validators import normalize_uscc, validate_mobile
+from .validators import validate_mobile
 
 ENTERPRISE_DETAIL_FIELDS = ("town", "scale", "industry", "address")
 
 
 class RegistrationForm(forms.Form):
-    uscc = forms.CharField(
-        label=_("统一社会信用代码"),
-        max_length=30,
-        help_text=_("18 位，见营业执照。"),
-    )
+    uscc = UsccFormField(label=_("统一社会信用代码"), help_text=_("18 位，见营业执照。"))
     name = forms.CharField(label=_("企业名称"), max_length=200)
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     mobile = forms.CharField(label=_("手机"), max_length=20)
@@ -59,6 +57,8 @@ class RegistrationForm(forms.Form):
         label=_("行业门类"), choices=[("", "---------"), *Industry.choices], required=False
     )
     address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    # Served by the product (django-simple-captcha): a robot cannot register in bulk.
+    captcha = captcha_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +71,7 @@ class RegistrationForm(forms.Form):
         self.enterprise = None
 
     def clean_uscc(self):
-        value = normalize_uscc(self.cleaned_data.get("uscc", ""))
+        value = self.cleaned_data["uscc"]
         self.enterprise = check_uscc_available(value)
         return value
 
@@ -130,7 +130,11 @@ class RegistrationForm(forms.Form):
 
     @property
     def account_fields(self):
-        return [self[name] for name in self.fields if name not in ENTERPRISE_DETAIL_FIELDS]
+        return [
+            self[name]
+            for name in self.fields
+            if name not in ENTERPRISE_DETAIL_FIELDS and name != "captcha"
+        ]
 
     @property
     def enterprise_fields(self):

@@ -1,16 +1,19 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.encryption import DigestField, EncryptedCharField
+from cqo_registry.workflows import Transitions
+
+from .fields import IdNumberField, UsccField
 from .validators import (
     mask_id_number,
     mask_mobile,
-    validate_id_number,
     validate_mobile,
     validate_town_code,
-    validate_uscc,
 )
 
 
@@ -45,6 +48,24 @@ class Scale(models.TextChoices):
     MICRO = "micro", _("微型企业")
 
 
+class Licence(models.TextChoices):
+    """Licences and registrations an enterprise may hold (issue 19 §1): what decides, with
+    scale and sector, which safety posts it must fill (``appointments.posts``). Each is a
+    boolean field of ``Enterprise`` named ``licence_<value>`` (:func:`licence_field`), so
+    that lists filter and imports compare them like any other column."""
+
+    FOOD_PRODUCTION = "food_production", _("食品生产许可证")
+    FOOD_TRADING = "food_trading", _("食品经营许可证")
+    INDUSTRIAL_PRODUCT = "industrial_product", _("工业产品生产许可证")
+    CCC = "ccc", _("强制性产品认证（CCC）")
+    SPECIAL_EQUIPMENT = "special_equipment", _("特种设备使用登记")
+
+
+def licence_field(licence: str) -> str:
+    """The ``Enterprise`` field that records ``licence`` (a :class:`Licence` value)."""
+    return f"licence_{licence}"
+
+
 class Education(models.TextChoices):
     DOCTORATE = "doctorate", _("博士研究生")
     MASTER = "master", _("硕士研究生")
@@ -77,15 +98,38 @@ class Town(models.Model):
         return self.name
 
 
+class EnterpriseQuerySet(models.QuerySet):
+    def incomplete(self):
+        """Enterprises 待完善 (issue 17 §1): brought in by the above-scale reconciliation
+        without a town or an industry section, until a reviewer completes both."""
+        return self.filter(INCOMPLETE)
+
+    def complete(self):
+        return self.exclude(INCOMPLETE)
+
+
+# What makes an enterprise 待完善: no town, or no industry section.
+INCOMPLETE = Q(town__isnull=True) | Q(industry="")
+
+
 class Enterprise(models.Model):
-    uscc = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc]
+    uscc = UsccField(
+        _("统一社会信用代码"),
+        unique=True,
+        error_messages={"unique": _("系统中已有使用这个统一社会信用代码的企业。")},
     )
     name = models.CharField(_("企业名称"), max_length=200, db_index=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Empty only for an enterprise the statistics bureau's above-scale list brought in without
+    # a town (issue 17 §1): it is 待完善 until a reviewer completes town and industry, and
+    # counts in the county's figures meanwhile (in no town's). Forms still require both.
     town = models.ForeignKey(
-        Town, verbose_name=_("所属镇"), on_delete=models.PROTECT, related_name="enterprises"
+        Town,
+        verbose_name=_("所属镇"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        null=True,
     )
     address = models.CharField(_("地址"), max_length=255, blank=True)
     industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices)
@@ -97,16 +141,27 @@ class Enterprise(models.Model):
     )
     high_risk = models.BooleanField(_("高风险行业"), default=False)
     benchmark = models.BooleanField(_("质量标杆企业"), default=False)
+    # Licences held (issue 19 §1; ``Licence``): one boolean each.
+    licence_food_production = models.BooleanField(_("食品生产许可证"), default=False)
+    licence_food_trading = models.BooleanField(_("食品经营许可证"), default=False)
+    licence_industrial_product = models.BooleanField(_("工业产品生产许可证"), default=False)
+    licence_ccc = models.BooleanField(_("强制性产品认证（CCC）"), default=False)
+    licence_special_equipment = models.BooleanField(_("特种设备使用登记"), default=False)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     deregistered_on = models.DateField(_("注销日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记入库时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
 
+    objects = EnterpriseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
-        ordering = ["town__code", "name"]
+        # No join here: a default ordering across a foreign key makes every row lock of an
+        # enterprise (``.first()`` under ``select_for_update``) lock its town too. Pages that
+        # list enterprises by town order them explicitly.
+        ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(name="uscc_upper_case", condition=Q(uscc=Upper("uscc"))),
             models.CheckConstraint(
@@ -126,10 +181,29 @@ class Enterprise(models.Model):
             models.Index(fields=["scale", "requires_cqo"], name="ent_scale_req_idx"),
             models.Index(fields=["town", "scale"], name="ent_town_scale_idx"),
             models.Index(fields=["industry", "scale"], name="ent_industry_scale_idx"),
+            # The drill-down's pages (reports.selectors.drilldown, issue 11): a town's
+            # enterprises of one scale in list order (name, id), walked from a page's first
+            # row by keyset — an index range the size of a page at any depth.
+            models.Index(fields=["town", "scale", "name", "id"], name="ent_town_scale_name_idx"),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def town_name(self) -> str:
+        """The town's name, or '' for an enterprise without a town yet (待完善)."""
+        return self.town.name if self.town_id else ""
+
+    @property
+    def needs_completion(self) -> bool:
+        """待完善: no town or no industry section yet (see ``INCOMPLETE``)."""
+        return self.town_id is None or not self.industry
+
+    @property
+    def licences(self) -> set[str]:
+        """The :class:`Licence` values this enterprise holds."""
+        return {value for value in Licence.values if getattr(self, licence_field(value))}
 
     def is_active_on(self, day) -> bool:
         return (self.established_on is None or self.established_on <= day) and (
@@ -137,14 +211,23 @@ class Enterprise(models.Model):
         )
 
 
+DUPLICATE_ID_NUMBER = _("系统中已有这个身份证号的人员，请在已有人员上修改。")
+
+
 class Person(models.Model):
     """A (prospective) Chief Quality Officer, identified by their resident ID number."""
 
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(
-        _("身份证号"), max_length=18, unique=True, validators=[validate_id_number]
+    # Stored encrypted; the keyed hash is what lookups and the uniqueness constraint use
+    # (cqo_registry.encryption, issue 14 §2). The hash comes first: setting the ID number
+    # (after it, when a row is made) sets the hash.
+    id_number_digest = DigestField(
+        _("身份证号查找码"),
+        unique=True,
+        error_messages={"unique": DUPLICATE_ID_NUMBER},
     )
-    mobile = models.CharField(_("手机"), max_length=11, blank=True, validators=[validate_mobile])
+    id_number = IdNumberField(_("身份证号"), digest_field="id_number_digest")
+    mobile = EncryptedCharField(_("手机"), max_length=11, blank=True, validators=[validate_mobile])
     email = models.EmailField(_("电子邮箱"), blank=True)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     title = models.CharField(_("职称"), max_length=50, blank=True)
@@ -159,16 +242,21 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                name="id_number_upper_case", condition=Q(id_number=Upper("id_number"))
-            ),
-        ]
         # Lists of persons (drill-downs, the CQO registry) page in name order.
         indexes = [models.Index(fields=["name", "id"], name="person_name_idx")]
 
     def __str__(self):
         return self.name
+
+    def validate_unique(self, exclude=None):
+        """The ID number is unique through its hash, which no form shows: a duplicate is
+        reported on the ID number."""
+        exclude = set(exclude or ())
+        super().validate_unique(exclude=exclude | {"id_number_digest"})
+        if "id_number" not in exclude and self.id_number:
+            taken = Person.objects.filter(id_number=self.id_number).exclude(pk=self.pk)
+            if taken.exists():
+                raise ValidationError({"id_number": DUPLICATE_ID_NUMBER})
 
     @property
     def masked_id_number(self) -> str:
@@ -185,16 +273,27 @@ class RegistrationStatus(models.TextChoices):
     REJECTED = "rejected", _("未通过")
 
 
+# Self-registration (SPEC §1 "self-register"): the bureau approves or refuses each application
+# once. ``enterprises.services`` checks every step.
+REGISTRATION_FLOW = Transitions(
+    {
+        "approve": ((RegistrationStatus.PENDING,), RegistrationStatus.APPROVED),
+        "reject": ((RegistrationStatus.PENDING,), RegistrationStatus.REJECTED),
+    },
+    message=_("该注册申请已处理（%(status)s），请刷新页面。"),
+)
+
+
 class EnterpriseRegistration(models.Model):
     """An enterprise's self-registration (SPEC §1). Its user account stays inactive until a
     bureau reviewer approves: for a USCC already in the registry the account is tied to that
     enterprise; otherwise the reviewer approves the new enterprise and the account together
     (town, scale, industry and address then come from this form)."""
 
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
+    uscc = UsccField(_("统一社会信用代码"))
     name = models.CharField(_("企业名称"), max_length=200)
     contact_name = models.CharField(_("联系人"), max_length=50)
-    mobile = models.CharField(_("手机"), max_length=11, validators=[validate_mobile])
+    mobile = EncryptedCharField(_("手机"), max_length=11, validators=[validate_mobile])
     email = models.EmailField(_("电子邮箱"))
     town = models.ForeignKey(
         Town, verbose_name=_("所属镇"), null=True, blank=True, on_delete=models.PROTECT
@@ -239,13 +338,9 @@ class EnterpriseRegistration(models.Model):
         verbose_name = _("企业注册申请")
         verbose_name_plural = _("企业注册申请")
         ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["uscc"],
-                condition=Q(status="pending"),
-                name="one_pending_registration_per_uscc",
-            )
-        ]
+        # Several registrations of one USCC may wait at once (issue 13: a squatter's pending
+        # application must not block the real enterprise's); the reviewer compares them.
+        indexes = [models.Index(fields=["uscc", "status"], name="registration_uscc_idx")]
 
     def __str__(self):
         return f"{self.name}（{self.uscc}）"

@@ -24,19 +24,21 @@ def enterprise_list(user) -> QuerySet[Enterprise]:
 
 
 def person_list(user) -> QuerySet[Person]:
-    """Persons the user may see: county roles see all; a town officer sees persons appointed
-    at an enterprise of their town; an enterprise user sees persons appointed at theirs."""
+    """Persons the user may see: county roles see all; a town officer sees persons whose
+    appointment at an enterprise of their town was filed (approved by the bureau); an
+    enterprise user, persons whose appointment at their own enterprise was filed.
+
+    A draft or submitted filing does not count: an enterprise that typed someone's ID number
+    into a filing must not reach that person's record before the bureau has approved the
+    appointment (PIPL; issue "Security, part 1" §3)."""
     role = access.role_of(user)
     if access.sees_whole_county(user):
         return Person.objects.all()
+    filed = Appointment.objects.filter(person=OuterRef("pk"), filed_on__isnull=False)
     if role == Role.TOWN_OFFICER:
-        appointed_here = Appointment.objects.filter(
-            person=OuterRef("pk"), enterprise__town=user.town_id
-        )
+        appointed_here = filed.filter(enterprise__town=user.town_id)
     elif role == Role.ENTERPRISE:
-        appointed_here = Appointment.objects.filter(
-            person=OuterRef("pk"), enterprise=user.enterprise_id
-        )
+        appointed_here = filed.filter(enterprise=user.enterprise_id)
     else:
         return Person.objects.none()
     return Person.objects.filter(Exists(appointed_here))

@@ -3,7 +3,7 @@ workflows that chase them — a follow-up note, a manual reminder, and the daily
 reminds every overdue vacancy once a day.
 
 What counts as a vacancy, and since when, is the dashboards' definition
-(``reports.selectors.vacant_enterprises`` / ``vacancy_start`` / ``overdue_before``), reused
+(``appointments.registry.vacant_enterprises`` / ``vacant_since`` / ``overdue``), reused
 here so the list a town officer works through is the same set the figures count.
 
 Writes are service functions (keyword-only, ``actor``, one transaction each) that raise
@@ -23,17 +23,20 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.models import Filing, FilingStatus
+from appointments.registry import days_vacant, is_overdue, overdue, vacant_enterprises
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
-from reports.selectors import overdue_before, vacant_enterprises
 
 from .models import Enterprise, ReminderKind, VacancyNote, VacancyReminder
+from .validators import normalize_uscc
 
 # A filing in one of these states means the enterprise is already doing something about
 # its vacancy; the list shows it so nobody chases an enterprise waiting for review.
@@ -64,7 +67,7 @@ def vacancy_list(
     search = search.strip()
     if search:
         queryset = queryset.filter(
-            Q(name__icontains=search) | Q(uscc__contains=search.replace(" ", "").upper())
+            Q(name__icontains=search) | Q(uscc__contains=normalize_uscc(search))
         )
     in_progress = Filing.objects.filter(
         enterprise=OuterRef("pk"), status__in=IN_PROGRESS_STATUSES
@@ -74,13 +77,22 @@ def vacancy_list(
         "-sent_on", "-created_at", "-pk"
     )
     return queryset.annotate(
-        overdue=ExpressionWrapper(
-            Q(vacancy_start__lt=overdue_before(day)), output_field=BooleanField()
-        ),
+        overdue=ExpressionWrapper(overdue(day), output_field=BooleanField()),
         filing_status=Subquery(in_progress.values("status")[:1]),
         last_note_text=Subquery(last_note.values("text")[:1]),
         last_note_at=Subquery(last_note.values("created_at")[:1]),
-        last_note_author=Subquery(last_note.values("author__username")[:1]),
+        # The author as the vacancy page names them: full name, else the username.
+        last_note_author=Subquery(
+            last_note.annotate(
+                author_shown=Coalesce(
+                    NullIf(
+                        Trim(Concat("author__first_name", Value(" "), "author__last_name")),
+                        Value(""),
+                    ),
+                    "author__username",
+                )
+            ).values("author_shown")[:1]
+        ),
         last_reminder_on=Subquery(last_reminder.values("sent_on")[:1]),
         last_reminder_kind=Subquery(last_reminder.values("kind")[:1]),
         # Oldest vacancy first: the longest open are the overdue ones, so they lead.
@@ -89,7 +101,7 @@ def vacancy_list(
 
 def days_open(enterprise: Enterprise, day: date) -> int:
     """Days since ``enterprise.vacancy_start`` (an annotation of :func:`vacancy_list`)."""
-    return max((day - enterprise.vacancy_start).days, 0)
+    return days_vacant(enterprise.vacancy_start, day)
 
 
 @dataclass(frozen=True)
@@ -111,8 +123,8 @@ def vacancy_state(enterprise: Enterprise, day: date | None = None) -> VacancySta
     return VacancyState(
         vacant=True,
         start=start,
-        days_open=max((day - start).days, 0),
-        overdue=start < overdue_before(day),
+        days_open=days_vacant(start, day),
+        overdue=is_overdue(start, day),
     )
 
 
@@ -145,7 +157,7 @@ def vacancy_send_reminder(*, enterprise: Enterprise, actor: User) -> VacancyRemi
     officers clicking at once do not both send one."""
     today = timezone.localdate()
     # Lock the enterprise row: concurrent reminders for it queue here, then see each other.
-    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    enterprise = Enterprise.objects.select_for_update(of=("self",)).get(pk=enterprise.pk)
     state = _require_vacant(enterprise, today)
     if VacancyReminder.objects.filter(
         enterprise=enterprise, kind=ReminderKind.MANUAL, sent_on=today
@@ -185,7 +197,7 @@ def overdue_vacancies(day: date) -> QuerySet[Enterprise]:
     reminded = VacancyReminder.objects.filter(kind=ReminderKind.OVERDUE, sent_on=day)
     return (
         vacant_enterprises(day)
-        .filter(vacancy_start__lt=overdue_before(day))
+        .filter(overdue(day))
         .exclude(pk__in=reminded.values("enterprise_id"))
         .order_by("vacancy_start", "pk")
     )
@@ -216,9 +228,11 @@ def vacancy_remind_overdue(
     enterprise_users: list[User],
     town_officers: list[User],
     actor: User | None = None,
+    email: bool = True,
 ) -> VacancyReminder | None:
     """Record one enterprise's overdue reminder of ``day`` and notify its users and its
-    town's officers. Returns ``None`` when that reminder already exists (a concurrent or
+    town's officers (in-app, and by e-mail unless ``email`` is false: the reminder schedule's
+    channels). Returns ``None`` when that reminder already exists (a concurrent or
     repeated run): the unique constraint decides, and the notifications' dedupe key
     ``vacancy-overdue:<enterprise id>:<day>`` would also keep them single."""
     try:
@@ -228,7 +242,7 @@ def vacancy_remind_overdue(
             )
     except IntegrityError:
         return None
-    days = max((day - enterprise.vacancy_start).days, 0)
+    days = days_vacant(enterprise.vacancy_start, day)
     values = {
         "name": enterprise.name,
         "days": days,
@@ -248,6 +262,7 @@ def vacancy_remind_overdue(
             % values,
             url=reverse("portal:home"),
             dedupe_key=dedupe_key,
+            email=email,
         )
         notifications.notify(
             users=town_officers,
@@ -260,6 +275,7 @@ def vacancy_remind_overdue(
             % values,
             url=reverse("town:vacancy", args=[enterprise.pk]),
             dedupe_key=dedupe_key,
+            email=email,
         )
     return reminder
 

@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from cqo_registry.admin_mixins import HistoryAdmin
 
 from .models import SnapshotFigure, SnapshotIndicator, SnapshotRun, Target
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryAdmin):
     list_display = ["code", "name", "population", "criterion", "deadline", "goal_rate"]
     list_filter = ["population", "criterion"]
     search_fields = ["code", "name"]

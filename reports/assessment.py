@@ -7,23 +7,21 @@ only arranges them and renders the two downloads (Excel with openpyxl, PDF with 
 """
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
-from urllib.parse import quote
 
-from django.db.models import DateField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment
+from appointments.registry import days_vacant, vacant_enterprises
+from cqo_registry.bureau import profile
 from enterprises.models import Scale, Town
 
 from . import statistics
-from .models import Population, Target
+from .models import Target
 from .statistics import Figure, TargetFigures
 
 EMPTY = Figure(0, 0)
@@ -125,45 +123,27 @@ def rank_towns(by_date: dict[str, Figure], by_deadline: dict[str, Figure], towns
 def enterprises_without_cqo(day: date) -> QuerySet:
     """Enterprises that must have a CQO (the T1 and T2 populations: active at ``day``, above
     scale or an SME/micro enterprise the bureau requires to appoint one) and have no filed
-    current appointment at ``day``, with what is needed to say how long they have been vacant
-    (SPEC §2 Vacancy: since the last filed CQO's appointment ended, else since the enterprise
-    entered the registry)."""
-    required = statistics.enterprise_population(
-        Population.ABOVE_SCALE, day
-    ) | statistics.enterprise_population(Population.SME_REQUIRED, day)
-    last_end = (
-        Appointment.objects.filter(enterprise=OuterRef("pk"), filed_on__lte=day, ended_on__lte=day)
-        .order_by()
-        .values("enterprise")
-        .annotate(last=Max("ended_on"))
-        .values("last")
-    )
+    current appointment at ``day`` — the registry's vacancies
+    (``appointments.registry.vacant_enterprises``), with the one "vacant since" every page,
+    export and reminder shows."""
     return (
-        statistics.enterprises_with_filed_cqo(required, day)
-        .filter(has_filed_cqo=False)
-        .annotate(
-            last_end=Subquery(last_end, output_field=DateField()),
-            entered_on=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
-        )
+        vacant_enterprises(day)
         .order_by("town__code", "town__name", "name", "pk")
-        .values("town__name", "uscc", "name", "scale", "last_end", "entered_on")
+        .values("town__name", "uscc", "name", "scale", "vacancy_start")
     )
 
 
 def vacant_rows(queryset: QuerySet, day: date) -> Iterator[VacantEnterprise]:
     scales = dict(Scale.choices)
     for row in queryset.iterator(chunk_size=2000):
-        since = row["last_end"] or row["entered_on"]
-        # Replaying a date before the record entered the registry (imported history): the
-        # registry knew nothing of it then, so it has been vacant for 0 days at most.
-        since = min(since, day) if since else day
+        since = row["vacancy_start"]
         yield VacantEnterprise(
-            town=row["town__name"],
+            town=row["town__name"] or "",  # '' for an enterprise without a town yet (待完善)
             uscc=row["uscc"],
             name=row["name"],
             scale=str(scales.get(row["scale"], row["scale"])),
             vacant_since=since,
-            days_vacant=(day - since).days,
+            days_vacant=days_vacant(since, day),
         )
 
 
@@ -190,21 +170,33 @@ def filename(report: AssessmentReport, extension: str) -> str:
     return f"{_('首席质量官工作考核报表')}_{report.as_of:%Y-%m-%d}.{extension}"
 
 
-def content_disposition(name: str) -> str:
-    """RFC 6266/5987: an ASCII fallback plus the UTF-8 name for browsers that read it."""
-    fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-
-
 def _pct(figure: Figure):
     return figure.rate  # a float 0–1 formatted as a percentage, or None (empty cell)
 
 
-def render_xlsx(report: AssessmentReport) -> bytes:
+# Rows of the list of enterprises without a CQO written between two progress reports.
+PROGRESS_ROWS = 2000
+
+# done, total (rows of the list of enterprises without a CQO)
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def xlsx_workbook(report: AssessmentReport, *, progress: Progress = _no_progress):
+    """The report as a write-only openpyxl ``Workbook`` (summary, one sheet per target, the
+    enterprises without a CQO), filled: the list's rows stream from the database into the
+    workbook's temporary files, so memory does not grow with the list (issue 15 §2).
+    ``progress(done, total)`` is told every ``PROGRESS_ROWS`` rows of the list. Every cell
+    goes through ``spreadsheets.write_cell`` (formula-like text written as text), so
+    ``cqo_registry.responses.excel_response`` can send it as it is."""
     from openpyxl import Workbook
-    from openpyxl.cell import Cell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+
+    from cqo_registry.spreadsheets import write_cell
 
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
@@ -217,25 +209,27 @@ def render_xlsx(report: AssessmentReport) -> bytes:
 
     def sheet(workbook, name, title, headers, widths):
         worksheet = workbook.create_sheet(name)
-        worksheet.append([title])
-        worksheet.cell(row=1, column=1).font = title_font
-        worksheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-        worksheet.append(headers)
         for column, width in enumerate(widths, start=1):
-            cell = worksheet.cell(row=2, column=column)
-            cell.font, cell.fill, cell.border, cell.alignment = bold, header_fill, border, center
             worksheet.column_dimensions[get_column_letter(column)].width = width
+        worksheet.merged_cells.add(f"A1:{get_column_letter(len(headers))}1")
         worksheet.row_dimensions[2].height = 32
         # The title and header rows stay in view while scrolling.
         worksheet.freeze_panes = "A3"
+        title_cell = write_cell(worksheet, title)
+        title_cell.font = title_font
+        worksheet.append([title_cell])
+        cells = []
+        for header in headers:
+            cell = write_cell(worksheet, str(header))
+            cell.font, cell.fill, cell.border, cell.alignment = bold, header_fill, border, center
+            cells.append(cell)
+        worksheet.append(cells)
         return worksheet
 
     def add_row(worksheet, values, formats=None, font=None):
-        # Cells are styled before they are appended: finding a row again after appending
-        # (ws.max_row) scans every cell of the sheet, quadratic over a long list.
         cells = []
         for column, value in enumerate(values, start=1):
-            cell = Cell(worksheet, value=value)
+            cell = write_cell(worksheet, value)
             if formats and column in formats:
                 cell.number_format = formats[column]
             if font is not None:
@@ -243,8 +237,7 @@ def render_xlsx(report: AssessmentReport) -> bytes:
             cells.append(cell)
         worksheet.append(cells)
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
 
     # Summary: one row per target, county-wide.
     summary = sheet(
@@ -355,16 +348,27 @@ def render_xlsx(report: AssessmentReport) -> bytes:
         ],
         [8, 16, 24, 44, 12, 14, 10],
     )
+    total = report.without_cqo.count()
+    number = 0
     for number, row in enumerate(report.vacant_rows(), start=1):
         add_row(
             worksheet,
             [number, row.town, row.uscc, row.name, row.scale, row.vacant_since, row.days_vacant],
             {6: "yyyy-mm-dd"},
         )
+        if number % PROGRESS_ROWS == 0:
+            progress(min(number, total), max(total, number))
+    progress(number, max(total, number))
+    workbook.vacant_count = number
+    return workbook
 
-    output = BytesIO()
+
+def write_xlsx(report: AssessmentReport, output, *, progress: Progress = _no_progress) -> int:
+    """Write the report's workbook (:func:`xlsx_workbook`) to ``output`` (a binary file);
+    returns the number of enterprises without a CQO listed."""
+    workbook = xlsx_workbook(report, progress=progress)
     workbook.save(output)
-    return output.getvalue()
+    return workbook.vacant_count
 
 
 # The list of enterprises without a CQO can run to thousands of rows and must stay whole.
@@ -417,30 +421,83 @@ def listing_lines(header: list[str], rows: list[list[str]], widths: list[int], r
     return line(header), [line(cells) for cells in rows]
 
 
-def render_pdf(report: AssessmentReport) -> bytes:
+def vacant_by_town(report: AssessmentReport) -> list[tuple[str, int]]:
+    """The enterprises without a CQO counted per town (town order; ``""`` for those without
+    a town yet), one aggregate query."""
+    from django.db.models import Count
+
+    rows = (
+        report.without_cqo.order_by()
+        .values("town__code", "town__name")
+        .annotate(count=Count("pk"))
+        .order_by("town__code", "town__name")
+    )
+    return [(row["town__name"] or "", row["count"]) for row in rows]
+
+
+def pdf_html(report: AssessmentReport, *, list_limit: int | None = None) -> tuple[str, int]:
+    """The report's HTML for WeasyPrint, and how many enterprises without a CQO it counts.
+
+    Up to ``list_limit`` (default ``CQO_ASSESSMENT_PDF_LIST_LIMIT``) of them are listed one
+    by one; past it the PDF gives their count per town and points to the Excel report for
+    the list (issue 15 §2: laying out tens of thousands of lines took minutes and
+    gigabytes; per-town figures keep the PDF's memory and time bounded at any size)."""
+    from django.conf import settings
+
+    if list_limit is None:
+        list_limit = settings.CQO_ASSESSMENT_PDF_LIST_LIMIT
+    count = report.without_cqo.count()
+    context = {"report": report, "vacant_count": count, "bureau": profile.current()}
+    if count > list_limit:
+        context["vacant_by_town"] = vacant_by_town(report)
+        context["vacant_list_limit"] = list_limit
+    else:
+        rows = list(report.vacant_rows())
+        header = [_("序号"), _("镇（街道）"), _("统一社会信用代码"), _("企业名称"), _("规模")]
+        header += [_("空缺起始日"), _("天数")]
+        town_width = min(16, max([display_width(r.town) for r in rows] + [10]))
+        fixed = [6, town_width, 18, 0, 8, 10, 5]
+        fixed[3] = LISTING_WIDTH - sum(fixed) - (len(fixed) - 1)
+        head, lines = listing_lines(
+            header,
+            [
+                [str(number), row.town, row.uscc, row.name, row.scale]
+                + [row.vacant_since.isoformat(), str(row.days_vacant)]
+                for number, row in enumerate(rows, start=1)
+            ],
+            fixed,
+            right={0, 6},
+        )
+        context.update(vacant_head=head, vacant_lines=lines)
+        count = len(rows)
+    return render_to_string("reports/assessment_pdf.html", context), count
+
+
+def render_pdf(report: AssessmentReport, *, list_limit: int | None = None) -> bytes:
+    """The report as PDF bytes (see :func:`pdf_html` for the list of enterprises)."""
     from weasyprint import HTML
 
-    rows = list(report.vacant_rows())
-    header = [_("序号"), _("镇（街道）"), _("统一社会信用代码"), _("企业名称"), _("规模")]
-    header += [_("空缺起始日"), _("天数")]
-    town_width = min(16, max([display_width(r.town) for r in rows] + [10]))
-    fixed = [6, town_width, 18, 0, 8, 10, 5]
-    fixed[3] = LISTING_WIDTH - sum(fixed) - (len(fixed) - 1)
-    head, lines = listing_lines(
-        header,
-        [
-            [str(number), row.town, row.uscc, row.name, row.scale]
-            + [row.vacant_since.isoformat(), str(row.days_vacant)]
-            for number, row in enumerate(rows, start=1)
-        ],
-        fixed,
-        right={0, 6},
-    )
-    html = render_to_string(
-        "reports/assessment_pdf.html",
-        {"report": report, "vacant_head": head, "vacant_lines": lines, "vacant_count": len(rows)},
-    )
-    return HTML(string=html).write_pdf()
+    return HTML(string=pdf_html(report, list_limit=list_limit)[0]).write_pdf()
+
+
+def write_pdf(
+    report: AssessmentReport,
+    output,
+    *,
+    progress: Progress = _no_progress,
+    list_limit: int | None = None,
+) -> int:
+    """Write the report's PDF to ``output`` (a binary file); returns the number of
+    enterprises without a CQO it counts. Progress is told in three steps: figures computed,
+    HTML made, PDF laid out."""
+    from weasyprint import HTML
+
+    progress(1, 3)
+    html, count = pdf_html(report, list_limit=list_limit)
+    progress(2, 3)
+    HTML(string=html).write_pdf(output)
+    progress(3, 3)
+    return count
 
 
 def default_day() -> date:
@@ -451,11 +508,12 @@ def default_day() -> date:
 __all__ = [
     "AssessmentReport",
     "build_report",
-    "content_disposition",
     "default_day",
     "enterprises_without_cqo",
     "filename",
     "rank_towns",
     "render_pdf",
-    "render_xlsx",
+    "write_pdf",
+    "write_xlsx",
+    "xlsx_workbook",
 ]

@@ -1,8 +1,8 @@
 """Honours eligibility (SPEC §2, notice §6.3): did an enterprise have a filed CQO on a date?
 
 An enterprise applying for a quality honour must have had, on the date asked about, a filed
-current appointment (``statistics.filed_current_on``) while it was itself active
-(``statistics.active_on``) — the same rules as the statistics, so the answer always agrees
+current appointment (``filed_current_on``) while it was itself active (``active_on``, both in
+``appointments.registry``) — the same rules as the statistics, so the answer always agrees
 with the figures. When the answer is no, the reason says which condition failed.
 """
 
@@ -12,10 +12,10 @@ from datetime import date
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Filing, FilingKind, FilingStatus
+from appointments.models import CQO_POST, Appointment, Filing, FilingKind, FilingStatus
+from appointments.registry import active_on, filed_current_on
 from enterprises.models import Enterprise
-
-from .statistics import active_on, filed_current_on
+from enterprises.validators import normalize_uscc
 
 
 class Reason:
@@ -94,7 +94,9 @@ def check(enterprise: Enterprise, day: date) -> Eligibility:
             % {**fmt, "born": enterprise.established_on.isoformat()},
         )
 
-    appointments = Appointment.objects.filter(enterprise=enterprise).select_related("person")
+    appointments = Appointment.objects.filter(enterprise=enterprise, post=CQO_POST).select_related(
+        "person"
+    )
     current = appointments.filter(filed_current_on(day)).order_by("-appointed_on", "-pk").first()
     if current is not None:
         return Eligibility(
@@ -148,5 +150,5 @@ def check(enterprise: Enterprise, day: date) -> Eligibility:
 
 
 def find_enterprise(uscc: str) -> Enterprise | None:
-    # USCCs are stored upper case (a check constraint), so a lower-case query still matches.
-    return Enterprise.objects.filter(uscc=uscc.strip().upper()).first()
+    # USCCs are stored in one spelling (a check constraint); a query is normalised the same way.
+    return Enterprise.objects.filter(uscc=normalize_uscc(uscc)).first()

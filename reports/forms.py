@@ -4,19 +4,18 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry import params
 from enterprises.models import Industry
 
 from .selectors import SHOW_ALL, SHOW_COUNTED, SHOW_MISSING
 
 
-class AsOfField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+class AsOfField(params.DateField):
+    """An as-of date of the query string: ISO, within the years ``params`` allows."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("统计日期"))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        kwargs.setdefault("error_messages", {"invalid": _("请输入有效日期，格式为 YYYY-MM-DD。")})
         super().__init__(**kwargs)
 
 

@@ -79,12 +79,13 @@ def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> Snap
     total = len(targets)
     runs.record_progress(status=SnapshotStatus.RUNNING, done=0, total=total)
     try:
-        results = []
-        for done, target in enumerate(targets, start=1):
-            results.append(statistics.compute_all(run.as_of, [target])[0])
+
+        def target_done(done: int) -> None:
             runs.record_progress(done=done)
             if progress is not None:
                 progress(done, total)
+
+        results = statistics.compute_all(run.as_of, targets, progress=target_done)
         town_ids = dict(Town.objects.values_list("name", "pk"))
         indicators = _indicator_rows(run, {pk: name for name, pk in town_ids.items()})
         with transaction.atomic():
@@ -109,13 +110,32 @@ def snapshot_take(
     return snapshot_fill(run, progress=progress)
 
 
-def snapshot_claim(run_id: int) -> SnapshotRun | None:
+def snapshot_claim(run_id: int, *, task_id: str | None = None) -> SnapshotRun | None:
     """Take a pending run for computing. ``None`` when it does not exist or another worker
-    already took it (a task delivered twice computes once)."""
-    claimed = SnapshotRun.objects.filter(pk=run_id, status=SnapshotStatus.PENDING).record_progress(
+    already took it (a task delivered twice computes once).
+
+    A run left *running* by the task ``task_id`` is taken again by that same task: the broker
+    delivers a task again only when the worker that had it died before finishing (acks late),
+    so nobody else is computing it."""
+    claimable = Q(status=SnapshotStatus.PENDING)
+    if task_id:
+        claimable |= Q(status=SnapshotStatus.RUNNING, task_id=task_id)
+    claimed = SnapshotRun.objects.filter(claimable, pk=run_id).record_progress(
         status=SnapshotStatus.RUNNING
     )
     return SnapshotRun.objects.get(pk=run_id) if claimed else None
+
+
+def interrupted_runs(*, kind: str, task_id: str | None) -> list[SnapshotRun]:
+    """Runs of ``kind`` still open that the task ``task_id`` started: a task delivered again
+    after its worker died finishes them instead of starting new ones."""
+    if not task_id:
+        return []
+    return list(
+        SnapshotRun.objects.filter(kind=kind, task_id=task_id, status__in=OPEN_STATUSES).order_by(
+            "as_of", "version"
+        )
+    )
 
 
 def _figure_rows(run: SnapshotRun, results: Iterable[statistics.TargetFigures], town_ids):
@@ -147,6 +167,8 @@ def _indicator_rows(run: SnapshotRun, town_names: dict[int, str]) -> list[Snapsh
         _indicator(run, SnapshotScope.COUNTY, "", "", selectors.sum_indicators(by_town.values()))
     ]
     for town_id, indicators in by_town.items():
+        if town_id is None:
+            continue  # enterprises without a town yet: in the county's row only
         rows.append(
             _indicator(
                 run, SnapshotScope.TOWN, str(town_id), town_names.get(town_id, ""), indicators
@@ -225,7 +247,12 @@ def dashboard_figures(day: date, *, run=_LOOK_UP) -> list[statistics.TargetFigur
     if run is None:
         return statistics.compute_all(day, targets)
     stored = {figures.target.pk: figures for figures in figures_of_run(run, targets)}
-    return [stored.get(target.pk) or statistics.compute_all(day, [target])[0] for target in targets]
+    missing = [target for target in targets if target.pk not in stored]
+    if missing:
+        stored.update(
+            (figures.target.pk, figures) for figures in statistics.compute_all(day, missing)
+        )
+    return [stored[target.pk] for target in targets]
 
 
 def stored_indicators(

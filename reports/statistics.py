@@ -1,22 +1,48 @@
 """The statistics engine: each target's population, counted and rate as of any date D,
 county-wide, per town and per industry section — exactly as SPEC §3 defines them.
 
-Every figure is computed by the database (filtered aggregates grouped by town or section);
-nothing loops over enterprises in Python, so a date can be replayed at province scale.
+Every figure is computed by the database; nothing loops over enterprises in Python, so a date
+can be replayed at province scale.
 
 * active at D: ``established_on`` empty or ≤ D, and ``deregistered_on`` empty or > D;
 * filed current appointment at D: ``filed_on`` ≤ D, ``appointed_on`` ≤ D, ``ended_on``
   empty or > D (``filed_on`` is the approval date of its appoint/change filing);
 * trained at D: a passed attendance of a session that ended on or before D;
 * rate = counted / population, ``None`` when the population is 0.
+
+Query shapes (issue 11): no mark is an ``IN (subquery)`` or an ``EXISTS`` inside an
+aggregate. PostgreSQL hashes an ``IN`` list only while it fits in ``work_mem`` and otherwise
+rescans it for every row (quadratic: on the bench data the old engine did not finish within
+two minutes at 300,000 enterprises).
+Here every step is a hash join or a hash aggregate, which PostgreSQL spills to disk in batches
+when it outgrows ``work_mem``: linear whatever the server's memory settings.
+
+* All enterprise targets (T1, T2 and any other target over an enterprise population) come from
+  one pass over the active enterprises, LEFT JOINed to the de-duplicated set of enterprises
+  with a filed current appointment and grouped by (town, section); the county, town and
+  section figures are exact sums of those cells, since each enterprise lies in one.
+* Targets over filed CQOs (T3) count distinct persons, which do not add up across cells (a
+  person may serve in two towns): one statement aggregates the serving appointments and the
+  passed attendances per person and counts them county-wide, per town and per section.
+
+The sets are ORM querysets built from :func:`active_on` and :func:`filed_current_on`, compiled
+and joined in SQL, so the engine and the drill-down lists share one definition of each rule.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
+from operator import or_
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db import connections, router
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from appointments.models import Appointment
+
+# The date rules are the registry's (SPEC §3), defined once in the appointments domain.
+from appointments.registry import active_on, filed_current_on
 from enterprises.models import Enterprise, Scale, Town
 from training.models import TrainingAttendance
 
@@ -47,88 +73,248 @@ class TargetFigures:
         return rate is not None and rate >= float(self.target.goal_rate)
 
 
-def active_on(day: date, prefix: str = "") -> Q:
-    return (
-        Q(**{f"{prefix}established_on__isnull": True}) | Q(**{f"{prefix}established_on__lte": day})
-    ) & (
-        Q(**{f"{prefix}deregistered_on__isnull": True}) | Q(**{f"{prefix}deregistered_on__gt": day})
-    )
+# Who belongs to each enterprise population, besides being active at D (SPEC §3).
+_MEMBERS = {
+    Population.ABOVE_SCALE: Q(scale=Scale.ABOVE),
+    Population.SME_REQUIRED: Q(scale__in=[Scale.SME, Scale.MICRO], requires_cqo=True),
+}
 
 
-def filed_current_on(day: date, prefix: str = "") -> Q:
-    return (
-        Q(**{f"{prefix}filed_on__lte": day})
-        & Q(**{f"{prefix}appointed_on__lte": day})
-        & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": day}))
-    )
+def _members(population: str) -> Q:
+    try:
+        return _MEMBERS[population]
+    except KeyError:
+        raise ValueError(f"not an enterprise population: {population}") from None
 
 
 def enterprise_population(population: str, day: date) -> QuerySet[Enterprise]:
-    queryset = Enterprise.objects.filter(active_on(day))
-    if population == Population.ABOVE_SCALE:
-        return queryset.filter(scale=Scale.ABOVE)
-    if population == Population.SME_REQUIRED:
-        return queryset.filter(scale__in=[Scale.SME, Scale.MICRO], requires_cqo=True)
-    raise ValueError(f"not an enterprise population: {population}")
+    """The enterprises of ``population`` (T1's or T2's) active at ``day``. ValueError for
+    a population of persons."""
+    return Enterprise.objects.filter(active_on(day)).filter(_members(population))
 
 
 def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-# The marks below are ``pk IN (subquery)`` rather than correlated EXISTS: PostgreSQL runs
-# the subquery once and probes a hash per row, which is what keeps a province-wide date
-# replay within its time goal (bench/RESULTS.md).
+def filed_enterprises(day: date) -> QuerySet[Appointment]:
+    """The de-duplicated set of enterprises with a filed current appointment at ``day``: one
+    row per enterprise id, column ``f_enterprise``."""
+    return (
+        Appointment.objects.filter(filed_current_on(day))
+        .order_by()
+        .values(f_enterprise=F("enterprise_id"))
+        .distinct()
+    )
 
 
-def enterprises_with_filed_cqo(queryset: QuerySet[Enterprise], day: date):
-    with_cqo = Appointment.objects.filter(filed_current_on(day)).values("enterprise_id")
-    return queryset.annotate(has_filed_cqo=_flag(Q(pk__in=with_cqo)))
+def passed_attendances(day: date) -> QuerySet[TrainingAttendance]:
+    """The passed attendances of sessions that ended by ``day``: column ``t_person``, one row
+    per attendance (a person may appear more than once)."""
+    return (
+        TrainingAttendance.objects.filter(passed=True, session__ends_on__lte=day)
+        .order_by()
+        .values(t_person=F("person_id"))
+    )
+
+
+def is_trained(day: date, outer: str = "person_id") -> Exists:
+    """Per row: whether the person ``outer`` names has a passed attendance of a session that
+    ended by ``day`` (a semi-join as a filter, an index probe per row in a list)."""
+    return Exists(
+        TrainingAttendance.objects.filter(
+            passed=True, session__ends_on__lte=day, person=OuterRef(outer)
+        )
+    )
 
 
 def cqo_appointments(day: date) -> QuerySet[Appointment]:
     """Filed current appointments at ``day`` in enterprises active at ``day``, each marked
     with whether its person was trained by then (T3's population is their distinct persons)."""
-    passed = TrainingAttendance.objects.filter(passed=True, session__ends_on__lte=day)
     return (
         Appointment.objects.filter(filed_current_on(day))
         .filter(active_on(day, prefix="enterprise__"))
-        .annotate(trained=_flag(Q(person_id__in=passed.values("person_id"))))
+        .annotate(trained=is_trained(day))
     )
 
 
-def _grouped(rows, key: str) -> dict[str, Figure]:
-    return {row[key]: Figure(row["population"], row["counted"]) for row in rows}
+# --- The engine ------------------------------------------------------------------------------
+
+# A breakdown in the making: (population, counted) per scope key.
+_Cells = dict[tuple[str, object], list[int]]
+_COUNTY, _TOWN, _SECTION = "county", "town", "section"
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.query.sql_with_params()
+
+
+def _run(sql: str, params) -> list[tuple]:
+    # The database the router reads from: the replica inside reading_from_replica() (the
+    # dashboards and reports), as the ORM's own reads do.
+    with connections[router.db_for_read(Enterprise)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _enterprise_cells(populations: list[str], day: date, town_id=None) -> dict[str, _Cells]:
+    """Population and counted of every enterprise population in ``populations``, county-wide,
+    per town id and per section, from one query: one pass over the active enterprises of any
+    of them, LEFT JOINed to :func:`filed_enterprises`, grouped by (town, section)."""
+    marks = {f"m{i}": _flag(_members(p)) for i, p in enumerate(populations)}
+    enterprises = Enterprise.objects.filter(active_on(day)).filter(
+        reduce(or_, (_members(p) for p in populations))
+    )
+    if town_id is not None:
+        enterprises = enterprises.filter(town_id=town_id)
+    enterprises = (
+        enterprises.order_by()
+        .values(e_id=F("pk"), e_town=F("town_id"), e_section=F("industry"))
+        .annotate(**marks)
+    )
+    e_sql, e_params = _sql(enterprises)
+    f_sql, f_params = _sql(filed_enterprises(day))
+    sums = ", ".join(
+        f"SUM(CASE WHEN e.{m} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN e.{m} AND f.f_enterprise IS NOT NULL THEN 1 ELSE 0 END)"
+        for m in marks
+    )
+    rows = _run(
+        f"SELECT e.e_town, e.e_section, {sums} "
+        f"FROM ({e_sql}) e LEFT JOIN ({f_sql}) f ON f.f_enterprise = e.e_id "
+        "GROUP BY e.e_town, e.e_section",
+        e_params + f_params,
+    )
+    cells = {population: defaultdict(lambda: [0, 0]) for population in populations}
+    for town, section, *figures in rows:
+        for i, population in enumerate(populations):
+            people, counted = figures[2 * i], figures[2 * i + 1]
+            if not people:
+                continue
+            for key in ((_COUNTY, None), (_TOWN, town), (_SECTION, section)):
+                cell = cells[population][key]
+                cell[0] += people
+                cell[1] += counted
+    return cells
+
+
+def _person_cells(day: date, town_id=None) -> _Cells:
+    """T3's population and counted (distinct persons), county-wide, per town id and per
+    section (of the enterprises they serve), from one statement.
+
+    The filed current appointments in active enterprises (``serving``) and the passed
+    attendances are aggregated together per person, in one pass: whether the person serves
+    (population), whether trained (counted), and the lowest and highest town and section
+    they serve in. Nearly everyone serves in one town and one section, and is counted there
+    straight from that row; only the few persons whose lowest and highest differ are looked
+    up again in ``serving`` and counted once per distinct town or section. Every step is a
+    hash join or a hash aggregate, which PostgreSQL spills to disk in batches when it
+    outgrows ``work_mem``: linear whatever the server's memory settings."""
+    serving = Appointment.objects.filter(filed_current_on(day)).filter(
+        active_on(day, prefix="enterprise__")
+    )
+    if town_id is not None:
+        serving = serving.filter(enterprise__town_id=town_id)
+    serving = serving.order_by().values(
+        c_person=F("person_id"),
+        c_town=F("enterprise__town_id"),
+        c_section=F("enterprise__industry"),
+    )
+    c_sql, c_params = _sql(serving)
+    t_sql, t_params = _sql(passed_attendances(day))
+    rows = _run(
+        f"WITH serving AS ({c_sql}), "
+        "persons AS ("
+        "SELECT person, MAX(trained) AS trained, "
+        "MIN(c_town) AS town_lo, MAX(c_town) AS town_hi, "
+        "MIN(c_section) AS section_lo, MAX(c_section) AS section_hi "
+        "FROM ("
+        "SELECT c_person AS person, 1 AS serves, 0 AS trained, c_town, c_section FROM serving "
+        f"UNION ALL SELECT t.t_person, 0, 1, NULL, NULL FROM ({t_sql}) t"
+        ") marks GROUP BY person HAVING MAX(serves) = 1), "
+        "several AS (SELECT s.c_person, s.c_town, s.c_section, p.trained, "
+        "p.town_lo <> p.town_hi AS many_towns, p.section_lo <> p.section_hi AS many_sections "
+        "FROM serving s JOIN persons p ON p.person = s.c_person "
+        "WHERE p.town_lo <> p.town_hi OR p.section_lo <> p.section_hi) "
+        "SELECT 0, NULL, NULL, COUNT(*), SUM(trained) FROM persons "
+        "UNION ALL SELECT 1, town_lo, NULL, COUNT(*), SUM(trained) FROM persons "
+        "WHERE town_lo = town_hi GROUP BY town_lo "
+        "UNION ALL SELECT 2, NULL, section_lo, COUNT(*), SUM(trained) FROM persons "
+        "WHERE section_lo = section_hi GROUP BY section_lo "
+        "UNION ALL SELECT 1, c_town, NULL, COUNT(*), SUM(trained) FROM ("
+        "SELECT DISTINCT c_person, c_town, trained FROM several WHERE many_towns) x "
+        "GROUP BY c_town "
+        "UNION ALL SELECT 2, NULL, c_section, COUNT(*), SUM(trained) FROM ("
+        "SELECT DISTINCT c_person, c_section, trained FROM several WHERE many_sections) x "
+        "GROUP BY c_section",
+        c_params + t_params,
+    )
+    cells: _Cells = defaultdict(lambda: [0, 0])
+    for kind, town, section, people, counted in rows:
+        cell = cells[((_COUNTY, None), (_TOWN, town), (_SECTION, section))[kind]]
+        cell[0] += people
+        cell[1] += counted or 0
+    return cells
+
+
+def _figures(target: Target, day: date, cells: _Cells, town_names: dict) -> TargetFigures:
+    """The breakdown by town name and by section letter, each in code-point order of its key
+    (the order SQLite's GROUP BY gave them before). An enterprise still 待完善 (no town or no
+    section yet, issue 17 §1) counts in the county's figure and in no breakdown row."""
+    total = cells.get((_COUNTY, None), [0, 0])
+    result = TargetFigures(target=target, as_of=day, total=Figure(*total))
+    for town_id, name in sorted(town_names.items(), key=lambda item: item[1]):
+        if (_TOWN, town_id) in cells:
+            result.by_town[name] = Figure(*cells[(_TOWN, town_id)])
+    for (scope, key), (people, counted) in sorted(cells.items(), key=lambda item: str(item[0])):
+        if scope == _SECTION and key not in (None, ""):
+            result.by_industry[key] = Figure(people, counted)
+    return result
+
+
+def compute_all(
+    day: date,
+    targets: Iterable[Target] | None = None,
+    *,
+    town: Town | int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[TargetFigures]:
+    """Every target's figures as of ``day`` (SPEC §3), in the order of ``targets`` (default:
+    every target): county-wide, ``by_town`` keyed by town name, ``by_industry`` by section
+    letter; a scope with no population has no entry. ``town`` (a Town or its id) limits
+    everything to that town's enterprises (its by_town then holds that town alone).
+
+    Queries: one for all the targets over enterprise populations together, one for all the
+    targets over filed CQOs, one for the town names — whatever the number of targets or the
+    size of the registry. ``progress(done)`` is called after each target's figures are ready
+    (targets sharing a query are ready together)."""
+    targets = list(targets if targets is not None else Target.objects.all())
+    town_id = getattr(town, "pk", town)
+    enterprise_populations = list(
+        dict.fromkeys(
+            target.population for target in targets if target.population != Population.FILED_CQOS
+        )
+    )
+    computed: dict[str, _Cells] = {}
+    town_names = None
+    results = []
+    for done, target in enumerate(targets, start=1):
+        if target.population not in computed:
+            if target.population == Population.FILED_CQOS:
+                computed[target.population] = _person_cells(day, town_id)
+            else:
+                computed.update(_enterprise_cells(enterprise_populations, day, town_id))
+        if town_names is None:
+            town_names = dict(Town.objects.values_list("pk", "name"))
+        results.append(_figures(target, day, computed[target.population], town_names))
+        if progress is not None:
+            progress(done)
+    return results
 
 
 def compute_target(target: Target, day: date) -> TargetFigures:
-    if target.population == Population.FILED_CQOS:
-        queryset = cqo_appointments(day)
-        population = Count("person", distinct=True)
-        counted = Count("person", distinct=True, filter=Q(trained=True))
-        town_key, industry_key = "enterprise__town__name", "enterprise__industry"
-    else:
-        queryset = enterprises_with_filed_cqo(enterprise_population(target.population, day), day)
-        population = Count("pk")
-        counted = Count("pk", filter=Q(has_filed_cqo=True))
-        town_key, industry_key = "town__name", "industry"
-    total = queryset.aggregate(population=population, counted=counted)
-    by_town = queryset.values(town_key).order_by().annotate(population=population, counted=counted)
-    by_industry = (
-        queryset.values(industry_key).order_by().annotate(population=population, counted=counted)
-    )
-    return TargetFigures(
-        target=target,
-        as_of=day,
-        total=Figure(total["population"], total["counted"]),
-        by_town=_grouped(by_town, town_key),
-        by_industry=_grouped(by_industry, industry_key),
-    )
-
-
-def compute_all(day: date, targets=None) -> list[TargetFigures]:
-    targets = list(targets if targets is not None else Target.objects.all())
-    return [compute_target(target, day) for target in targets]
+    """One target's figures as of ``day``: :func:`compute_all` of that target alone."""
+    return compute_all(day, [target])[0]
 
 
 def as_json(day: date, results: list[TargetFigures]) -> dict:

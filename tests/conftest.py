@@ -16,6 +16,7 @@ The shared cast (like healthchecks' alice/bob/charlie), built with ``tests/facto
   (home_town), ``enterprise_user`` (home_enterprise); the outsiders
   ``outsider_town_officer`` (other_town) and ``outsider_enterprise_user``
   (outsider_enterprise); ``no_role_user``;
+* ``users``: that cast by name, for tests that go through every role;
 * ``client_for(user)``: a test client logged in as ``user``.
 """
 
@@ -79,6 +80,22 @@ def redis_url() -> str:
     except redis.RedisError:
         service_missing(f"Redis at {REDIS_URL}")
     return REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the throttles count in it (issue 13), and a
+    count left by one test must not throttle the next. The test settings' cache is each
+    process's memory, never a shared Redis."""
+    from django.core.cache import cache
+
+    from cqo_registry.bureau import profile
+
+    cache.clear()
+    # Every test starts with no bureau profile saved: known without a query, so that the
+    # page header's bureau name adds none to the query counts tests assert.
+    profile.assume_unsaved()
+    yield
 
 
 # --- The shared cast ------------------------------------------------------------------------
@@ -187,6 +204,25 @@ def no_role_user(db):
     return UserFactory(username="no_role_user")
 
 
+CAST_ROLES = [
+    "bureau_admin",
+    "reviewer",
+    "leader",
+    "town_officer",
+    "enterprise_user",
+    "outsider_town_officer",
+    "outsider_enterprise_user",
+    "no_role_user",
+]
+
+
+@pytest.fixture
+def users(request):
+    """The whole cast of users by fixture name (``CAST_ROLES``), for tests that go through
+    every role and the outsiders."""
+    return {name: request.getfixturevalue(name) for name in CAST_ROLES}
+
+
 @pytest.fixture
 def client_for(db):
     """``client_for(user)`` returns a new test client logged in as ``user`` (``None``: an
@@ -209,4 +245,15 @@ def ensure_notice_targets() -> None:
     from django.apps import apps
 
     seed = importlib.import_module("reports.migrations.0002_seed_notice_targets").seed
+    seed(apps, None)
+
+
+def ensure_evaluation_items() -> None:
+    """Re-create the evaluation items the data migration made, where a transactional test's
+    flush removed them (as ``ensure_notice_targets`` does for the targets)."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("training.migrations.0003_seed_evaluation_items").seed
     seed(apps, None)

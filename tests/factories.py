@@ -6,21 +6,86 @@ python-stdnum computes (the same library the validators use).
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
+from api.models import ApiToken
 from appointments.models import (
     Appointment,
     Department,
     Filing,
+    FilingAction,
+    FilingEvent,
     FilingKind,
+    FilingNumberCounter,
     FilingStatus,
+    Holders,
+    IncidentSource,
+    Penalty,
+    PostType,
+    QualityIncident,
+    RiskFactor,
+    RiskWeight,
+    Sanction,
+    SanctionDocument,
+    SanctionKind,
+    Severity,
+    SpotCheck,
 )
-from cqo_registry.accounts.models import Role, User
-from enterprises.models import Enterprise, Industry, Person, Scale, Town
-from training.models import SessionKind, TrainingAttendance, TrainingSession
+from confirmations.models import Confirmation, ConfirmationFigure, ConfirmationRound
+from cqo_registry.accounts.models import (
+    AccountEvent,
+    AccountEventKind,
+    EnterpriseInvitation,
+    Notification,
+    NotificationKind,
+    PasswordHistory,
+    Role,
+    User,
+)
+from cqo_registry.audit.models import AuditAction, AuditEvent
+from cqo_registry.bureau.models import BureauProfile
+from cqo_registry.exports.models import ReportRun
+from cqo_registry.importing.models import ImportJob
+from cqo_registry.reminders.models import Channels, ReminderLog, ReminderRule, ReminderType
+from enterprises.models import (
+    Enterprise,
+    EnterpriseRegistration,
+    Industry,
+    Person,
+    ReminderKind,
+    Scale,
+    Town,
+    VacancyNote,
+    VacancyReminder,
+)
+from reports.models import (
+    Criterion,
+    Population,
+    SnapshotFigure,
+    SnapshotIndicator,
+    SnapshotKind,
+    SnapshotRun,
+    SnapshotScope,
+    Target,
+)
+from training.models import (
+    Evaluation,
+    EvaluationDocument,
+    EvaluationItem,
+    EvaluationScore,
+    ItemCategory,
+    Nomination,
+    NominationSource,
+    SelectionCampaign,
+    SessionKind,
+    TrainingAttendance,
+    TrainingSession,
+)
 
 DEFAULT_PASSWORD = "Demo@2026"
 
@@ -184,3 +249,451 @@ class UserFactory(factory.django.DjangoModelFactory):
         enterprise_user = factory.Trait(
             role=Role.ENTERPRISE, enterprise=factory.SubFactory(EnterpriseFactory)
         )
+
+
+class EnterpriseRegistrationFactory(factory.django.DjangoModelFactory):
+    """A self-registration waiting for review, with its (inactive) applicant account."""
+
+    class Meta:
+        model = EnterpriseRegistration
+
+    uscc = factory.Sequence(lambda n: make_uscc(500_000 + n))
+    name = factory.Sequence(lambda n: f"申请企业{n:04d}有限公司")
+    contact_name = factory.Sequence(lambda n: f"联系人{n}")
+    mobile = factory.Sequence(lambda n: f"138{n:08d}")
+    email = factory.Sequence(lambda n: f"applicant{n}@example.cn")
+    town = factory.SubFactory(TownFactory)
+    user = factory.SubFactory(
+        "tests.factories.UserFactory",
+        username=factory.Sequence(lambda n: f"applicant{n:03d}"),
+        is_active=False,
+    )
+
+
+class VacancyNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VacancyNote
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    author = factory.SubFactory("tests.factories.UserFactory", reviewer=True)
+    text = factory.Sequence(lambda n: f"电话催办第{n}次，企业称本月内完成聘任")
+
+
+class VacancyReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VacancyReminder
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = ReminderKind.MANUAL
+    sent_on = date(2023, 5, 8)
+
+
+class FilingEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FilingEvent
+
+    filing = factory.SubFactory(FilingFactory, draft=True)
+    action = FilingAction.CREATE
+    to_status = FilingStatus.DRAFT
+
+
+class FilingNumberCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FilingNumberCounter
+        django_get_or_create = ("year",)
+
+    year = factory.Sequence(lambda n: 1900 + n % 90)
+    last = 0
+
+
+class QualityIncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QualityIncident
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    occurred_on = date(2023, 3, 1)
+    severity = Severity.GENERAL
+    source = IncidentSource.ENTERPRISE_REPORT
+    description = factory.Sequence(lambda n: f"产品抽检发现质量问题（第{n}起）")
+    recorded_by = factory.SubFactory("tests.factories.UserFactory", reviewer=True)
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    """An interview (约谈) of a current CQO; ``kind=SanctionKind.EXIT`` is recorded through
+    ``appointments.sanctions.sanction_record`` instead, which also ends the appointment."""
+
+    class Meta:
+        model = Sanction
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    kind = SanctionKind.INTERVIEW
+    reason = "未按要求组织质量安全自查"
+    decided_on = date(2023, 6, 1)
+    decided_by = factory.SubFactory("tests.factories.UserFactory", reviewer=True)
+
+
+class SanctionDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SanctionDocument
+
+    sanction = factory.SubFactory(SanctionFactory)
+    name = "约谈记录.pdf"
+    file = factory.LazyFunction(lambda: pdf_letter("约谈记录.pdf"))
+    uploaded_by = factory.SelfAttribute("sanction.decided_by")
+
+
+class SpotCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpotCheck
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    product = "电线电缆"
+    checked_on = date(2023, 4, 12)
+    passed = False
+    document_number = factory.Sequence(lambda n: f"皖抽〔2023〕{n}号")
+
+
+class PenaltyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Penalty
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    decided_on = date(2023, 7, 3)
+    decision_number = factory.Sequence(lambda n: f"县市监罚〔2023〕{n}号")
+    summary = "生产销售不合格产品，罚款并没收违法所得"
+
+
+class RiskWeightFactory(factory.django.DjangoModelFactory):
+    """The weight of one factor (one row per factor: an existing row is reused)."""
+
+    class Meta:
+        model = RiskWeight
+        django_get_or_create = ("factor",)
+
+    factor = RiskFactor.FAILED_SPOT_CHECK
+    weight = 3
+
+
+class EvaluationItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationItem
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"X{n:03d}")
+    category = ItemCategory.DUTY
+    title = factory.Sequence(lambda n: f"测试评价项目{n}")
+    max_score = Decimal("10")
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    """A draft evaluation of a current appointment for a year."""
+
+    class Meta:
+        model = Evaluation
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    year = factory.Sequence(lambda n: 2001 + n % 20)
+
+
+class EvaluationScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationScore
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    item = factory.SubFactory(EvaluationItemFactory)
+
+
+class EvaluationDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationDocument
+
+    evaluation = factory.SubFactory(EvaluationFactory)
+    name = "自评材料.pdf"
+    file = factory.LazyFunction(lambda: pdf_letter("自评材料.pdf"))
+    uploaded_by = factory.SubFactory("tests.factories.UserFactory", enterprise_user=True)
+
+
+class SelectionCampaignFactory(factory.django.DjangoModelFactory):
+    """A campaign in a year far from the real ones (the year is unique)."""
+
+    class Meta:
+        model = SelectionCampaign
+
+    year = factory.Sequence(lambda n: 1950 + n % 40)
+    title = factory.LazyAttribute(lambda o: f"{o.year}年度优秀首席质量官评选")
+    period_start = factory.LazyAttribute(lambda o: date(o.year - 1, 1, 1))
+    period_end = factory.LazyAttribute(lambda o: date(o.year - 1, 12, 31))
+
+
+class NominationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Nomination
+
+    campaign = factory.SubFactory(SelectionCampaignFactory)
+    appointment = factory.SubFactory(AppointmentFactory)
+    source = NominationSource.BUREAU
+    nominated_by = factory.SubFactory("tests.factories.UserFactory", reviewer=True)
+    statement = "组织开展质量攻关，产品合格率逐年提升"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    """A target of the above-scale enterprises (T1-like), with a code of its own."""
+
+    class Meta:
+        model = Target
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"X{n}")
+    name = factory.Sequence(lambda n: f"测试目标{n}")
+    population = Population.ABOVE_SCALE
+    criterion = Criterion.FILED_CURRENT
+    deadline = date(2021, 1, 31)
+
+
+class SnapshotRunFactory(factory.django.DjangoModelFactory):
+    """An on-demand snapshot run (several may share a date)."""
+
+    class Meta:
+        model = SnapshotRun
+
+    as_of = date(2022, 6, 30)
+    version = factory.Sequence(lambda n: n + 1)
+    kind = SnapshotKind.ON_DEMAND
+
+
+class SnapshotFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SnapshotFigure
+
+    run = factory.SubFactory(SnapshotRunFactory)
+    target = factory.SubFactory(TargetFactory)
+    scope = SnapshotScope.COUNTY
+    population = 10
+    counted = 7
+
+
+class SnapshotIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SnapshotIndicator
+
+    run = factory.SubFactory(SnapshotRunFactory)
+    scope = SnapshotScope.COUNTY
+    principal_population = 10
+    principal_counted = 3
+    late_year_population = 4
+    late_year_counted = 1
+    late_total_population = 12
+    late_total_counted = 2
+    vacancies = 2
+    overdue_vacancies = 1
+    vacancy_limit_days = 30
+
+
+class ConfirmationRoundFactory(factory.django.DjangoModelFactory):
+    """A round in a year far from the real ones (one round a year)."""
+
+    class Meta:
+        model = ConfirmationRound
+
+    year = factory.Sequence(lambda n: 1950 + n % 40)
+    opened_on = factory.LazyAttribute(lambda o: date(o.year, 3, 1))
+    due_on = factory.LazyAttribute(lambda o: date(o.year, 4, 30))
+    opened_by = factory.SubFactory("tests.factories.UserFactory", bureau_admin=True)
+
+
+class ConfirmationFactory(factory.django.DjangoModelFactory):
+    """An enterprise's confirmation, not yet answered."""
+
+    class Meta:
+        model = Confirmation
+
+    round = factory.SubFactory(ConfirmationRoundFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+
+
+class ConfirmationFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConfirmationFigure
+
+    round = factory.SubFactory(ConfirmationRoundFactory)
+    scope = "county"
+    population = 20
+    responded = 15
+    unchanged = 10
+    corrected = 2
+    changed = 2
+    vacancy = 1
+    late = 5
+
+
+class PasswordHistoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PasswordHistory
+
+    user = factory.SubFactory("tests.factories.UserFactory")
+    password = factory.SelfAttribute("user.password")
+
+
+class AccountEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountEvent
+
+    kind = AccountEventKind.PASSWORD_CHANGED
+    user = factory.SubFactory("tests.factories.UserFactory")
+    actor = factory.SelfAttribute("user")
+
+
+class EnterpriseInvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation; its link's token is not kept (only ``token_hash``)."""
+
+    class Meta:
+        model = EnterpriseInvitation
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    email = factory.Sequence(lambda n: f"colleague{n}@example.cn")
+    name = factory.Sequence(lambda n: f"同事{n}")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    invited_by = factory.SubFactory(
+        "tests.factories.UserFactory",
+        enterprise_user=True,
+        enterprise=factory.SelfAttribute("..enterprise"),
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory("tests.factories.UserFactory")
+    kind = NotificationKind.FILING_APPROVED
+    title = factory.Sequence(lambda n: f"备案已通过（{n}）")
+    url = "/portal/"
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    kind = "enterprises"
+    file_name = "企业名录.xlsx"
+    created_by = factory.SubFactory("tests.factories.UserFactory", reviewer=True)
+
+
+class ReminderRuleFactory(factory.django.DjangoModelFactory):
+    """A rule of the schedule (one per kind and offset: an existing row is reused)."""
+
+    class Meta:
+        model = ReminderRule
+        django_get_or_create = ("kind", "offset_days")
+
+    kind = ReminderType.VACANCY_OVERDUE
+    offset_days = factory.Sequence(lambda n: 300 + n % 60)
+
+
+class ReminderLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderLog
+
+    kind = ReminderType.VACANCY_OVERDUE
+    subject = factory.Sequence(lambda n: f"enterprise:{n}")
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    occurrence = date(2023, 5, 1)
+    offset_days = 0
+    anchor = date(2023, 5, 1)
+    sent_at = factory.LazyFunction(timezone.now)
+    channels = Channels.IN_APP
+    title = "空缺已超期"
+
+
+class BureauProfileFactory(factory.django.DjangoModelFactory):
+    """The bureau's one profile row (an existing row is reused)."""
+
+    class Meta:
+        model = BureauProfile
+        django_get_or_create = ("pk",)
+
+    pk = 1
+    name = "县市场监督管理局"
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    action = AuditAction.EXPORT
+    user = factory.SubFactory("tests.factories.UserFactory", bureau_admin=True)
+    username = factory.SelfAttribute("user.username")
+    detail = factory.LazyFunction(lambda: {"export": "test", "rows": 1})
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token with ``registry:read``; its secret is not kept — issue one with
+    ``ApiToken.objects.create_key`` (``tests/api/conftest.py``) to call the API with it."""
+
+    class Meta:
+        model = ApiToken
+
+    id = factory.LazyAttribute(lambda o: f"{o.prefix}.{o.hashed_key}")
+    prefix = factory.Sequence(lambda n: f"t{n:07d}")
+    hashed_key = factory.Sequence(lambda n: f"{n:064x}")
+    name = factory.Sequence(lambda n: f"省平台{n}")
+    holder = "省市场监管局"
+    scopes = factory.LazyFunction(lambda: ["registry:read"])
+    expiry_date = factory.LazyFunction(lambda: timezone.now() + timedelta(days=365))
+
+
+def captcha_fields(name: str = "captcha") -> dict[str, str]:
+    """A solved CAPTCHA for a form post (django-simple-captcha): the challenge a rendered form
+    stores, and its answer read back from the database as a person reads the image. Each
+    answer works once: a post needs a new one."""
+    from captcha.models import CaptchaStore
+
+    key = CaptchaStore.generate_key()
+    return {f"{name}_0": key, f"{name}_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+# --- Uploads ----------------------------------------------------------------------------------
+
+# The smallest files the upload checks take for a PDF, a PNG and a JPEG (by their first bytes).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def pdf_letter(name="聘任文件.pdf"):
+    """An appointment letter as the portal's form receives it: a new upload each call (an
+    upload is read once)."""
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def png_letter(name="letter.png"):
+    return SimpleUploadedFile(name, PNG_BYTES, content_type="image/png")
+
+
+class PostTypeFactory(factory.django.DjangoModelFactory):
+    """A post other than the seeded ones (issue 19): a food-licence post with officers, at
+    least one. The seeded posts (the CQO's first) come with the migrations."""
+
+    class Meta:
+        model = PostType
+
+    code = factory.Sequence(lambda n: f"test_post_{n}")
+    name = factory.Sequence(lambda n: f"测试岗位{n}")
+    name_en = factory.Sequence(lambda n: f"Test post {n}")
+    legal_basis = "《企业落实食品安全主体责任监督管理规定》"
+    licences = factory.LazyFunction(lambda: ["food_production"])
+    holders = Holders.AT_LEAST_ONE
+    training_hours = 40
+
+
+class ReportRunFactory(factory.django.DjangoModelFactory):
+    """A background export asked for by a bureau admin, still queued (issue 15 §2)."""
+
+    class Meta:
+        model = ReportRun
+
+    kind = "registry"  # a key of cqo_registry.exports.base.KINDS
+    title = "企业名录"
+    parameters = factory.LazyFunction(lambda: {"query": "", "scope": {"role": "bureau_admin"}})
+    created_by = factory.SubFactory("tests.factories.UserFactory", bureau_admin=True)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
+
+from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ImportPageMixin
 
 from .models import (
     Evaluation,
@@ -23,7 +23,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(SimpleHistoryAdmin):
+class TrainingSessionAdmin(HistoryAdmin):
     list_display = [
         "title",
         "kind",
@@ -61,7 +61,8 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TrainingAttendance)
-class TrainingAttendanceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class TrainingAttendanceAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
+    import_kind = "training"
     resource_classes = [TrainingAttendanceResource]
     list_display = [
         "person",
@@ -73,13 +74,13 @@ class TrainingAttendanceAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "certificate_number",
     ]
     list_filter = ["passed", "attended", "session__kind"]
-    search_fields = ["person__name", "person__id_number", "session__title", "certificate_number"]
+    search_fields = ["person__name", "=person__id_number", "session__title", "certificate_number"]
     list_select_related = ["person", "session"]
     autocomplete_fields = ["person", "session"]
 
 
 @admin.register(EvaluationItem)
-class EvaluationItemAdmin(SimpleHistoryAdmin):
+class EvaluationItemAdmin(HistoryAdmin):
     """The bureau adjusts the evaluation items: titles, weights, order; an item no longer
     used is switched off (not deleted) so that past evaluations keep it."""
 
@@ -118,7 +119,7 @@ class EvaluationDocumentInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
+class EvaluationAdmin(CodeSearchMixin, HistoryAdmin):
     list_display = [
         "year",
         "enterprise_name",

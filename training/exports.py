@@ -1,20 +1,40 @@
 """Excel exports of training lists (openpyxl, write-only: rows stream from the database)."""
 
-import io
 from datetime import date
 
-from django.http import HttpResponse
+from django.db.models import Exists, OuterRef
+from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from cqo_registry.accounts import access
+from cqo_registry.audit.services import Counted, audit_export
+from cqo_registry.exports.base import TableExport
+from cqo_registry.responses import excel_response
+from cqo_registry.spreadsheets import table_workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
+from . import services
+from .filters import UntrainedFilter
+from .models import TrainingAttendance
+
+
+def untrained_rows(user, data: QueryDict, today: date):
+    """The untrained-CQO list's filter (of ``data``, a page's query) and the rows it selects:
+    filed current CQOs not trained at ``today`` (the T3 definition), scoped to ``user``."""
+    upcoming = TrainingAttendance.objects.filter(
+        person=OuterRef("person"), session__ends_on__gte=today
+    )
+    queryset = access.scope(
+        services.untrained_appointments(today)
+        .select_related("person", "enterprise__town")
+        .annotate(enrolled_upcoming=Exists(upcoming))
+        .order_by("enterprise__town__code", "enterprise__town__name", "enterprise__name", "pk"),
+        user,
+        town_field="enterprise__town",
+        enterprise_field=None,
+    )
+    filterset = UntrainedFilter(data, queryset=queryset, user=user)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    return filterset, rows
 
 
 def _untrained_columns(user):
@@ -24,7 +44,7 @@ def _untrained_columns(user):
         (_("手机"), 14, lambda a: access.mobile_for(user, a.person)),
         (_("任职企业"), 40, lambda a: a.enterprise.name),
         (_("统一社会信用代码"), 24, lambda a: a.enterprise.uscc),
-        (_("所属镇"), 14, lambda a: a.enterprise.town.name),
+        (_("所属镇"), 14, lambda a: a.enterprise.town_name),
         (_("职务"), 14, lambda a: a.position),
         (_("聘任日期"), 12, lambda a: a.appointed_on),
         (_("备案日期"), 12, lambda a: a.filed_on),
@@ -32,40 +52,31 @@ def _untrained_columns(user):
     ]
 
 
-def _workbook(title: str, columns, rows) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for index, (_header, width, _value) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for text, _width, _value in columns:
-        cell = WriteOnlyCell(sheet, value=str(text))
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        values = []
-        for _text, _width, value in columns:
-            cell = WriteOnlyCell(sheet, value=value(row))
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            values.append(cell)
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def untrained_response(request, rows, *, day: date) -> FileResponse:
+    """The untrained-CQO list as an .xlsx download; ``rows`` are already scoped to
+    ``request.user``. The export is recorded in the audit trail."""
+    counted = Counted(rows.iterator(chunk_size=2000))
+    workbook = table_workbook(_("未培训首席质量官"), _untrained_columns(request.user), counted)
+    audit_export(request, export="training:untrained_export", rows=counted.count)
+    return excel_response(workbook, filename=f"untrained-cqos-{day:%Y%m%d}.xlsx")
 
 
-def untrained_response(rows, *, user, day: date) -> HttpResponse:
-    """The untrained-CQO list as an .xlsx download; ``rows`` are already scoped."""
-    data = _workbook(
-        _("未培训首席质量官"), _untrained_columns(user), rows.iterator(chunk_size=2000)
-    )
-    response = HttpResponse(data, content_type=XLSX)
-    name = f"untrained-cqos-{day:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+class UntrainedExport(TableExport):
+    """``parameters``: ``query`` (the list's filters), ``day`` (ISO date asked on)."""
+
+    slug = "untrained"
+    permission = "training.view_sessions"
+    audit_name = "training:untrained_export"
+
+    def title(self, parameters):
+        return _("未培训首席质量官")
+
+    def filename(self, parameters):
+        return f"untrained-cqos-{date.fromisoformat(parameters['day']):%Y%m%d}.xlsx"
+
+    def rows(self, user, parameters):
+        day = date.fromisoformat(parameters["day"])
+        return untrained_rows(user, QueryDict(parameters.get("query", "")), day)[1]
+
+    def columns(self, user, parameters):
+        return _untrained_columns(user)

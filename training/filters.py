@@ -6,7 +6,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry.params import YearFilter
 from enterprises.selectors import town_list
+from enterprises.validators import normalize_uscc
 
 from .models import EvaluationStatus, Grade, SessionKind, TrainingSession
 
@@ -21,7 +23,7 @@ class SessionFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("培训类型"), choices=SessionKind.choices, empty_label=_("全部类型")
     )
-    year = django_filters.NumberFilter(label=_("年度"), field_name="starts_on__year")
+    year = YearFilter(label=_("年度"), field_name="starts_on__year")
 
     class Meta:
         model = TrainingSession
@@ -41,7 +43,7 @@ def _search_person_or_enterprise(queryset, prefix: str, value: str):
     return queryset.filter(
         Q(**{f"{prefix}person__name__icontains": value})
         | Q(**{f"{prefix}enterprise__name__icontains": value})
-        | Q(**{f"{prefix}enterprise__uscc__istartswith": value})
+        | Q(**{f"{prefix}enterprise__uscc__startswith": normalize_uscc(value)})
     )
 
 
@@ -62,7 +64,7 @@ class UntrainedFilter(_TownScopedFilter):
 
 
 class EvaluationFilter(_TownScopedFilter):
-    year = django_filters.NumberFilter(label=_("年度"))
+    year = YearFilter(label=_("年度"))
     town = django_filters.ModelChoiceFilter(
         label=_("所属镇"),
         field_name="appointment__enterprise__town",

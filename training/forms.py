@@ -1,19 +1,16 @@
 """Forms of the training and evaluation pages: validation only; the services write."""
 
-from pathlib import PurePath
-
 from django import forms
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.importing.reading import SUPPORTED_SUFFIXES
+from cqo_registry.uploads import check_upload
 from enterprises.models import Person, Town
 
 from .models import EvaluationScore, TrainingAttendance, TrainingSession
-from .services import ATTENDANCE_FIELDS, DOCUMENT_MAX_BYTES, SESSION_FIELDS
+from .services import ATTENDANCE_FIELDS, SESSION_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class TrainingSessionForm(forms.ModelForm):
@@ -96,32 +93,6 @@ AttendanceFormSet = modelformset_factory(
 )
 
 
-# --- Import ----------------------------------------------------------------------------------
-
-
-class TrainingImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("培训记录文件"),
-        help_text=_(
-            "Excel 文件（.xlsx、.xls 或 .ods），表头：身份证号、姓名、培训名称、培训日期、"
-            "学时、是否合格"
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        suffix = PurePath(upload.name).suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES:
-            raise forms.ValidationError(_("请上传 .xlsx、.xls 或 .ods 文件。"))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("文件超过 10 MB。"))
-        return upload
-
-
-class ImportConfirmForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-
 # --- Evaluation ------------------------------------------------------------------------------
 
 
@@ -180,8 +151,7 @@ class SelfAssessmentForm(forms.Form):
     def clean_documents(self):
         uploads = self.cleaned_data.get("documents") or []
         for upload in uploads:
-            if upload.size > DOCUMENT_MAX_BYTES:
-                raise forms.ValidationError(_("文件“%(name)s”超过 10 MB。") % {"name": upload.name})
+            check_upload(upload)
         return uploads
 
     def score_fields(self):

@@ -1,11 +1,11 @@
 """The training file (培训记录, SPEC §4): one row per attendance. A session is keyed by its
 title and date; a person by ID number (unknown persons are created with the given name)."""
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
+from cqo_registry.importing.columns import id_number_column, person_name_column
 from cqo_registry.importing.people import PersonBook
 
 from .models import TrainingAttendance, TrainingSession
@@ -23,22 +23,57 @@ PASSED = "是否合格"
 class TrainingImporter(Importer):
     kind = "training"
     title = gettext_lazy("培训记录")
+    admin_changelist = "admin:training_trainingattendance_changelist"
     columns = [
-        Column(ID_NUMBER, "id_number", required=True),
-        Column(NAME, "name", required=True, max_length=50),
-        Column(TITLE, "title", required=True, max_length=200),
-        Column(DAY, "day", parsers.parse_date, required=True),
-        Column(HOURS, "hours", parsers.decimal_parser(places=1)),
-        Column(PASSED, "passed", parsers.parse_bool),
+        id_number_column(ID_NUMBER),
+        person_name_column(NAME),
+        Column(
+            TITLE,
+            "title",
+            required=True,
+            max_length=200,
+            aliases=("培训班名称", "培训项目"),
+            note=gettext_lazy("同一培训班每行写法一致（全角、半角括号视为相同）"),
+            example="2021年质量月综合技能培训",
+        ),
+        Column(
+            DAY,
+            "day",
+            parsers.parse_date,
+            required=True,
+            aliases=("培训时间",),
+            note=gettext_lazy("培训开始的日期，如 2021-09-15"),
+            example="2021-09-15",
+        ),
+        Column(
+            HOURS,
+            "hours",
+            parsers.decimal_parser(places=1),
+            aliases=("培训学时",),
+            note=gettext_lazy("数字，可带一位小数"),
+            example="8",
+        ),
+        Column(
+            PASSED,
+            "passed",
+            parsers.parse_bool,
+            aliases=("考核结果", "是否通过", "考试结果"),
+            note=gettext_lazy("合格/不合格（或 是/否）"),
+            example="合格",
+        ),
     ]
 
     def load(self):
         self.people = PersonBook(self, id_column=ID_NUMBER, name_column=NAME)
-        self.sessions = {(s.title, s.starts_on): s for s in TrainingSession.objects.all()}
+        # Sessions are keyed by their folded title (full-width brackets and spaces as typed
+        # must not split one session in two) and their date.
+        self.sessions = {
+            (parsers.fold(s.title), s.starts_on): s for s in TrainingSession.objects.all()
+        }
         self.new_sessions: dict[tuple, TrainingSession] = {}
         self.seen_sessions: set[tuple] = set()
         self.existing = {(a.session_id, a.person_id): a for a in TrainingAttendance.objects.all()}
-        self.seen: dict[tuple, int] = {}
+        self.seen: dict[tuple, tuple] = {}  # key -> (row, parsed values)
         self.to_create: list[TrainingAttendance] = []
         self.to_update: list[TrainingAttendance] = []
         self.changed_fields: set[str] = set()
@@ -48,7 +83,7 @@ class TrainingImporter(Importer):
         self.session_label = str(TrainingSession._meta.verbose_name)
 
     def _session(self, title: str, day, hours) -> TrainingSession:
-        key = (title, day)
+        key = (parsers.fold(title), day)
         session = self.sessions.get(key) or self.new_sessions.get(key)
         if session is None:
             # The first row of a new session gives its hours; existing sessions are left
@@ -66,16 +101,11 @@ class TrainingImporter(Importer):
         person = self.people.resolve(row, v["id_number"], v["name"])
         if person is None:
             return
-        session = self._session(v["title"], v["day"], v.get("hours"))
-        key = (v["title"], v["day"], person.id_number)
-        if key in self.seen:
-            self.error(
-                row,
-                ID_NUMBER,
-                _("与第 %(row)d 行重复（同一人、同一培训）") % {"row": self.seen[key]},
-            )
+        v["id_number"], v["title_key"] = person.id_number, parsers.fold(v["title"])
+        key = (v["title_key"], v["day"], person.id_number)
+        if self.seen_before(row, key, ID_NUMBER, v, alike=("title",)):
             return
-        self.seen[key] = row
+        session = self._session(v["title"], v["day"], v.get("hours"))
         target = {"passed": bool(v.get("passed")), "hours": v.get("hours"), "attended": True}
         existing = self.existing.get((session.pk, person.pk)) if session.pk and person.pk else None
         if existing is None:
@@ -93,6 +123,9 @@ class TrainingImporter(Importer):
             self.changed_fields.update(changed)
             self.to_update.append(existing)
         self.outcome(row, self.label, UPDATED if changed else UNCHANGED, existing)
+
+    def check_file(self):
+        self.people.apply_mobiles()  # no mobiles here: counts the registry's persons named
 
     def write(self):
         self.people.write()

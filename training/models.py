@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
-from cqo_registry.uploads import random_name
+from cqo_registry.uploads import PrivateFileField, random_name
+from cqo_registry.workflows import Transitions
 
 
 class SessionKind(models.TextChoices):
@@ -119,6 +121,21 @@ class EvaluationStatus(models.TextChoices):
     SCORED = "scored", _("已评定")
 
 
+# The yearly evaluation (SPEC §2 履职评价): the enterprise fills in its self-assessment, submits
+# it, the bureau scores it (and may score it again). ``training.services`` checks every step.
+EVALUATION_FLOW = Transitions(
+    {
+        "self_assess": ((EvaluationStatus.DRAFT,), None),
+        "submit_self": ((EvaluationStatus.DRAFT,), EvaluationStatus.SELF_SUBMITTED),
+        "score": (
+            (EvaluationStatus.SELF_SUBMITTED, EvaluationStatus.SCORED),
+            EvaluationStatus.SCORED,
+        ),
+    },
+    message=_("该履职评价当前状态为“%(status)s”，不能进行此操作。"),
+)
+
+
 class Grade(models.TextChoices):
     EXCELLENT = "excellent", _("优秀")
     QUALIFIED = "qualified", _("合格")
@@ -209,6 +226,7 @@ def document_upload_to(instance, filename):
     return random_name("documents", filename)
 
 
+@cleanup.select
 class EvaluationDocument(models.Model):
     """A supporting document of a self-assessment (private upload)."""
 
@@ -216,7 +234,7 @@ class EvaluationDocument(models.Model):
         Evaluation, verbose_name=_("履职评价"), on_delete=models.CASCADE, related_name="documents"
     )
     name = models.CharField(_("文件名"), max_length=200)
-    file = models.FileField(_("文件"), upload_to=document_upload_to)
+    file = PrivateFileField(_("文件"), upload_to=document_upload_to)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
     )
@@ -241,6 +259,31 @@ class CampaignStatus(models.TextChoices):
     REVIEWING = "reviewing", _("评审中")
     PUBLICITY = "publicity", _("公示中")
     PUBLISHED = "published", _("已发布")
+
+
+# The yearly selection (SPEC §2 优秀首席质量官评选): campaign, nominations, review, public
+# notice, published honour roll. ``training.selection`` checks every step.
+CAMPAIGN_FLOW = Transitions(
+    {
+        "update": (
+            (
+                CampaignStatus.DRAFT,
+                CampaignStatus.NOMINATING,
+                CampaignStatus.REVIEWING,
+                CampaignStatus.PUBLICITY,
+            ),
+            None,
+        ),
+        "open_nominations": ((CampaignStatus.DRAFT,), CampaignStatus.NOMINATING),
+        "nominate": ((CampaignStatus.NOMINATING,), None),
+        "close_nominations": ((CampaignStatus.NOMINATING,), CampaignStatus.REVIEWING),
+        "review": ((CampaignStatus.REVIEWING,), None),
+        "rule_out": ((CampaignStatus.REVIEWING, CampaignStatus.PUBLICITY), None),
+        "start_publicity": ((CampaignStatus.REVIEWING,), CampaignStatus.PUBLICITY),
+        "publish": ((CampaignStatus.PUBLICITY,), CampaignStatus.PUBLISHED),
+    },
+    message=_("评选当前状态为“%(status)s”，不能进行此操作。"),
+)
 
 
 class SelectionCampaign(models.Model):
@@ -294,6 +337,38 @@ class NominationStatus(models.TextChoices):
     SHORTLISTED = "shortlisted", _("入围")
     NOT_SELECTED = "not_selected", _("未当选")
     HONOURED = "honoured", _("当选")
+
+
+# A nomination through its campaign (SPEC §2 评选): reviewed (shortlisted or ruled out — a
+# ruling may be revised while the campaign is under review, and an upheld objection rules a
+# candidate out during the public notice), scored when shortlisted, then not selected (beyond
+# the quota, at the public notice) or honoured (published). ``training.selection`` checks
+# each step here and the campaign's step in ``CAMPAIGN_FLOW``.
+NOMINATION_FLOW = Transitions(
+    {
+        "shortlist": (
+            (
+                NominationStatus.NOMINATED,
+                NominationStatus.INELIGIBLE,
+                NominationStatus.SHORTLISTED,
+            ),
+            NominationStatus.SHORTLISTED,
+        ),
+        "rule_out": (
+            (
+                NominationStatus.NOMINATED,
+                NominationStatus.INELIGIBLE,
+                NominationStatus.SHORTLISTED,
+                NominationStatus.NOT_SELECTED,
+            ),
+            NominationStatus.INELIGIBLE,
+        ),
+        "score": ((NominationStatus.SHORTLISTED,), None),
+        "leave_out": ((NominationStatus.SHORTLISTED,), NominationStatus.NOT_SELECTED),
+        "honour": ((NominationStatus.SHORTLISTED,), NominationStatus.HONOURED),
+    },
+    message=_("推荐当前状态为“%(status)s”，不能进行此操作。"),
+)
 
 
 class Nomination(models.Model):

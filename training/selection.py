@@ -25,12 +25,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, QualityIncident, Sanction, Severity
+from appointments.models import CQO_POST, Appointment, QualityIncident, Sanction, Severity
+from appointments.registry import filed_current_on
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
-from reports.statistics import filed_current_on
+from cqo_registry.workflows import save_validated
 
 from .models import (
+    CAMPAIGN_FLOW,
+    NOMINATION_FLOW,
     CampaignStatus,
     Nomination,
     NominationSource,
@@ -42,23 +45,8 @@ from .models import (
 MAX_SCORE = 100
 
 
-def _save(instance, actor) -> None:
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save()
-
-
-def _require_status(campaign: SelectionCampaign, *allowed: str) -> None:
-    if campaign.status not in allowed:
-        raise ValidationError(
-            _("评选当前状态为“%(status)s”，不能进行此操作。")
-            % {"status": campaign.get_status_display()},
-            code="wrong_status",
-        )
-
-
 def _locked(campaign: SelectionCampaign) -> SelectionCampaign:
-    return SelectionCampaign.objects.select_for_update().get(pk=campaign.pk)
+    return SelectionCampaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
 
 
 # --- Eligibility -----------------------------------------------------------------------------
@@ -177,7 +165,7 @@ def campaign_create(*, actor, **fields) -> SelectionCampaign:
     campaign = SelectionCampaign(
         status=CampaignStatus.DRAFT, **{k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS}
     )
-    _save(campaign, actor)
+    save_validated(campaign, actor)
     return campaign
 
 
@@ -186,13 +174,7 @@ def campaign_update(*, campaign: SelectionCampaign, actor, **fields) -> Selectio
     """Edit a campaign's details. A published campaign is a public record and stays as it was;
     the period is fixed once nominations were checked against it."""
     campaign = _locked(campaign)
-    _require_status(
-        campaign,
-        CampaignStatus.DRAFT,
-        CampaignStatus.NOMINATING,
-        CampaignStatus.REVIEWING,
-        CampaignStatus.PUBLICITY,
-    )
+    CAMPAIGN_FLOW.require(campaign, "update")
     for key, value in fields.items():
         if key not in CAMPAIGN_FIELDS:
             continue
@@ -203,27 +185,27 @@ def campaign_update(*, campaign: SelectionCampaign, actor, **fields) -> Selectio
         ):
             raise ValidationError(_("推荐开始后不能再修改年度和考察期。"), code="period_fixed")
         setattr(campaign, key, value)
-    _save(campaign, actor)
+    save_validated(campaign, actor)
     return campaign
 
 
 @transaction.atomic
 def campaign_open_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
     campaign = _locked(campaign)
-    _require_status(campaign, CampaignStatus.DRAFT)
-    campaign.status = CampaignStatus.NOMINATING
-    _save(campaign, actor)
+    CAMPAIGN_FLOW.require(campaign, "open_nominations")
+    campaign.status = CAMPAIGN_FLOW.target("open_nominations")
+    save_validated(campaign, actor)
     return campaign
 
 
 @transaction.atomic
 def campaign_close_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
     campaign = _locked(campaign)
-    _require_status(campaign, CampaignStatus.NOMINATING)
+    CAMPAIGN_FLOW.require(campaign, "close_nominations")
     if not campaign.nominations.exists():
         raise ValidationError(_("还没有任何推荐，不能进入评审。"), code="no_nominations")
-    campaign.status = CampaignStatus.REVIEWING
-    _save(campaign, actor)
+    campaign.status = CAMPAIGN_FLOW.target("close_nominations")
+    save_validated(campaign, actor)
     return campaign
 
 
@@ -232,10 +214,10 @@ def campaign_rank(*, campaign: SelectionCampaign, actor) -> list[Nomination]:
     """Rank the shortlisted nominations by score (highest first; equal scores by nomination
     order). Every shortlisted nomination needs a score first."""
     campaign = _locked(campaign)
-    _require_status(campaign, CampaignStatus.REVIEWING)
+    CAMPAIGN_FLOW.require(campaign, "review")
     shortlisted = list(
         campaign.nominations.filter(status=NominationStatus.SHORTLISTED)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .order_by(F("score").desc(nulls_last=True), "created_at", "pk")
     )
     if not shortlisted:
@@ -253,7 +235,7 @@ def campaign_rank(*, campaign: SelectionCampaign, actor) -> list[Nomination]:
     for position, nomination in enumerate(shortlisted, start=1):
         if nomination.rank != position:
             nomination.rank = position
-            _save(nomination, actor)
+            save_validated(nomination, actor)
     return shortlisted
 
 
@@ -269,14 +251,14 @@ def campaign_start_publicity(
     ``ends_on``; ranked ones beyond the quota are not selected. Every nomination must have
     been reviewed and the shortlist ranked."""
     campaign = _locked(campaign)
-    _require_status(campaign, CampaignStatus.REVIEWING)
+    CAMPAIGN_FLOW.require(campaign, "start_publicity")
     campaign.publicity_starts_on = starts_on or campaign.publicity_starts_on
     campaign.publicity_ends_on = ends_on or campaign.publicity_ends_on
     if not campaign.publicity_starts_on or not campaign.publicity_ends_on:
         raise ValidationError(_("请填写公示开始和结束日期。"), code="publicity_dates")
     if campaign.publicity_ends_on < campaign.publicity_starts_on:
         raise ValidationError(_("公示结束日期不能早于开始日期。"), code="publicity_order")
-    nominations = campaign.nominations.select_for_update()
+    nominations = campaign.nominations.select_for_update(of=("self",))
     if nominations.filter(status=NominationStatus.NOMINATED).exists():
         raise ValidationError(
             _("还有未审查的推荐，请先逐一审查（入围或不符合条件）。"), code="unreviewed"
@@ -289,10 +271,11 @@ def campaign_start_publicity(
     if any(n.rank is None for n in shortlisted):
         raise ValidationError(_("请先按得分排名后再公示。"), code="unranked")
     for nomination in shortlisted[campaign.quota :]:
-        nomination.status = NominationStatus.NOT_SELECTED
-        _save(nomination, actor)
-    campaign.status = CampaignStatus.PUBLICITY
-    _save(campaign, actor)
+        NOMINATION_FLOW.require(nomination, "leave_out")
+        nomination.status = NOMINATION_FLOW.target("leave_out")
+        save_validated(nomination, actor)
+    campaign.status = CAMPAIGN_FLOW.target("start_publicity")
+    save_validated(campaign, actor)
     return campaign
 
 
@@ -304,25 +287,26 @@ def campaign_publish(
     publicity period has ended (objections are heard until its last day)."""
     today = today or timezone.localdate()
     campaign = _locked(campaign)
-    _require_status(campaign, CampaignStatus.PUBLICITY)
+    CAMPAIGN_FLOW.require(campaign, "publish")
     if campaign.publicity_ends_on is None or today <= campaign.publicity_ends_on:
         raise ValidationError(
             _("公示期至 %(day)s 结束，公示期满后才能发布。") % {"day": campaign.publicity_ends_on},
             code="publicity_running",
         )
     honoured = list(
-        campaign.nominations.select_for_update()
+        campaign.nominations.select_for_update(of=("self",))
         .filter(status=NominationStatus.SHORTLISTED)
         .select_related("appointment__person")
     )
     if not honoured:
         raise ValidationError(_("公示名单为空，不能发布。"), code="nobody")
     for nomination in honoured:
-        nomination.status = NominationStatus.HONOURED
-        _save(nomination, actor)
-    campaign.status = CampaignStatus.PUBLISHED
+        NOMINATION_FLOW.require(nomination, "honour")
+        nomination.status = NOMINATION_FLOW.target("honour")
+        save_validated(nomination, actor)
+    campaign.status = CAMPAIGN_FLOW.target("publish")
     campaign.published_on = today
-    _save(campaign, actor)
+    save_validated(campaign, actor)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language
         _tell_honoured(campaign, honoured)
     return campaign
@@ -367,8 +351,8 @@ def nomination_create(
     of nominating; the bureau checks it when reviewing."""
     today = today or timezone.localdate()
     source = nomination_source_for(actor, appointment)
-    campaign = SelectionCampaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status != CampaignStatus.NOMINATING:
+    campaign = SelectionCampaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
+    if not CAMPAIGN_FLOW.can(campaign, "nominate"):
         raise ValidationError(_("该评选当前不接受推荐。"), code="not_nominating")
     if campaign.nominations_close_on and today > campaign.nominations_close_on:
         raise ValidationError(
@@ -388,17 +372,19 @@ def nomination_create(
     )
     try:
         with transaction.atomic():
-            _save(nomination, actor)
+            save_validated(nomination, actor)
     except IntegrityError as error:  # nominated at the same moment by someone else
         raise ValidationError(_("该首席质量官已被推荐参加本次评选。"), code="duplicate") from error
     return nomination
 
 
-def _review_lock(nomination: Nomination, *statuses: str) -> Nomination:
+def _review_lock(nomination: Nomination, action: str) -> Nomination:
     nomination = (
-        Nomination.objects.select_for_update().select_related("campaign").get(pk=nomination.pk)
+        Nomination.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=nomination.pk)
     )
-    _require_status(nomination.campaign, *statuses)
+    CAMPAIGN_FLOW.require(nomination.campaign, action)
     return nomination
 
 
@@ -406,16 +392,16 @@ def _review_lock(nomination: Nomination, *statuses: str) -> Nomination:
 def nomination_mark_ineligible(*, nomination: Nomination, notes: str, actor) -> Nomination:
     """Rule a nomination out, with the reviewer's notes (also during the public notice, when
     an objection is upheld)."""
-    nomination = _review_lock(nomination, CampaignStatus.REVIEWING, CampaignStatus.PUBLICITY)
+    nomination = _review_lock(nomination, "rule_out")
     if not notes.strip():
         raise ValidationError(_("请填写资格审查意见（不符合条件的理由）。"), code="notes")
-    if nomination.status in (NominationStatus.HONOURED,):
+    if not NOMINATION_FLOW.can(nomination, "rule_out"):
         raise ValidationError(_("已当选的推荐不能再改。"), code="final")
-    nomination.status = NominationStatus.INELIGIBLE
+    nomination.status = NOMINATION_FLOW.target("rule_out")
     nomination.eligibility_notes = notes.strip()
     nomination.rank = None
     nomination.reviewed_by = actor
-    _save(nomination, actor)
+    save_validated(nomination, actor)
     return nomination
 
 
@@ -423,25 +409,26 @@ def nomination_mark_ineligible(*, nomination: Nomination, notes: str, actor) -> 
 def nomination_shortlist(*, nomination: Nomination, notes: str = "", actor) -> Nomination:
     """Shortlist an eligible nomination (入围). An ineligible CQO cannot be shortlisted: the
     reasons are given back."""
-    nomination = _review_lock(nomination, CampaignStatus.REVIEWING)
+    nomination = _review_lock(nomination, "review")
+    NOMINATION_FLOW.require(nomination, "shortlist")
     result = eligibility_check(appointment=nomination.appointment, campaign=nomination.campaign)
     if not result.eligible:
         raise ValidationError(
             _("不符合评选条件，不能入围：%(reasons)s。") % {"reasons": "；".join(result.reasons)},
             code="ineligible",
         )
-    nomination.status = NominationStatus.SHORTLISTED
+    nomination.status = NOMINATION_FLOW.target("shortlist")
     if notes.strip():
         nomination.eligibility_notes = notes.strip()
     nomination.reviewed_by = actor
-    _save(nomination, actor)
+    save_validated(nomination, actor)
     return nomination
 
 
 @transaction.atomic
 def nomination_score(*, nomination: Nomination, score, actor) -> Nomination:
-    nomination = _review_lock(nomination, CampaignStatus.REVIEWING)
-    if nomination.status != NominationStatus.SHORTLISTED:
+    nomination = _review_lock(nomination, "review")
+    if not NOMINATION_FLOW.can(nomination, "score"):
         raise ValidationError(_("只有入围的推荐才能评分。"), code="not_shortlisted")
     if score is None or score < 0 or score > MAX_SCORE:
         raise ValidationError(
@@ -451,7 +438,7 @@ def nomination_score(*, nomination: Nomination, score, actor) -> Nomination:
     # A new score makes the earlier ranking stale.
     nomination.rank = None
     nomination.reviewed_by = actor
-    _save(nomination, actor)
+    save_validated(nomination, actor)
     return nomination
 
 
@@ -481,7 +468,7 @@ def nomination_candidates_for(user) -> QuerySet[Appointment]:
     """Filed current appointments ``user`` may nominate: their own enterprise's, or those of
     their town's enterprises."""
     queryset = Appointment.objects.filter(
-        filed_on__isnull=False, ended_on__isnull=True
+        post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
     ).select_related("person", "enterprise__town")
     if access.is_enterprise_user(user):
         return queryset.filter(enterprise=user.enterprise_id)

@@ -12,27 +12,25 @@ from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
 
-import filetype
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
-from cqo_registry.importing import ImportResult, UnreadableFile, read_workbook, run_import
+from appointments.registry import active_on, filed_current_on
 from cqo_registry.importing.bulk import insert_with_history
+from cqo_registry.uploads import check_upload
+from cqo_registry.workflows import save_validated
 from enterprises.models import Person, Town
-from reports.statistics import active_on, filed_current_on
 
-from .importers import TrainingImporter
 from .models import (
+    EVALUATION_FLOW,
     Evaluation,
     EvaluationDocument,
     EvaluationItem,
     EvaluationScore,
-    EvaluationStatus,
     Grade,
     TrainingAttendance,
     TrainingSession,
@@ -45,17 +43,6 @@ GRADE_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal("0.75"), Grade.QUALIFIED),
     (Decimal("0.60"), Grade.BASIC),
 )
-
-# Supporting documents of a self-assessment: checked by their content, not their name.
-DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-
-
-def _save(instance, actor, **kwargs) -> None:
-    """Validate and save, attributing the history row to ``actor``."""
-    instance._history_user = actor
-    instance.full_clean(**kwargs)
-    instance.save()
 
 
 # --- Who counts as a CQO to train --------------------------------------------------------------
@@ -126,7 +113,7 @@ def training_session_create(
         capacity=capacity,
     )
     _check_session_dates(session)
-    _save(session, actor)
+    save_validated(session, actor)
     return session
 
 
@@ -136,7 +123,7 @@ def training_session_update(
 ) -> TrainingSession:
     """Change a session's fields (only those of ``SESSION_FIELDS``). The capacity may not
     drop below the number already enrolled."""
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     for name, value in changes.items():
         if name not in SESSION_FIELDS:
             raise ValueError(f"not a session field: {name}")
@@ -150,7 +137,7 @@ def training_session_update(
                 % {"enrolled": enrolled}
             }
         )
-    _save(session, actor)
+    save_validated(session, actor)
     return session
 
 
@@ -166,7 +153,7 @@ class Enrolment:
 def _enrol(*, session: TrainingSession, person_ids: Iterable[int], actor) -> Enrolment:
     """Enrol the persons not yet enrolled, all or none: over capacity nobody is enrolled."""
     # Lock the session so that two clerks enrolling at once cannot overfill it.
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     wanted = set(person_ids)
     enrolled_ids = set(session.attendances.values_list("person_id", flat=True))
     new_ids = sorted(wanted - enrolled_ids)
@@ -242,7 +229,7 @@ def training_enrol_untrained(
 @transaction.atomic
 def training_unenrol(*, attendance: TrainingAttendance, actor) -> None:
     """Take back an enrolment that has no attendance recorded yet."""
-    attendance = TrainingAttendance.objects.select_for_update().get(pk=attendance.pk)
+    attendance = TrainingAttendance.objects.select_for_update(of=("self",)).get(pk=attendance.pk)
     if attendance.attended or attendance.passed:
         raise ValidationError(
             _("已登记出勤或合格的培训记录不能取消报名。"), code="attendance_recorded"
@@ -281,7 +268,7 @@ def training_record_attendance(
     attendance.passed = passed
     attendance.certificate_number = certificate_number
     _check_attendance(attendance)
-    _save(attendance, actor)
+    save_validated(attendance, actor)
     return attendance
 
 
@@ -292,7 +279,8 @@ def training_record_attendances(
     """Record the attendance of several attendees of ``session`` at once (attendance id →
     changed fields); all or none. Returns how many were changed."""
     attendances = {
-        a.pk: a for a in session.attendances.select_for_update().filter(pk__in=list(changes))
+        a.pk: a
+        for a in session.attendances.select_for_update(of=("self",)).filter(pk__in=list(changes))
     }
     changed = 0
     for pk, values in changes.items():
@@ -305,7 +293,7 @@ def training_record_attendances(
             setattr(attendance, name, value)
         try:
             _check_attendance(attendance)
-            _save(attendance, actor)
+            save_validated(attendance, actor)
         except ValidationError as error:
             raise ValidationError(
                 _("%(name)s：%(reason)s")
@@ -313,21 +301,6 @@ def training_record_attendances(
             ) from error
         changed += 1
     return changed
-
-
-# --- Import of the training file (SPEC §4) ----------------------------------------------------
-
-
-def training_import_file(*, data: bytes, file_name: str, actor, dry_run: bool) -> ImportResult:
-    """Run the training file through :class:`TrainingImporter`: a dry run counts and lists
-    bad rows; otherwise every row is written or (one bad row) none. ``run_import`` holds its
-    own transaction, so this function needs none."""
-    try:
-        rows = read_workbook(data, filename=file_name)
-    except UnreadableFile as error:
-        raise ValidationError(str(error), code="unreadable") from error
-    importer = TrainingImporter(user=actor, file_name=PurePath(file_name).name)
-    return run_import(importer, rows, dry_run=dry_run)
 
 
 # --- Yearly duty evaluation --------------------------------------------------------------------
@@ -366,7 +339,7 @@ def evaluation_open(*, appointment: Appointment, year: int, actor) -> Evaluation
         raise ValidationError(_("%(year)d 年度的履职评价已存在。") % {"year": year}, code="exists")
     items = _active_items()
     evaluation = Evaluation(appointment=appointment, year=year)
-    _save(evaluation, actor)
+    save_validated(evaluation, actor)
     insert_with_history(_new_scores([evaluation], items), EvaluationScore, user=actor)
     return evaluation
 
@@ -398,16 +371,7 @@ def evaluation_open_year(*, year: int, actor) -> int:
 
 
 def _locked_evaluation(evaluation: Evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-
-
-def _require_status(evaluation: Evaluation, *allowed: str) -> None:
-    if evaluation.status not in allowed:
-        raise ValidationError(
-            _("该履职评价当前状态为“%(status)s”，不能进行此操作。")
-            % {"status": evaluation.get_status_display()},
-            code="wrong_status",
-        )
+    return Evaluation.objects.select_for_update(of=("self",)).get(pk=evaluation.pk)
 
 
 def _check_score(value: Decimal | None, item: EvaluationItem) -> None:
@@ -419,24 +383,6 @@ def _check_score(value: Decimal | None, item: EvaluationItem) -> None:
             % {"item": item.code, "max": item.max_score},
             code="score_out_of_range",
         )
-
-
-def _check_document(upload) -> str:
-    """The file's type by its content (PDF, JPG or PNG); raise when it is none of them."""
-    if upload.size > DOCUMENT_MAX_BYTES:
-        raise ValidationError(
-            _("文件“%(name)s”超过 10 MB。") % {"name": upload.name}, code="too_large"
-        )
-    upload.seek(0)
-    head = upload.read(262)  # filetype needs at most the first 261 bytes
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in DOCUMENT_TYPES:
-        raise ValidationError(
-            _("文件“%(name)s”不是 PDF、JPG 或 PNG 文件。") % {"name": upload.name},
-            code="bad_type",
-        )
-    return DOCUMENT_TYPES[kind.mime]
 
 
 @transaction.atomic
@@ -451,9 +397,11 @@ def evaluation_save_self_assessment(
     """The enterprise's self-assessment while the evaluation is a draft: the text, a self
     score per item (item id → score, at most the item's maximum) and documents to add."""
     evaluation = _locked_evaluation(evaluation)
-    _require_status(evaluation, EvaluationStatus.DRAFT)
+    EVALUATION_FLOW.require(evaluation, "self_assess")
     # Check every upload before storing any, so a bad second file leaves no orphan first one.
-    uploads = [(upload, _check_document(upload)) for upload in documents]
+    uploads = list(documents)
+    for upload in uploads:
+        check_upload(upload)
     scores = {s.item_id: s for s in evaluation.scores.select_related("item")}
     for item_id, value in self_scores.items():
         score = scores.get(item_id)
@@ -462,14 +410,15 @@ def evaluation_save_self_assessment(
         _check_score(value, score.item)
         if score.self_score != value:
             score.self_score = value
-            _save(score, actor)
+            save_validated(score, actor)
     evaluation.self_assessment = self_assessment
-    _save(evaluation, actor)
-    for upload, suffix in uploads:
+    save_validated(evaluation, actor)
+    for upload in uploads:
         name = PurePath(upload.name).name[:200]
-        document = EvaluationDocument(evaluation=evaluation, name=name, uploaded_by=actor)
-        # The stored name is random with the type found in the content, not the user's suffix.
-        document.file.save(f"upload.{suffix}", ContentFile(upload.read()), save=False)
+        # Stored under a random name with the type found in the content (PrivateFileField).
+        document = EvaluationDocument(
+            evaluation=evaluation, name=name, file=upload, uploaded_by=actor
+        )
         document.full_clean()
         document.save()
     return evaluation
@@ -478,19 +427,16 @@ def evaluation_save_self_assessment(
 @transaction.atomic
 def evaluation_remove_document(*, document: EvaluationDocument, actor) -> None:
     evaluation = _locked_evaluation(document.evaluation)
-    _require_status(evaluation, EvaluationStatus.DRAFT)
-    stored = document.file.name
-    storage = document.file.storage
+    EVALUATION_FLOW.require(evaluation, "self_assess")
+    # The file leaves storage once the row's removal is committed (django-cleanup).
     document.delete()
-    # The file goes only once the row's removal is committed.
-    transaction.on_commit(lambda: storage.delete(stored))
 
 
 @transaction.atomic
 def evaluation_submit_self(*, evaluation: Evaluation, actor) -> Evaluation:
     """Hand the self-assessment to the bureau: every item needs a self score."""
     evaluation = _locked_evaluation(evaluation)
-    _require_status(evaluation, EvaluationStatus.DRAFT)
+    EVALUATION_FLOW.require(evaluation, "submit_self")
     missing = evaluation.scores.filter(self_score__isnull=True).select_related("item")
     codes = [s.item.code for s in missing]
     if codes:
@@ -500,9 +446,9 @@ def evaluation_submit_self(*, evaluation: Evaluation, actor) -> Evaluation:
         )
     if not evaluation.self_assessment.strip():
         raise ValidationError(_("请先填写自评说明。"), code="no_self_assessment")
-    evaluation.status = EvaluationStatus.SELF_SUBMITTED
+    evaluation.status = EVALUATION_FLOW.target("submit_self")
     evaluation.self_submitted_at = timezone.now()
-    _save(evaluation, actor)
+    save_validated(evaluation, actor)
     return evaluation
 
 
@@ -519,7 +465,7 @@ def evaluation_score(
     their sum, the maximum the sum of the items' maxima, the grade by ``GRADE_THRESHOLDS``.
     A scored evaluation may be scored again (the history keeps the earlier scores)."""
     evaluation = _locked_evaluation(evaluation)
-    _require_status(evaluation, EvaluationStatus.SELF_SUBMITTED, EvaluationStatus.SCORED)
+    EVALUATION_FLOW.require(evaluation, "score")
     notes = notes or {}
     rows = list(evaluation.scores.select_related("item"))
     missing = [s.item.code for s in rows if scores.get(s.item_id) is None]
@@ -539,15 +485,15 @@ def evaluation_score(
         note = notes.get(row.item_id, row.note)
         if row.score != value or row.note != note:
             row.score, row.note = value, note
-            _save(row, actor)
+            save_validated(row, actor)
         total += value
         max_total += row.item.max_score
     evaluation.total = total
     evaluation.max_total = max_total
     evaluation.grade = grade_for(total, max_total)
     evaluation.comments = comments
-    evaluation.status = EvaluationStatus.SCORED
+    evaluation.status = EVALUATION_FLOW.target("score")
     evaluation.scored_by = actor
     evaluation.scored_at = timezone.now()
-    _save(evaluation, actor)
+    save_validated(evaluation, actor)
     return evaluation

@@ -17,7 +17,6 @@ urlpatterns = [
         name="attendance_remove",
     ),
     path("import/", views.import_upload, name="import"),
-    path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("people/<int:pk>/", views.person_record, name="person"),
     path("untrained/", views.untrained, name="untrained"),
     path("untrained/export/", views.untrained_export, name="untrained_export"),

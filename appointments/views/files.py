@@ -1,22 +1,44 @@
+"""Appointment letters (聘任文件): private files with no URL but these, served to users whose
+scope holds the enterprise and whose role opens private files (not leaders: SPEC §1)."""
+
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cqo_registry.accounts.access import get_scoped_or_404
+from cqo_registry.audit.services import audit_file_download
+from cqo_registry.responses import private_file_response
 
 from ..selectors import appointment_list
 
 
-# The review page shows a PDF letter inline in an <object>; the site-wide DENY would block it.
-@xframe_options_sameorigin
-@login_required
-def letter_download(request, pk: int):
-    """Serve an appointment letter to users whose scope includes its enterprise. Letters live
-    outside the static tree and have no other URL."""
+def _letter_response(request, pk: int, *, inline: bool):
     appointment = get_scoped_or_404(appointment_list(request.user), pk=pk)
+    if not request.user.has_perm("appointments.open_private_files"):
+        raise PermissionDenied  # a leader sees the appointment, not its letter
     if not appointment.letter:
         raise Http404
-    response = FileResponse(appointment.letter.open("rb"), as_attachment=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    try:
+        response = private_file_response(
+            appointment.letter, filename=f"letter-{appointment.pk}", inline=inline
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_file_download(request, appointment.letter, obj=appointment)
     return response
+
+
+@login_required
+def letter_download(request, pk: int):
+    """The letter as a download."""
+    return _letter_response(request, pk, inline=False)
+
+
+# The review page shows a PDF or image letter inline in an <object>/<img>; the site-wide
+# DENY would block it. Anything but a PDF or an image still goes out as a download.
+@xframe_options_sameorigin
+@login_required
+def letter_inline(request, pk: int):
+    """The letter for the page that embeds it (PDF or image only)."""
+    return _letter_response(request, pk, inline=True)

@@ -19,40 +19,27 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Notification, Role
-from reports.selectors import overdue_before, vacant_enterprises
+from confirmations import selectors as confirmation_selectors
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.accounts.models import Notification
+from cqo_registry.workflows import error_text
 from training.models import TrainingAttendance, TrainingSession
 
-from .. import services
+from .. import posts, services
 from ..forms import AppointmentFilingForm, ConfirmForm, DismissalFilingForm
-from ..models import Department, Filing, FilingEvent, FilingKind, FilingStatus
+from ..models import FILING_FLOW, Department, Filing, FilingEvent, FilingKind, FilingStatus
+from ..registry import days_vacant, is_overdue, vacant_enterprises
 from ..selectors import filing_list
 
-enterprise_only = role_required(Role.ENTERPRISE)
+enterprise_only = permission_required("appointments.file_for_enterprise")
 
-OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
 EDITABLE_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
-WITHDRAWABLE_STATUSES = OPEN_STATUSES
+OPEN_STATUSES = services.OPEN_STATUSES
+WITHDRAWABLE_STATUSES = FILING_FLOW.sources("withdraw")
 LATEST_NOTIFICATIONS = 5
 UPCOMING_SESSIONS = 5
-
-ACTION_LABELS = {
-    "create": gettext_lazy("创建"),
-    "edit": gettext_lazy("修改"),
-    "submit": gettext_lazy("提交"),
-    "resubmit": gettext_lazy("重新提交"),
-    "withdraw": gettext_lazy("撤回"),
-    "return": gettext_lazy("退回"),
-    "approve": gettext_lazy("审核通过"),
-}
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _filings(user):
@@ -64,21 +51,37 @@ def _open_filing(user) -> Filing | None:
     return filing_list(user).filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
 
 
+def _who(actor, enterprise_id: int) -> str:
+    """A person as the enterprise sees them: a colleague by name and username (an enterprise
+    has several accounts, issue 13), bureau staff as the bureau."""
+    if actor is None:
+        return _("系统")
+    if actor.enterprise_id == enterprise_id:
+        name = actor.get_full_name()
+        return f"{name}（{actor.get_username()}）" if name else actor.get_username()
+    return _("县市场监管局")
+
+
+def _filer(filing: Filing, enterprise_id: int) -> str:
+    """Who filed: the colleague who submitted it (the last submission), else who drafted it."""
+    submitted = [e for e in filing.events.all() if e.action in ("submit", "resubmit")]
+    if submitted:
+        return _who(submitted[-1].actor, enterprise_id)
+    for event in filing.events.all():
+        if event.action == "create":
+            return _who(event.actor, enterprise_id)
+    return "—"
+
+
 def _event_rows(filing: Filing, enterprise_id: int) -> list[dict]:
     """A filing's events for the enterprise: bureau staff appear as the bureau, not by name."""
     rows = []
     for event in filing.events.all():
-        actor = event.actor
-        if actor is None:
-            who = _("系统")
-        elif actor.enterprise_id == enterprise_id:
-            who = actor.get_username()
-        else:
-            who = _("县市场监管局")
+        who = _who(event.actor, enterprise_id)
         rows.append(
             {
                 "at": event.at,
-                "action": ACTION_LABELS.get(event.action, event.action),
+                "action": event.action_label,
                 "who": who,
                 "note": event.note,
                 "to_status": FilingStatus(event.to_status).label
@@ -130,8 +133,8 @@ def cqo_status(enterprise, filings: list[Filing], today: date) -> CqoStatus:
     return CqoStatus(
         state="vacant",
         vacancy_start=start,
-        days_open=(today - start).days,
-        overdue=start < overdue_before(today),
+        days_open=days_vacant(start, today),
+        overdue=is_overdue(start, today),
     )
 
 
@@ -154,7 +157,8 @@ def home(request):
         :UPCOMING_SESSIONS
     ]
     notes = Notification.objects.filter(user=request.user)[:LATEST_NOTIFICATIONS]
-    history = [(f, _event_rows(f, enterprise.pk)) for f in filings]
+    confirmation = confirmation_selectors.for_enterprise(enterprise.pk)
+    history = [(f, _event_rows(f, enterprise.pk), _filer(f, enterprise.pk)) for f in filings]
     return render(
         request,
         "portal/home.html",
@@ -167,6 +171,12 @@ def home(request):
             "trained": any(a.passed for a in attendances),
             "upcoming": upcoming,
             "notifications": notes,
+            "confirmation": confirmation,
+            # The first-time guide (issue 12): an enterprise with no CQO and no filing yet.
+            "first_time": not filings and status.appointment is None,
+            "filing_limit": settings.CQO_FILING_LIMIT_DAYS,
+            "board": posts.enterprise_board(enterprise, today),
+            "year": today.year,
             "vacancy_limit": settings.CQO_VACANCY_LIMIT_DAYS,
             "departments": _department_labels(
                 status.appointment.departments if status.appointment else []
@@ -192,23 +202,23 @@ def _refuse_if_open(request):
     return redirect("portal:filing", pk=open_filing.pk)
 
 
-def _submit_after_save(request, filing: Filing):
+def submit_after_save(request, filing: Filing):
     """Submit a just saved filing; on failure it stays a draft (or returned) and the message
     says why."""
     try:
         services.filing_submit(filing=filing, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _("已保存，但未能提交：%(error)s") % {"error": _error_text(error)})
+        messages.error(request, _("已保存，但未能提交：%(error)s") % {"error": error_text(error)})
         return redirect("portal:filing_edit", pk=filing.pk)
     messages.success(request, _("已提交，请等待县市场监管局审核。"))
     return redirect("portal:filing", pk=filing.pk)
 
 
-def _wants_submit(request) -> bool:
+def wants_submit(request) -> bool:
     return "submit" in request.POST
 
 
-def _form_error(form, error: ValidationError) -> None:
+def form_error(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -249,6 +259,27 @@ def filing_change(request):
     return _create_appointment(request, change=True, current=current)
 
 
+def save_appointment_filing(request, form, *, change: bool) -> Filing:
+    """Draft the appointment (or, with ``change``, change) filing a valid
+    ``AppointmentFilingForm`` describes, for the user's enterprise: the person and the draft
+    together, so that a refused draft leaves no stray person. Raises ``ValidationError``."""
+    fields = form.appointment_fields()
+    end_reason = fields.pop("end_reason", None)
+    with transaction.atomic():
+        person = services.person_for_filing(
+            enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
+        )
+        extra = {"replace_current": True, "end_reason": end_reason} if change else {}
+        return services.filing_create_appointment(
+            enterprise=request.user.enterprise,
+            person=person,
+            declared_person=services.declaration(**form.person_fields()),
+            actor=request.user,
+            **fields,
+            **extra,
+        )
+
+
 def _create_appointment(request, *, change: bool, current=None):
     kind = FilingKind.CHANGE if change else FilingKind.APPOINT
     refused = _refuse_if_open(request)
@@ -258,31 +289,17 @@ def _create_appointment(request, *, change: bool, current=None):
         request.POST or None,
         request.FILES or None,
         change=change,
-        submitting=_wants_submit(request),
+        submitting=wants_submit(request),
     )
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, kind=kind, current=current)
-    fields = form.appointment_fields()
-    end_reason = fields.pop("end_reason", None)
     try:
-        # The person and the draft together: a refused draft leaves no stray person.
-        with transaction.atomic():
-            person = services.person_for_filing(
-                enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
-            )
-            extra = {"replace_current": True, "end_reason": end_reason} if change else {}
-            filing = services.filing_create_appointment(
-                enterprise=request.user.enterprise,
-                person=person,
-                actor=request.user,
-                **fields,
-                **extra,
-            )
+        filing = save_appointment_filing(request, form, change=change)
     except ValidationError as error:
-        _form_error(form, error)
+        form_error(form, error)
         return _appointment_page(request, form, kind=kind, current=current)
-    if _wants_submit(request):
-        return _submit_after_save(request, filing)
+    if wants_submit(request):
+        return submit_after_save(request, filing)
     messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
     return redirect("portal:filing", pk=filing.pk)
 
@@ -303,10 +320,10 @@ def filing_dismiss(request):
                 enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
-            if _wants_submit(request):
-                return _submit_after_save(request, filing)
+            if wants_submit(request):
+                return submit_after_save(request, filing)
             messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
             return redirect("portal:filing", pk=filing.pk)
     return render(
@@ -343,7 +360,8 @@ def filing_edit(request, pk: int):
     if filing.kind == FilingKind.DISMISS:
         return _edit_dismissal(request, filing)
     appointment = filing.appointment
-    person = appointment.person
+    # What the enterprise declared, never the registry's record of a person it has not filed.
+    person = filing.declared_view
     initial = {
         "person_name": person.name,
         "email": person.email,
@@ -364,7 +382,7 @@ def filing_edit(request, pk: int):
         person=person,
         appointment=appointment,
         change=filing.kind == FilingKind.CHANGE,
-        submitting=_wants_submit(request),
+        submitting=wants_submit(request),
     )
     page = {"kind": filing.kind, "filing": filing, "current": filing.replaces}
     if request.method != "POST" or not form.is_valid():
@@ -375,13 +393,17 @@ def filing_edit(request, pk: int):
                 enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
             )
             services.filing_update_draft(
-                filing=filing, actor=request.user, person=person, **form.appointment_fields()
+                filing=filing,
+                actor=request.user,
+                person=person,
+                declared_person=services.declaration(**form.person_fields()),
+                **form.appointment_fields(),
             )
     except ValidationError as error:
-        _form_error(form, error)
+        form_error(form, error)
         return _appointment_page(request, form, **page)
-    if _wants_submit(request):
-        return _submit_after_save(request, filing)
+    if wants_submit(request):
+        return submit_after_save(request, filing)
     messages.success(request, _("修改已保存。确认无误后请提交备案。"))
     return redirect("portal:filing", pk=filing.pk)
 
@@ -395,10 +417,10 @@ def _edit_dismissal(request, filing):
         try:
             services.filing_update_draft(filing=filing, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
-            if _wants_submit(request):
-                return _submit_after_save(request, filing)
+            if wants_submit(request):
+                return submit_after_save(request, filing)
             messages.success(request, _("修改已保存。确认无误后请提交备案。"))
             return redirect("portal:filing", pk=filing.pk)
     return render(
@@ -418,7 +440,7 @@ def filing_submit(request, pk: int):
     if filing.kind != FilingKind.DISMISS and not filing.appointment.letter:
         messages.error(request, _("提交备案前请上传聘任文件。"))
         return redirect("portal:filing_edit", pk=pk)
-    return _submit_after_save(request, filing)
+    return submit_after_save(request, filing)
 
 
 @enterprise_only
@@ -436,7 +458,7 @@ def filing_withdraw(request, pk: int):
         try:
             services.filing_withdraw(filing=filing, actor=request.user)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return redirect("portal:filing", pk=pk)
         messages.success(request, _("备案已撤回。"))
         return redirect("portal:home")

@@ -1,13 +1,11 @@
 """Receipts (备案回执) of approved filings and their public verification page."""
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.responses import pdf_response
 
 from .. import receipts
 from ..models import FilingStatus
@@ -15,10 +13,9 @@ from ..selectors import filing_list
 
 # Leaders and town officers see filings in their statistics but have no use for the receipt
 # itself: it is the bureau's document, handed to the enterprise.
-RECEIPT_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER, Role.ENTERPRISE)
 
 
-@role_required(*RECEIPT_ROLES)
+@permission_required("appointments.view_receipt")
 def receipt_pdf(request, pk: int):
     """The receipt of an approved filing, for the bureau and the filing's own enterprise
     (another enterprise's filing, or one not approved, is a 404)."""
@@ -28,12 +25,9 @@ def receipt_pdf(request, pk: int):
         .select_related("replaces__person"),
         pk=pk,
     )
-    response = HttpResponse(receipts.render_receipt_pdf(filing), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=receipts.receipt_filename(filing)
+    return pdf_response(
+        receipts.render_receipt_pdf(filing), filename=receipts.receipt_filename(filing)
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @never_cache

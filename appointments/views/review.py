@@ -10,16 +10,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Count, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry import params
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.audit.services import audit_id_numbers_shown
+from cqo_registry.workflows import error_text
 from enterprises.models import EnterpriseRegistration, RegistrationStatus
+from enterprises.services import competing_registrations
 
 from .. import services
 from ..filters import FilingQueueFilter, RegistrationFilter
@@ -28,26 +32,12 @@ from ..models import Department, Filing, FilingEvent, FilingStatus
 from ..review_forms import ApproveNewEnterpriseForm, RejectRegistrationForm, ReturnForm
 from ..selectors import filing_list
 
-REVIEW_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER)
 PER_PAGE = 50
 HISTORY_LIMIT = 100
 
-review_only = role_required(*REVIEW_ROLES)
+review_only = permission_required("appointments.review_filing")
 
-ACTION_LABELS = {
-    "create": _lazy("创建"),
-    "submit": _lazy("提交"),
-    "resubmit": _lazy("重新提交"),
-    "withdraw": _lazy("撤回"),
-    "return": _lazy("退回"),
-    "approve": _lazy("通过"),
-    "import": _lazy("导入"),
-}
 STATUS_LABELS = dict(FilingStatus.choices)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _reviewable(user):
@@ -74,23 +64,24 @@ def queue(request):
         .order_by("submitted_at", "pk"),
     )
     rows = filterset.qs if filterset.is_valid() else _reviewable(request.user).none()
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = params.page(request, Paginator(rows, PER_PAGE))
     today = timezone.localdate()
+    # One reverse() a page instead of one a row (issue 15 §1): "/review/filings/0/" less "0/".
+    filing_path = reverse("review:filing", args=[0])[: -len("0/")]
     for filing in page.object_list:
+        filing.review_url = f"{filing_path}{filing.pk}/"
         filing.days_waiting = (
             (today - timezone.localdate(filing.submitted_at)).days
             if filing.submitted_at and filing.status == FilingStatus.SUBMITTED
             else None
         )
-    query = data.copy()
-    query.pop("page", None)
     return render(
         request,
         "review/queue.html",
         {
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
+            "query": params.query_without(data, "page"),
             "pending_registrations": pending_registrations_count(),
             "limit_days": _limit_days(),
         },
@@ -117,13 +108,15 @@ def _letter(appointment):
     """How to show the appointment letter inline: ("pdf"|"image"|"other", url) or None."""
     if not appointment.letter:
         return None
-    url = reverse("appointments:letter_download", args=[appointment.pk])
+    # Stored names carry the extension of the type checked in the content; the inline URL
+    # still serves anything but a PDF or an image as a download.
+    inline = reverse("appointments:letter_inline", args=[appointment.pk])
     suffix = appointment.letter.name.rsplit(".", 1)[-1].lower()
     if suffix == "pdf":
-        return {"kind": "pdf", "url": url}
-    if suffix in {"jpg", "jpeg", "png", "gif", "webp"}:
-        return {"kind": "image", "url": url}
-    return {"kind": "other", "url": url}
+        return {"kind": "pdf", "url": inline}
+    if suffix in {"jpg", "jpeg", "png"}:
+        return {"kind": "image", "url": inline}
+    return {"kind": "other", "url": reverse("appointments:letter_download", args=[appointment.pk])}
 
 
 def _filing_context(request, filing: Filing, **extra) -> dict:
@@ -141,10 +134,10 @@ def _filing_context(request, filing: Filing, **extra) -> dict:
         .order_by("-at", "-pk")[:HISTORY_LIMIT]
     )
     for event in events:
-        event.action_label = ACTION_LABELS.get(event.action, event.action)
         event.from_label = STATUS_LABELS.get(event.from_status, event.from_status)
         event.to_label = STATUS_LABELS.get(event.to_status, event.to_status)
     appointment = filing.appointment
+    audit_id_numbers_shown(request, [appointment.person], page="review:filing")
     return {
         "filing": filing,
         "enterprise": enterprise,
@@ -178,7 +171,7 @@ def filing_approve(request, pk: int):
         try:
             filing = services.filing_approve(filing=filing, actor=request.user)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return redirect("review:filing", pk=pk)
         messages.success(
             request,
@@ -208,7 +201,7 @@ def filing_return(request, pk: int):
                     filing=filing, reasons=form.cleaned_data["reasons"], actor=request.user
                 )
             except ValidationError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
                 return redirect("review:filing", pk=pk)
             messages.success(request, _("已退回该备案，企业将收到退回意见。"))
             return redirect("review:filing", pk=pk)
@@ -230,8 +223,25 @@ def filing_return(request, pk: int):
 
 
 def _registrations():
+    """Registrations with ``competing``: how many other registrations of the same USCC wait
+    for review beside a pending one (issue 13)."""
+    others = (
+        EnterpriseRegistration.objects.filter(
+            uscc=OuterRef("uscc"), status=RegistrationStatus.PENDING
+        )
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("uscc")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return EnterpriseRegistration.objects.select_related(
         "town", "enterprise__town", "user", "reviewed_by"
+    ).annotate(
+        competing=Case(
+            When(status=RegistrationStatus.PENDING, then=Coalesce(Subquery(others), 0)),
+            default=0,
+        )
     )
 
 
@@ -242,16 +252,14 @@ def registrations(request):
         data["status"] = RegistrationStatus.PENDING
     filterset = RegistrationFilter(data, queryset=_registrations().order_by("created_at", "pk"))
     rows = filterset.qs if filterset.is_valid() else _registrations().none()
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    query = data.copy()
-    query.pop("page", None)
+    page = params.page(request, Paginator(rows, PER_PAGE))
     return render(
         request,
         "review/registrations.html",
         {
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
+            "query": params.query_without(data, "page"),
             "pending_registrations": pending_registrations_count(),
         },
     )
@@ -278,6 +286,9 @@ def _registration_page(request, registration, *, approve_form=None, reject_form=
             "approve_form": approve_form or _approve_form_for(registration),
             "reject_form": reject_form or RejectRegistrationForm(),
             "can_act": registration.status == RegistrationStatus.PENDING,
+            "competitors": list(competing_registrations(registration))
+            if registration.status == RegistrationStatus.PENDING
+            else [],
         },
         status=status,
     )
@@ -304,7 +315,7 @@ def registration_approve(request, pk: int):
     try:
         _approve_registration(registration, actor=request.user, details=details)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("review:registration", pk=pk)
     messages.success(
         request, _("已通过 %(name)s 的注册申请，账号已激活。") % {"name": registration.name}
@@ -326,7 +337,7 @@ def registration_reject(request, pk: int):
     try:
         reject(registration=registration, reason=form.cleaned_data["reason"], actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("review:registration", pk=pk)
     messages.success(request, _("已驳回 %(name)s 的注册申请。") % {"name": registration.name})
     return redirect("review:registrations")

@@ -10,20 +10,23 @@ form. Sanction documents are private and served only through ``document_download
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.audit.services import audit_file_download
+from cqo_registry.responses import private_file_response
 from enterprises.selectors import enterprise_list
+from enterprises.validators import normalize_uscc
 
 from .. import sanctions, services
 from ..forms_oversight import EnterpriseSearchForm, IncidentForm, SanctionForm
@@ -32,15 +35,15 @@ from ..models import SanctionDocument, SanctionKind, Severity
 PER_PAGE = 50
 PICK_LIMIT = 20
 
-bureau_only = role_required(Role.BUREAU_ADMIN, Role.REVIEWER)
-viewers = role_required(
-    Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE
-)
+bureau_only = permission_required("appointments.record_sanction")
+viewers = permission_required("appointments.view_sanctions")
 
 
-def _page(request, queryset, *keep: str):
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode({key: request.GET[key] for key in keep if request.GET.get(key)})
+def _page(request, queryset, **kept: str):
+    """The page of ``queryset`` asked for, and the query string of the filters ``kept`` (the
+    values as read) for the pagination links."""
+    page = params.page(request, Paginator(queryset, PER_PAGE))
+    query = urlencode({key: value for key, value in kept.items() if value})
     return page, query
 
 
@@ -51,26 +54,26 @@ def _page(request, queryset, *keep: str):
 def sanction_list(request):
     user = request.user
     queryset = sanctions.sanction_list_for(user).order_by("-decided_on", "-pk")
-    kind = request.GET.get("kind", "")
-    if kind in SanctionKind.values:
+    kind = params.choice(request, "kind", SanctionKind.values)
+    if kind:
         queryset = queryset.filter(kind=kind)
-    q = request.GET.get("q", "").strip()
+    q = params.text(request, "q")
     if q and not access.is_enterprise_user(user):
         queryset = queryset.filter(
             Q(appointment__enterprise__name__icontains=q)
             | Q(appointment__person__name__icontains=q)
         )
-    page, query = _page(request, queryset, "kind", "q")
+    page, query = _page(request, queryset, kind=kind, q=q)
     context = {
         "page": page,
         "query": query,
         "kinds": SanctionKind.choices,
         "kind": kind,
         "q": q,
-        "may_record": access.is_bureau(user),
+        "may_record": user.has_perm("appointments.record_sanction"),
         "is_enterprise": access.is_enterprise_user(user),
     }
-    if access.is_bureau(user):
+    if context["may_record"]:
         context["needing_action"] = sanctions.incidents_needing_action(user).order_by(
             "-occurred_on", "-pk"
         )[:PER_PAGE]
@@ -81,16 +84,18 @@ def sanction_list(request):
 def incident_list(request):
     user = request.user
     queryset = sanctions.incident_list_for(user).order_by("-occurred_on", "-pk")
-    severity = request.GET.get("severity", "")
-    if severity in Severity.values:
+    severity = params.choice(request, "severity", Severity.values)
+    if severity:
         queryset = queryset.filter(severity=severity)
-    needs_action = request.GET.get("needs_action") == "1"
+    needs_action = params.flag(request, "needs_action")
     if needs_action:
         queryset = queryset.filter(severity=Severity.MAJOR, has_sanction=False)
-    q = request.GET.get("q", "").strip()
+    q = params.text(request, "q")
     if q and not access.is_enterprise_user(user):
         queryset = queryset.filter(enterprise__name__icontains=q)
-    page, query = _page(request, queryset, "severity", "needs_action", "q")
+    page, query = _page(
+        request, queryset, severity=severity, needs_action="1" if needs_action else "", q=q
+    )
     return render(
         request,
         "oversight/incident_list.html",
@@ -101,7 +106,7 @@ def incident_list(request):
             "severity": severity,
             "needs_action": needs_action,
             "q": q,
-            "may_record": access.is_bureau(user),
+            "may_record": user.has_perm("appointments.record_sanction"),
             "is_enterprise": access.is_enterprise_user(user),
             "MAJOR": Severity.MAJOR,
         },
@@ -112,11 +117,12 @@ def incident_list(request):
 
 
 def _enterprise_from_query(request):
-    """The enterprise named by ``?enterprise=<id>`` within the user's scope, or ``None``."""
-    raw = request.GET.get("enterprise", "")
-    if not raw.isdigit():
+    """The enterprise named by ``?enterprise=<id>`` within the user's scope (404 outside it),
+    or ``None`` when no id is given (or what is given is not an id): the picker is shown."""
+    pk = params.object_id(request, "enterprise")
+    if pk is None:
         return None
-    return get_scoped_or_404(enterprise_list(request.user), pk=int(raw))
+    return get_scoped_or_404(enterprise_list(request.user), pk=pk)
 
 
 def _pick_enterprise(request, *, title: str, target: str):
@@ -126,7 +132,7 @@ def _pick_enterprise(request, *, title: str, target: str):
         q = form.cleaned_data["q"].strip()
         matches = (
             enterprise_list(request.user)
-            .filter(Q(name__icontains=q) | Q(uscc__iexact=q.upper()))
+            .filter(Q(name__icontains=q) | Q(uscc=normalize_uscc(q)))
             .order_by("name")[:PICK_LIMIT]
         )
     return render(
@@ -178,10 +184,11 @@ def incident_detail(request, pk: int):
             "linked": incident.sanctions.select_related("appointment__person").order_by(
                 "-decided_on"
             ),
-            "suggests_sanction": access.is_bureau(user) and sanctions.suggests_sanction(incident),
-            "may_record": access.is_bureau(user),
+            "suggests_sanction": user.has_perm("appointments.record_sanction")
+            and sanctions.suggests_sanction(incident),
+            "may_record": user.has_perm("appointments.record_sanction"),
             "history": incident.history.select_related("history_user")[:20]
-            if access.is_bureau(user)
+            if user.has_perm("enterprises.view_change_history")
             else None,
         },
     )
@@ -231,9 +238,9 @@ def sanction_create(request):
     """``?incident=<id>``: prefilled from the incident (an interview of the enterprise's
     current CQO); ``?enterprise=<id>``: blank; neither: pick the enterprise first."""
     incident = None
-    raw_incident = request.GET.get("incident", "")
-    if raw_incident.isdigit():
-        incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=raw_incident)
+    incident_pk = params.object_id(request, "incident")
+    if incident_pk is not None:
+        incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=incident_pk)
         enterprise = incident.enterprise
     else:
         enterprise = _enterprise_from_query(request)
@@ -289,9 +296,12 @@ def sanction_detail(request, pk: int):
         "oversight/sanction_detail.html",
         {
             "sanction": sanction,
-            "documents": sanction.documents.order_by("uploaded_at", "pk"),
+            # Leaders read the sanction, not its documents (SPEC §1, PIPL).
+            "documents": sanction.documents.order_by("uploaded_at", "pk")
+            if user.has_perm("appointments.open_private_files")
+            else None,
             "history": sanction.history.select_related("history_user")[:20]
-            if access.is_bureau(user)
+            if user.has_perm("enterprises.view_change_history")
             else None,
         },
     )
@@ -301,10 +311,14 @@ def sanction_detail(request, pk: int):
 def document_download(request, pk: int, document_pk: int):
     """Serve a sanction document to users who may see the sanction; there is no other URL."""
     sanction = get_scoped_or_404(sanctions.sanction_list_for(request.user), pk=pk)
+    if not request.user.has_perm("appointments.open_private_files"):
+        raise PermissionDenied  # a leader reads the sanction, not its documents
     document = get_scoped_or_404(SanctionDocument.objects.filter(sanction=sanction), pk=document_pk)
     if not document.file:
         raise Http404
-    response = FileResponse(document.file.open("rb"), as_attachment=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    try:
+        response = private_file_response(document.file, filename=document.name)
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_file_download(request, document.file, obj=document)
     return response

@@ -1,7 +1,8 @@
 """The one access helper: who may see what (SPEC §1).
 
 Every view, export and download goes through :func:`scope` (directly or through an app's
-``selectors.py``), so a role's reach is defined in one place:
+``selectors.py``), so a role's reach is defined in one place (what a role may *do* is the
+rules module's, ``rules.py``, asked with :func:`permission_required` or ``user.has_perm``):
 
 * bureau admin, reviewer, leader: the whole county (leaders read only);
 * town officer: rows of their own town;
@@ -9,7 +10,6 @@ Every view, export and download goes through :func:`scope` (directly or through 
 * anybody else (no role, anonymous): nothing.
 """
 
-from collections.abc import Iterable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -55,6 +55,13 @@ def sees_personal_data(user) -> bool:
     return is_bureau(user)
 
 
+def opens_private_files(user) -> bool:
+    """Appointment letters, sanction and evaluation documents (PIPL "minimum necessary"):
+    bureau roles, town officers and enterprise users — each within their scope, which the
+    view still checks. Leaders read dashboards and reports, not these files (SPEC §1)."""
+    return role_of(user) in BUREAU_ROLES | {Role.TOWN_OFFICER, Role.ENTERPRISE}
+
+
 def id_number_for(user, person) -> str:
     """A person's ID number as ``user`` may see it: in full for bureau roles, else masked."""
     return person.id_number if sees_personal_data(user) else person.masked_id_number
@@ -93,17 +100,16 @@ def get_scoped_or_404(queryset: QuerySet, **lookup):
     return get_object_or_404(queryset, **lookup)
 
 
-def role_required(*roles: Iterable[str]):
-    """View decorator: anonymous users go to the login page; signed-in users without one of
-    ``roles`` get 403."""
-    allowed = frozenset(roles)
+def permission_required(perm: str):
+    """View decorator: anonymous users go to the login page; signed-in users without
+    ``perm`` (asked of the rules, ``accounts/rules.py``) get 403."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if role_of(request.user) not in allowed:
+            if not request.user.has_perm(perm):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

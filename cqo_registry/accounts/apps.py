@@ -6,3 +6,25 @@ class AccountsConfig(AppConfig):
     name = "cqo_registry.accounts"
     label = "accounts"
     verbose_name = _("用户与权限")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .policy import mark_session_start
+
+        # The absolute session lifetime counts from each sign-in (policy.py).
+        user_logged_in.connect(mark_session_start, dispatch_uid="cqo_session_start")
+        self._unregister_device_admins()
+
+    @staticmethod
+    def _unregister_device_admins():
+        """Second factors are managed on the product's pages (enrolment by the user, reset
+        by a bureau admin, recorded): the admin's raw device pages of django-otp — which
+        would show each authenticator's secret key — are not offered."""
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

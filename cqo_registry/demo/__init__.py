@@ -25,15 +25,20 @@ The package: ``names`` (constants and word lists), ``common`` (identifiers, time
 clock), ``users`` (the demo users and the other towns' officers), ``county`` (the builder:
 towns, enterprises, persons) with its parts ``history`` (appointments and filings),
 ``training`` and ``present`` (today's filings); then ``oversight`` (incidents, sanctions),
-``evaluations``, ``selection`` and ``portal`` (registrations, vacancies).
+``evaluations``, ``selection`` and ``portal`` (registrations, vacancies); last ``keeping``
+(issue 17: the statistics bureau's list to reconcile, spot checks and penalties, the yearly
+confirmation rounds, the reminders sent).
 """
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from appointments.models import Appointment, Filing, QualityIncident, Sanction
 from cqo_registry.accounts.models import Notification, User
@@ -53,15 +58,25 @@ from training.models import (
     TrainingSession,
 )
 
-from .common import at_hour, display_width, pad
+from .common import at_hour, clock, display_width, pad
 from .county import CountyBuilder
 from .evaluations import build_evaluations
+from .keeping import build_keeping
 from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, REGISTRY_START, TOWNS
 from .oversight import build_incidents_and_sanctions
 from .portal import build_portal
+from .posts import build_posts
 from .selection import build_selection
+from .snapshots import take_history_snapshots
 from .training import enrol_upcoming
-from .users import USER_SPECS, DemoUserRow, check_password, ensure_town_officers, ensure_users
+from .users import (
+    USER_SPECS,
+    DemoUserRow,
+    check_password,
+    ensure_first_filing_user,
+    ensure_town_officers,
+    ensure_users,
+)
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -77,6 +92,10 @@ __all__ = [
 ]
 
 
+# The hour the present's undated steps happen when the county is built as of a past day.
+PRESENT_HOUR = 20
+
+
 @dataclass
 class SeedResult:
     created: bool
@@ -84,6 +103,7 @@ class SeedResult:
     counts: dict[str, int] = field(default_factory=dict)
     filings_by_status: dict[str, int] = field(default_factory=dict)
     applicant: str | None = None  # the self-registered enterprise account made on creation
+    snapshots: int = 0  # the history's snapshots stored on creation
 
 
 def demo_present() -> bool:
@@ -96,26 +116,47 @@ def demo_present() -> bool:
 
 
 @transaction.atomic
-def seed_demo(*, password: str | None = None) -> SeedResult:
-    """Build the demo county unless it is there, then make sure the five demo users exist.
+def seed_demo(*, password: str | None = None, today: date | None = None) -> SeedResult:
+    """Build the demo county unless it is there, then make sure the demo users exist (one
+    per role, and ``first_filing`` of a vacant enterprise).
 
     New users get ``password`` or the default; existing users keep theirs unless ``password``
-    is given. The caller validates ``password`` (``check_password``)."""
+    is given. The caller validates ``password`` (``check_password``).
+
+    ``today`` (a local date, default the real one) is the day the county is built as of:
+    every builder reads it (``CountyBuilder.today``), and when it is earlier than the real
+    date the present's steps run under the demo clock set to that day, so that nothing the
+    demo writes is dated after it. Raises ``ValueError`` for a day after the real today (the
+    demo clock never runs ahead)."""
+    real_today = timezone.localdate()
+    today = today or real_today
+    if today > real_today:
+        raise ValueError(f"the demo county cannot be built as of a future day: {today}")
     created = not demo_present()
+    snapshots = 0
+    last_user = User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     hashed = make_password(password or DEFAULT_PASSWORD)  # hashed once: it is slow on purpose
     staff, staff_rows = ensure_users(hashed, password, scoped=False)
     if created:
-        builder = CountyBuilder(reviewer=staff["reviewer"], admin=staff["admin"])
+        builder = CountyBuilder(reviewer=staff["reviewer"], admin=staff["admin"], today=today)
         builder.build_history()
     scoped, scoped_rows = ensure_users(hashed, password, scoped=True)
     if created:
-        builder.build_present(enterprise_user=scoped.get("enterprise"))
-        _build_oversight_and_portal(
-            builder, {**staff, **scoped}, password or DEFAULT_PASSWORD, hashed
-        )
+        with _present_clock(today, real_today):
+            builder.build_present(enterprise_user=scoped.get("enterprise"))
+            _build_oversight_and_portal(builder, {**staff, **scoped}, password or DEFAULT_PASSWORD)
+            # Last: each snapshot replays the whole history as it was on its date.
+            snapshots = take_history_snapshots(builder.today)
+    # After the present: the account's enterprise must have nothing filed, not even a draft.
+    first_filing = ensure_first_filing_user(hashed, password)
+    # Every account the demo made (applicants approved through the real services included)
+    # is a demo account: no forced change, no expiry (issue 13).
+    User.objects.filter(pk__gt=last_user).update(is_demo=True, must_change_password=False)
     order = [spec[0] for spec in USER_SPECS]
     rows = sorted(staff_rows + scoped_rows, key=lambda row: order.index(row.username))
-    result = SeedResult(created=created, users=rows)
+    if first_filing is not None:
+        rows.append(first_filing)
+    result = SeedResult(created=created, users=rows, snapshots=snapshots)
     result.counts = {
         "towns": Town.objects.filter(code__in=[c for _name, c in TOWNS]).count(),
         "enterprises": Enterprise.objects.count(),
@@ -144,9 +185,16 @@ def seed_demo(*, password: str | None = None) -> SeedResult:
     return result
 
 
-def _build_oversight_and_portal(
-    builder: CountyBuilder, users: dict, password: str, hashed: str
-) -> None:
+def _present_clock(today: date, real_today: date):
+    """The present as of ``today``: the real clock when it is the real today, else the demo
+    clock at the end of that day's office hours (the steps dated earlier in the day set
+    their own clock inside it)."""
+    if today == real_today:
+        return nullcontext()
+    return clock(at_hour(today, PRESENT_HOUR))
+
+
+def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: str) -> None:
     """What the oversight and portal pages show, made through the real services on the days
     it happened, after everything else and from ``builder.rng`` so that the rest of the
     county stays the same. Incidents and sanctions come first: the selection's review checks
@@ -171,11 +219,11 @@ def _build_oversight_and_portal(
         sanctioned=sanctioned,
     )
     enrol_upcoming(builder, reviewer=reviewer)
-    build_portal(
-        builder, reviewer=reviewer, town_officer=town_officer, password=password, hashed=hashed
-    )
+    build_portal(builder, reviewer=reviewer, town_officer=town_officer, password=password)
+    build_keeping(builder, reviewer=reviewer, admin=admin, town_officer=town_officer)
+    build_posts(builder)
     # The demo's addresses are made up: its notifications count as delivered, so that no
     # email leaves when the command commits (they stay unread in the app).
-    Notification.objects.filter(pk__gt=first_notification or 0, emailed_at__isnull=True).update(
-        emailed_at=F("created_at")
+    Notification.objects.filter(pk__gt=first_notification or 0, email_pending=True).update(
+        email_pending=False, emailed_at=F("created_at")
     )

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import count
 from unittest import mock
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from stdnum.cn import uscc
 
@@ -82,12 +83,11 @@ def clock(at: datetime):
         yield
 
 
-@contextmanager
-def prehashed(password_hash: str):
-    """Let the services that set a password store ``password_hash``, the demo password that
-    ``seed_demo`` hashed once for every demo account: hashing is slow on purpose (most of a
-    second each), and the stored hash is as strong as any other."""
-    with mock.patch(
-        "django.contrib.auth.base_user.make_password", lambda *args, **kwargs: password_hash
-    ):
-        yield
+# The smallest file the upload check takes for a PDF.
+LETTER_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def appointment_letter() -> SimpleUploadedFile:
+    """A letter of appointment for a demo filing: an appoint or change filing is submitted
+    with one (``appointments.services.filing_submit``). A new upload each call."""
+    return SimpleUploadedFile("聘任文件.pdf", LETTER_PDF, content_type="application/pdf")

@@ -8,7 +8,6 @@ import random
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.utils import timezone
 from stdnum.cn import ric
 
 from appointments.models import Appointment, Filing, FilingEvent
@@ -44,9 +43,10 @@ class CountyBuilder(AppointmentHistory, TrainingHistory, PresentFilings):
     """Builds the county in memory, then writes it in a few bulk inserts with back-dated
     history rows (one ``save()`` per row would make the command too slow for ``make run``)."""
 
-    def __init__(self, *, reviewer, admin):
+    def __init__(self, *, reviewer, admin, today: date):
         self.rng = random.Random(SEED)
-        self.today = timezone.localdate()
+        # The one "today" every demo builder reads (seed_demo's ``today``).
+        self.today = today
         # The past ends well before today, so that it never reaches into the present that the
         # services write (and never into the future when the clock is behind the data).
         self.history_end = min(date(2026, 9, 30), self.today - timedelta(days=60))

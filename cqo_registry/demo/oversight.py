@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from appointments import sanctions
 from appointments.models import (
+    CQO_POST,
     Appointment,
     EndReason,
     IncidentSource,
@@ -32,6 +33,7 @@ def current_appointments(*, enterprise: int | None = None):
     county's model enterprise, with the demo's enterprise account) only when asked for by
     ``enterprise``."""
     queryset = Appointment.objects.filter(
+        post=CQO_POST,
         filed_on__isnull=False,
         ended_on__isnull=True,
         enterprise__deregistered_on__isnull=True,

@@ -5,23 +5,26 @@
   an enterprise new to it — and one approved weeks ago: a vacant enterprise of the town
   officer's town whose account the officer has since reminded twice;
 * follow-up notes on vacancies (the town officer's, and a reviewer's elsewhere);
-* today's overdue reminders, as the daily task sends them (so the town officers and that
-  enterprise find them in their notifications).
+* today's overdue reminders, as the reminder schedule sends them (so the town officers and
+  that enterprise find them in their notifications).
 """
 
 from datetime import timedelta
 
+from cqo_registry.reminders import services as reminder_services
+from cqo_registry.reminders.models import ReminderType
 from enterprises import services, vacancies
 from enterprises.models import Enterprise, Scale
 
-from .common import at_hour, clock, make_uscc, prehashed
+from .common import at_hour, clock, make_uscc
 from .names import COUNTY_CODE, ROADS, VACANCY_NOTES
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str) -> None:
-    """``password`` is the applicants' (the demo password) and ``hashed`` its stored hash."""
+def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
+    """``password`` is the applicants' (the demo password: demo accounts are exempt from the
+    password policy)."""
     rng, today = builder.rng, builder.today
 
     def ago(days: int, hour: int = 10):
@@ -35,19 +38,20 @@ def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str)
             "email": f"qy{uscc[-8:-1].lower()}@example.com",
             "username": f"qy_{uscc[-8:-1].lower()}",
             "password": password,
+            "demo_account": True,
         }
 
     limit = builder.limit
     vacant = [
         e
         for e in vacancies.vacancy_list(town_officer, day=today)
-        if (today - e.vacancy_start).days > limit + 60
+        if vacancies.days_open(e, today) > limit + 60
     ]
     # An account approved weeks ago for a vacant enterprise of the officer's town, which the
     # officer has reminded since (manual reminders need an account to reach).
     registered = vacant[0] if vacant else None
     if registered is not None:
-        with clock(ago(45, 20)), prehashed(hashed):
+        with clock(ago(45, 20)):
             registration = services.registration_submit(
                 uscc=registered.uscc, name=registered.name, **applicant(registered.uscc)
             )
@@ -68,7 +72,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str)
     elsewhere = [
         e
         for e in vacancies.vacancy_list(reviewer, day=today)
-        if e.town_id != town_officer.town_id and (today - e.vacancy_start).days > limit + 30
+        if e.town_id != town_officer.town_id and vacancies.days_open(e, today) > limit + 30
     ]
     if elsewhere:
         with clock(ago(12, 16)):
@@ -85,7 +89,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str)
         .order_by("pk")
     )
     known = rng.choice(list(known[:40]))
-    with clock(ago(2, 9)), prehashed(hashed):
+    with clock(ago(2, 9)):
         services.registration_submit(uscc=known.uscc, name=known.name, **applicant(known.uscc))
     # ... and one new to the registry, which the reviewer approves with its account.
     town = rng.choice(builder.towns[1:])
@@ -94,7 +98,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str)
         if not Enterprise.objects.filter(uscc=uscc).exists():
             break
     name = builder._company_name("农产品加工", Scale.SME, town)
-    with clock(ago(1, 16)), prehashed(hashed):
+    with clock(ago(1, 16)):
         services.registration_submit(
             uscc=uscc,
             name=name,
@@ -105,5 +109,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str, hashed: str)
             **applicant(uscc),
         )
 
-    # Today's run of the daily overdue reminders (the scheduled task sends none twice).
-    vacancies.vacancy_send_overdue_reminders(day=today)
+    # Today's run of the overdue reminders, as the reminder schedule sends them every morning
+    # (a second run sends none twice).
+    reminder_services.ensure_default_rules()
+    reminder_services.reminders_send(day=today, kinds=[ReminderType.VACANCY_OVERDUE])

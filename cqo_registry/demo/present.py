@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from appointments import services
 from appointments.models import Department, EndReason
 
+from .common import appointment_letter
 from .names import CQO_POSITIONS, PRINCIPAL_POSITIONS, RETURN_REASONS
 
 
@@ -51,6 +52,7 @@ class PresentFilings:
                 departments=[d.value for d in Department],
                 replace_current=change,
                 end_reason=EndReason.LEFT,
+                letter=appointment_letter(),
             )
 
         def dismiss(days, reason):

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cqo_registry.accounts.models import Role
@@ -59,6 +61,11 @@ def ensure_users(hashed: str, password: str | None, *, scoped: bool):
             "is_active": True,
             "town": town,
             "enterprise": enterprise,
+            # Demo accounts (issue 13): no forced change, no expiry — the README's password
+            # keeps working. The enterprise demo user is its enterprise's admin.
+            "is_demo": True,
+            "must_change_password": False,
+            "is_enterprise_admin": role == Role.ENTERPRISE,
         }
         user = User.objects.filter(username=username).first()
         shown = password or DEFAULT_PASSWORD
@@ -105,6 +112,7 @@ def ensure_town_officers(towns: list[Town], demo_officer, name, at) -> dict[int,
                 role=Role.TOWN_OFFICER,
                 town=town,
                 is_active=True,
+                is_demo=True,
                 date_joined=at,
             )
             user.set_unusable_password()
@@ -113,3 +121,58 @@ def ensure_town_officers(towns: list[Town], demo_officer, name, at) -> dict[int,
             user.save()
         officers[town.pk] = user
     return officers
+
+
+FIRST_FILING_USER = "first_filing"
+
+
+def first_filing_enterprise(town: Town | None) -> Enterprise | None:
+    """A vacant enterprise for a first filing (issue 12): active, required to appoint a CQO,
+    with no appointment, filing, registration or account of its own — the first such in
+    ``town`` (the demo town officer's, so that officer follows it), by USCC."""
+    candidates = (
+        Enterprise.objects.filter(
+            Q(established_on__isnull=True) | Q(established_on__lte=timezone.localdate()),
+            requires_cqo=True,
+            deregistered_on__isnull=True,
+            appointments__isnull=True,
+            filings__isnull=True,
+            registrations__isnull=True,
+            users__isnull=True,
+        )
+        .exclude(town__isnull=True)
+        .order_by("uscc")
+    )
+    return candidates.filter(town=town).first() or candidates.first()
+
+
+def ensure_first_filing_user(hashed: str, password: str | None) -> DemoUserRow | None:
+    """The demo account ``first_filing`` of a vacant enterprise with nothing filed yet, to try
+    a first filing with (the portal's first-time guide). Made once; later runs keep its
+    enterprise (whatever it filed since) and reset its password only when one is given."""
+    User = get_user_model()
+    user = User.objects.filter(username=FIRST_FILING_USER).first()
+    shown = password or DEFAULT_PASSWORD
+    if user is None:
+        enterprise = first_filing_enterprise(Town.objects.filter(code=TOWNS[0][1]).first())
+        if enterprise is None:
+            return None
+        user = User(
+            username=FIRST_FILING_USER,
+            first_name="王新",
+            password=hashed,
+            role=Role.ENTERPRISE,
+            enterprise=enterprise,
+            is_active=True,
+            is_demo=True,
+            must_change_password=False,
+            is_enterprise_admin=True,
+        )
+        user.full_clean()
+        user.save()
+    elif password:
+        User.objects.filter(pk=user.pk).update(password=hashed)
+    else:
+        shown = ""
+    scope = user.enterprise.name if user.enterprise else ""
+    return DemoUserRow(FIRST_FILING_USER, str(Role(user.role).label), scope, shown)

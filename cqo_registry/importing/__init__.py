@@ -1,5 +1,6 @@
-"""Excel imports (SPEC §4, §5): one definition of each file's columns and row validation,
-used by ``manage.py import_data`` and by the admin's import (django-import-export)."""
+"""Excel imports (SPEC §4, §5): one reading layer (:mod:`.reading`), one definition of each
+file's columns and row validation (the ``*/importers.py`` of each app, on :mod:`.base`), used by
+``manage.py import_data`` and by the browser's imports."""
 
 from . import parsers
 from .base import (
@@ -11,10 +12,11 @@ from .base import (
     ImportResult,
     RowError,
     RowOutcome,
+    RowRef,
     run_import,
     validation_reason,
 )
-from .reading import UnreadableFile, read_workbook, rows_from_dataset
+from .reading import ReadLimits, Sheet, UnreadableFile, Workbook, read_workbook, rows_from_dataset
 
 __all__ = [
     "CREATED",
@@ -25,7 +27,11 @@ __all__ = [
     "Importer",
     "RowError",
     "RowOutcome",
+    "RowRef",
+    "ReadLimits",
+    "Sheet",
     "UnreadableFile",
+    "Workbook",
     "parsers",
     "read_workbook",
     "rows_from_dataset",

@@ -11,12 +11,15 @@ would give them, and the history rows are the ones ``bulk_history_create`` would
 import csv
 import io
 import json
+from functools import partial
 from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from cqo_registry.encryption import EncryptedCharField, EncryptedJSONField
 
 # COPY in CSV format: the csv module quotes in C, much faster than escaping each value in
 # Python. NULL is spelled \N (a text cell holding exactly "\N" would be read as NULL; the
@@ -31,7 +34,10 @@ def _column_reader(fields):
     special = {}
     for index, field in enumerate(fields):
         kind = field.get_internal_type()
-        if kind in ("FileField", "ImageField"):
+        if isinstance(field, EncryptedCharField | EncryptedJSONField):
+            # Written as the field stores it: encrypted (issue 14 §2).
+            special[index] = partial(field.get_db_prep_value, connection=connection)
+        elif kind in ("FileField", "ImageField"):
             special[index] = lambda value: value.name or ""
         elif kind == "JSONField":
             special[index] = lambda value: json.dumps(value, ensure_ascii=False)

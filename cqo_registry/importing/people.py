@@ -2,50 +2,56 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
 
 from enterprises.models import Person
-from enterprises.validators import normalize_id_number, validate_id_number
+from enterprises.validators import check_id_number, mask_mobile, normalize_id_number
 
-from .base import CREATED, UPDATED, Importer, validation_reason
+from .base import CREATED, UNCHANGED, UPDATED, Importer, RowRef, validation_reason
 from .bulk import instance_factory
 
 
 class PersonBook:
     """Every person loaded once; new persons collected for one bulk insert. A row naming a
     known ID number with another name is an error: a typo in the ID number would otherwise
-    attach the record to a stranger."""
+    attach the record to a stranger.
 
-    def __init__(self, importer: Importer, *, id_column: str, name_column: str):
+    Mobile numbers: one file may give one person two (the same CQO at two enterprises, or a
+    number changed between two filings). The mobile of the row with the latest appointment
+    date is kept — whatever the order of the rows, so that importing the file again changes
+    nothing — and the summary warns, naming both rows."""
+
+    def __init__(self, importer: Importer, *, id_column: str, name_column: str, mobile_column=""):
         self.importer = importer
         self.id_column = id_column
         self.name_column = name_column
+        self.mobile_column = mobile_column
         self.by_id = {p.id_number: p for p in Person.objects.all()}
         self.new: dict[str, Person] = {}
-        self.changed: dict[str, Person] = {}
-        self.first_row: dict[str, int] = {}
+        self.first_row: dict[str, RowRef] = {}
+        # id_number -> (appointment date, row, mobile) of the mobile the file gives
+        self.mobiles: dict[str, tuple] = {}
+        self.known_seen: dict[str, Person] = {}  # persons of the registry the file names
         self.make = instance_factory(Person)
         self.label = str(Person._meta.verbose_name)
 
-    def resolve(self, row: int, raw_id: str, name: str) -> Person | None:
+    def resolve(self, row: RowRef, raw_id: str, name: str) -> Person | None:
         id_number = normalize_id_number(raw_id)
         person = self.by_id.get(id_number) or self.new.get(id_number)
         if person is None:
-            if not ric.is_valid(id_number) or len(id_number) != 18:
-                try:
-                    validate_id_number(id_number)
-                except ValidationError as exc:
-                    self.importer.error(row, self.id_column, validation_reason(exc))
-                    return None
+            # Numbers already in the registry were checked when they came in.
+            try:
+                check_id_number(raw_id)
+            except ValidationError as exc:
+                self.importer.error(row, self.id_column, validation_reason(exc))
+                return None
             person = self.new[id_number] = self.make(name=name, id_number=id_number)
             self.first_row[id_number] = row
             self.importer.result.count(self.label, CREATED)
             return person
+        if person.pk is not None:
+            self.known_seen[id_number] = person
         if person.name != name:
-            if id_number in self.first_row:
-                where = _("第 %(row)d 行") % {"row": self.first_row[id_number]}
-            else:
-                where = _("系统中")
+            where = str(self.first_row[id_number]) if person.pk is None else _("系统中")
             self.importer.error(
                 row,
                 self.name_column,
@@ -60,17 +66,52 @@ class PersonBook:
             return None
         return person
 
-    def write(self) -> None:
-        self.importer.insert(list(self.new.values()), Person)
-
-    def set_mobile(self, person: Person, mobile: str) -> None:
-        """A mobile number in the file replaces the stored one (the newest file wins)."""
-        if not mobile or person.mobile == mobile:
+    def give_mobile(self, person: Person, mobile: str, row: RowRef, appointed_on) -> None:
+        """Note that ``row`` (an appointment from ``appointed_on``) gives ``person`` this
+        mobile; :meth:`apply_mobiles` sets the one that wins."""
+        if not mobile:
             return
-        person.mobile = mobile
-        if person.pk is not None and person.id_number not in self.changed:
-            self.changed[person.id_number] = person
-            self.importer.result.count(self.label, UPDATED)
+        key = person.id_number
+        chosen = self.mobiles.get(key)
+        if chosen is None:
+            self.mobiles[key] = (appointed_on, row, mobile)
+            return
+        if chosen[2] == mobile:
+            return
+        later = max(chosen, (appointed_on, row, mobile), key=lambda c: (c[0], c[1]))
+        self.mobiles[key] = later
+        self.importer.warn(
+            row,
+            self.mobile_column,
+            _(
+                "%(other)s与本行是同一人（身份证号 %(id)s），手机号不同（%(a)s、%(b)s）："
+                "保存聘任日期较晚的%(kept)s的 %(mobile)s"
+            )
+            % {
+                "other": chosen[1],
+                "id": person.masked_id_number,
+                "a": mask_mobile(chosen[2]),
+                "b": mask_mobile(mobile),
+                "kept": later[1],
+                "mobile": mask_mobile(later[2]),
+            },
+        )
 
-    def write_updates(self) -> None:
-        self.importer.update(list(self.changed.values()), Person, ["mobile"])
+    def apply_mobiles(self) -> list[Person]:
+        """Set each person's winning mobile; returns the stored persons it changed (and counts
+        the registry's persons the file names as updated or unchanged)."""
+        changed = []
+        for id_number, (_day, _row, mobile) in self.mobiles.items():
+            person = self.by_id.get(id_number) or self.new.get(id_number)
+            if person is None or person.mobile == mobile:
+                continue
+            person.mobile = mobile
+            if person.pk is not None:
+                changed.append(person)
+        self.importer.result.count(self.label, UPDATED, len(changed))
+        self.importer.result.count(self.label, UNCHANGED, len(self.known_seen) - len(changed))
+        return changed
+
+    def write(self, changed: list[Person] = ()) -> None:
+        self.importer.insert(list(self.new.values()), Person)
+        self.importer.update(list(changed), Person, ["mobile"])

@@ -134,7 +134,9 @@ class ImporterResource(resources.ModelResource):
                 values = cells(row_outcome.row)
                 row_result.diff = [values.get(h, "") for h in result.diff_headers]
             else:
-                row_result.instance = row_outcome.obj
-                row_result.add_instance_info(row_outcome.obj)
+                # Rows of the registry that did not change are compared as plain values.
+                if hasattr(row_outcome.obj, "pk"):
+                    row_result.instance = row_outcome.obj
+                    row_result.add_instance_info(row_outcome.obj)
             result.append_row_result(row_result)
         return result

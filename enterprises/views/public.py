@@ -8,29 +8,25 @@ template cannot reach any other field. Results are capped to discourage harvesti
 register through broad searches.
 """
 
-import re
-
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.decorators import ratelimit
 
 from appointments.models import Appointment
-from reports.statistics import filed_current_on
+from appointments.registry import filed_current_on
+from cqo_registry import params
+from cqo_registry.accounts import throttles
 
 from ..models import Enterprise
+from ..validators import check_uscc, normalize_uscc, search_code_problem
 
 MIN_NAME_LENGTH = 2
 MAX_RESULTS = 100
 PER_PAGE = 20
-
-_SEPARATORS = re.compile(r"[\s\-－]+")
-
-
-def normalise_uscc(text: str) -> str:
-    return _SEPARATORS.sub("", text).upper()
 
 
 class LookupForm(forms.Form):
@@ -63,7 +59,7 @@ def lookup_rows(text: str, day):
         "-appointed_on", "-pk"
     )
     return (
-        Enterprise.objects.filter(Q(uscc=normalise_uscc(text)) | Q(name__icontains=text))
+        Enterprise.objects.filter(Q(uscc=normalize_uscc(text)) | Q(name__icontains=text))
         .annotate(
             cqo_name=Subquery(current.values("person__name")[:1]),
             cqo_position=Subquery(current.values("position")[:1]),
@@ -73,7 +69,10 @@ def lookup_rows(text: str, day):
     )
 
 
+@ratelimit(group=throttles.PUBLIC_LOOKUP, key=throttles.ip_key, rate=throttles.public_lookup_rate)
 def lookup(request):
+    """``CQO_PUBLIC_LOOKUP_RATE`` requests per IP address (60 a minute), then 429: the
+    register cannot be harvested by a script."""
     today = timezone.localdate()
     form = LookupForm(request.GET if "q" in request.GET else None)
     context = {"form": form, "page": None, "truncated": False, "max_results": MAX_RESULTS}
@@ -84,8 +83,10 @@ def lookup(request):
         rows = rows[:MAX_RESULTS]
         for row in rows:
             row["deregistered"] = bool(row["deregistered_on"] and row["deregistered_on"] <= today)
-        page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        context.update(page=page, query=query.urlencode(), today=today, searched=True)
+        page = params.page(request, Paginator(rows, PER_PAGE))
+        context.update(
+            page=page, query=params.query_without(request, "page"), today=today, searched=True
+        )
+        if not rows:
+            context["code_problem"] = search_code_problem(text, check_uscc)
     return render(request, "public/lookup.html", context)

@@ -5,6 +5,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from cqo_registry.accounts import throttles
+from cqo_registry.accounts.views.throttles import too_many_requests
+
 from ..forms import RegistrationForm
 from ..models import EnterpriseRegistration
 from ..services import registration_submit
@@ -14,6 +17,10 @@ SESSION_KEY = "registration_submitted"
 
 @require_http_methods(["GET", "POST"])
 def register(request):
+    """The form (with a CAPTCHA); ``CQO_REGISTRATION_RATE`` registrations sent per IP address
+    (5 an hour), then 429 — a form sent back with errors does not count."""
+    if request.method == "POST" and not throttles.registration_allowed(request):
+        return too_many_requests(request)
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -21,6 +28,7 @@ def register(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            throttles.count_registration(request)
             request.session[SESSION_KEY] = registration.pk
             return redirect("registration:done")
     return render(request, "registration/register.html", {"form": form})

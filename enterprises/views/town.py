@@ -8,93 +8,68 @@ applied on the server to every list, export row and enterprise page (``vacancy_l
 ``enterprise_list`` go through ``access.scope``): another town's enterprise is a 404.
 """
 
-import tempfile
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from appointments.models import Appointment, Filing, FilingStatus
+from appointments.models import CQO_POST, Appointment, Filing, FilingStatus
+from appointments.registry import overdue
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.models import Role
-from reports.selectors import overdue_before
+from cqo_registry.audit.services import Counted, audit_export
+from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.responses import excel_response
+from cqo_registry.spreadsheets import table_workbook
+from cqo_registry.workflows import error_text
 
 from .. import vacancies as services
-from ..forms_town import VacancyFilterForm, VacancyNoteForm
-from ..models import ReminderKind, Scale
-from ..selectors import enterprise_list, town_list
+from ..exports import filtered_vacancies, vacancy_columns
+from ..forms_town import VacancyNoteForm
+from ..models import ReminderKind
+from ..selectors import enterprise_list
 
-VACANCY_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER, Role.TOWN_OFFICER)
 PER_PAGE = 50
 HISTORY_LIMIT = 50
 
-vacancy_roles_only = access.role_required(*VACANCY_ROLES)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+vacancy_roles_only = access.permission_required("enterprises.view_vacancies")
 
 
 def _filtered(request, day: date):
-    """The filter form and the scoped rows it selects. A town outside the user's scope is a
-    404 (as for the dashboards' drill-downs), not an empty list."""
-    town_officer = access.is_town_officer(request.user)
-    form = VacancyFilterForm(
-        request.GET or None, towns=town_list(request.user), show_town=not town_officer
-    )
-    town_id, search, overdue_only = None, "", False
-    if form.is_bound:
-        if not form.is_valid():
-            if "town" in form.errors:
-                raise Http404
-        else:
-            town = form.cleaned_data["town"]
-            town_id = town.pk if town else None
-            search = form.cleaned_data["q"]
-            overdue_only = form.cleaned_data["overdue"]
-    rows = services.vacancy_list(request.user, day=day, town_id=town_id, search=search)
-    if overdue_only:
-        rows = rows.filter(vacancy_start__lt=overdue_before(day))
-    return form, rows
+    return filtered_vacancies(request.user, request.GET, day)
 
 
 @vacancy_roles_only
 def vacancies(request):
     today = timezone.localdate()
     form, rows = _filtered(request, today)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = params.page(request, Paginator(rows, PER_PAGE))
     statuses = dict(FilingStatus.choices)
     reminder_kinds = dict(ReminderKind.choices)
     for enterprise in page.object_list:
         enterprise.days_open = services.days_open(enterprise, today)
         enterprise.filing_status_label = statuses.get(enterprise.filing_status, "")
         enterprise.last_reminder_label = reminder_kinds.get(enterprise.last_reminder_kind, "")
-    query = request.GET.copy()
-    query.pop("page", None)
-    overdue_count = rows.filter(vacancy_start__lt=overdue_before(today)).order_by().count()
+    query = params.query_without(request, "page")
+    overdue_count = rows.filter(overdue(today)).order_by().count()
     return render(
         request,
         "town/vacancies.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "today": today,
             "limit_days": settings.CQO_VACANCY_LIMIT_DAYS,
             "overdue_count": overdue_count,
-            "export_url": f"{reverse('town:vacancies_export')}?{query.urlencode()}",
+            "export_url": f"{reverse('town:vacancies_export')}?{query}",
             "town_officer": access.is_town_officer(request.user),
         },
     )
@@ -102,17 +77,23 @@ def vacancies(request):
 
 @vacancy_roles_only
 def vacancies_export(request):
+    """The list as Excel: sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built
+    by a task (``exports.VacancyExport``) whose page the user is sent to."""
     today = timezone.localdate()
     _form, rows = _filtered(request, today)
-    workbook = _workbook(rows, today)
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(output)
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"vacancies_{today.isoformat()}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+
+    def respond():
+        counted = Counted(rows.iterator(chunk_size=2000))
+        workbook = table_workbook(_("空缺企业"), vacancy_columns(today), counted)
+        audit_export(request, export="town:vacancies_export", rows=counted.count)
+        return excel_response(workbook, filename=f"vacancies_{today.isoformat()}.xlsx")
+
+    return export_or_run(
+        request,
+        kind="vacancies",
+        parameters=request_parameters(request, day=today.isoformat()),
+        count=rows.order_by().count(),
+        respond=respond,
     )
 
 
@@ -126,7 +107,7 @@ def _enterprise_or_404(request, enterprise_id: int):
 def _render_detail(request, enterprise, *, note_form=None, status=200):
     today = timezone.localdate()
     appointments = (
-        Appointment.objects.filter(enterprise=enterprise)
+        Appointment.objects.filter(enterprise=enterprise, post=CQO_POST)
         .select_related("person")
         .order_by("-appointed_on", "-pk")[:HISTORY_LIMIT]
     )
@@ -169,7 +150,7 @@ def vacancy_add_note(request, enterprise_id: int):
             enterprise=enterprise, text=form.cleaned_data["text"], actor=request.user
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已记录跟进情况。"))
     return redirect("town:vacancy", enterprise.pk)
@@ -182,72 +163,7 @@ def vacancy_remind(request, enterprise_id: int):
     try:
         services.vacancy_send_reminder(enterprise=enterprise, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已向企业发送提醒（站内通知和邮件）。"))
     return redirect("town:vacancy", enterprise.pk)
-
-
-# --- Excel ----------------------------------------------------------------------------------
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def _local(value):
-    if isinstance(value, datetime):
-        # Excel has no time zones: write the Asia/Shanghai wall time.
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
-
-
-def _columns(day: date):
-    scales = dict(Scale.choices)
-    statuses = dict(FilingStatus.choices)
-    reminder_kinds = dict(ReminderKind.choices)
-    overdue_before_day = overdue_before(day)
-    yes, no = _("是"), _("否")
-    return [
-        (_("统一社会信用代码"), 22, lambda e: e.uscc),
-        (_("企业名称"), 36, lambda e: e.name),
-        (_("所属镇"), 14, lambda e: e.town.name),
-        (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
-        (_("法定代表人"), 12, lambda e: e.legal_representative),
-        (_("联系电话"), 16, lambda e: e.contact_phone),
-        (_("空缺起始日"), 12, lambda e: e.vacancy_start),
-        (_("空缺天数"), 10, lambda e: services.days_open(e, day)),
-        (_("是否超期"), 10, lambda e: yes if e.vacancy_start < overdue_before_day else no),
-        (_("备案进展"), 12, lambda e: str(statuses.get(e.filing_status, ""))),
-        (_("最近跟进情况"), 40, lambda e: e.last_note_text or ""),
-        (_("最近跟进时间"), 18, lambda e: _local(e.last_note_at) or ""),
-        (_("最近提醒日期"), 14, lambda e: e.last_reminder_on or ""),
-        (_("提醒方式"), 14, lambda e: str(reminder_kinds.get(e.last_reminder_kind, ""))),
-    ]
-
-
-def _workbook(rows, day: date) -> Workbook:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("空缺企业"))
-    columns = _columns(day)
-    for index, (_header, width, _value) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _width, _value in columns:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
-    for row in rows.iterator(chunk_size=2000):
-        values = []
-        for _title, _width, value in columns:
-            cell = WriteOnlyCell(sheet, value=value(row))
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            values.append(cell)
-        sheet.append(values)
-    return workbook

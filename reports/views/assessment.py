@@ -1,22 +1,22 @@
 """The county quality-work assessment report (质量工作考核): the page and its downloads."""
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
-from cqo_registry.accounts.access import role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry import params
+from cqo_registry.accounts.access import permission_required
+from cqo_registry.exports.views import export_or_run
+from cqo_registry.responses import excel_response, pdf_response
 
 from .. import assessment as report_module
 from ..forms_assessment import AsOfForm
 
-REPORT_ROLES = (Role.LEADER, Role.BUREAU_ADMIN, Role.REVIEWER)
 VACANT_PER_PAGE = 100
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-@role_required(*REPORT_ROLES)
+@permission_required("reports.view_assessment")
 def assessment(request):
     form = AsOfForm(request.GET or None)
     if request.GET and not form.is_valid():
@@ -25,7 +25,7 @@ def assessment(request):
     if not request.GET:
         form = AsOfForm(initial={"as_of": day})
     report = report_module.build_report(day)
-    vacant_page = Paginator(report.without_cqo, VACANT_PER_PAGE).get_page(request.GET.get("page"))
+    vacant_page = params.page(request, Paginator(report.without_cqo, VACANT_PER_PAGE))
     vacant = list(report_module.vacant_rows(vacant_page.object_list, day))
     return render(
         request,
@@ -51,27 +51,43 @@ def _download_day(request):
     return form.cleaned_data["as_of"], None
 
 
-@role_required(*REPORT_ROLES)
+def _download(request, kind: str, respond):
+    """A download of the report: sent at once on GET when the list of enterprises without a
+    CQO is at most ``CQO_EXPORT_BACKGROUND_ROWS`` long; the page's buttons POST, which
+    always builds it in the background (``reports.exports.Assessment*``) — its statistics
+    can take minutes at province scale (issue 15 §2)."""
+    day, error = _download_day(request)
+    if error:
+        return error
+    return export_or_run(
+        request,
+        kind=kind,
+        parameters={"as_of": day.isoformat()},
+        count=report_module.enterprises_without_cqo(day).count(),
+        respond=lambda: respond(report_module.build_report(day)),
+        force=request.method == "POST",
+    )
+
+
+@permission_required("reports.view_assessment")
+@require_http_methods(["GET", "POST"])
 def assessment_xlsx(request):
-    day, error = _download_day(request)
-    if error:
-        return error
-    report = report_module.build_report(day)
-    response = HttpResponse(report_module.render_xlsx(report), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = report_module.content_disposition(
-        report_module.filename(report, "xlsx")
+    return _download(
+        request,
+        "assessment_xlsx",
+        lambda report: excel_response(
+            report_module.xlsx_workbook(report), filename=report_module.filename(report, "xlsx")
+        ),
     )
-    return response
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("reports.view_assessment")
+@require_http_methods(["GET", "POST"])
 def assessment_pdf(request):
-    day, error = _download_day(request)
-    if error:
-        return error
-    report = report_module.build_report(day)
-    response = HttpResponse(report_module.render_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = report_module.content_disposition(
-        report_module.filename(report, "pdf")
+    return _download(
+        request,
+        "assessment_pdf",
+        lambda report: pdf_response(
+            report_module.render_pdf(report), filename=report_module.filename(report, "pdf")
+        ),
     )
-    return response

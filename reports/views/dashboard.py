@@ -6,25 +6,29 @@ programme's other indicators. Every figure links to "explain this number" (drill
 The number of queries does not depend on the amount of data.
 """
 
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
+from django.db.models import Count, Exists, Max, OuterRef
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from confirmations import selectors as confirmation_selectors
 from cqo_registry.accounts import access
-from cqo_registry.accounts.models import Role
 from enterprises.models import Industry, Town
 
 from .. import selectors, snapshots
 from ..forms import AsOfForm
+from ..models import SnapshotFigure, SnapshotIndicator, SnapshotRun, SnapshotScope, Target
 from ..statistics import Figure, TargetFigures
 
-COUNTY_ROLES = (Role.LEADER, Role.BUREAU_ADMIN, Role.REVIEWER)
 INDUSTRY_LABELS = dict(Industry.choices)
 
 
@@ -229,19 +233,59 @@ def _card(
     return card
 
 
-def _render(request, *, town: Town | None):
-    data = request.GET.copy()
-    if not data.get("as_of"):
-        data["as_of"] = timezone.localdate().isoformat()
-    form = AsOfForm(data)
-    context = {"form": form, "town": town, "cards": [], "valid": True}
-    if not form.is_valid():
-        context["valid"] = False
-        return render(request, "reports/dashboard.html", context)
-    day = form.day
-    # The snapshot of the day, when stored, holds the figures and the indicators: the page
-    # then runs no query over the registry itself.
-    run = snapshots.snapshot_for(day)
+# The names of the context that come from the figures (a snapshot's, or computed live): built
+# only when the page renders them, which a cached fragment does not (see ``fragment_key``).
+FIGURE_CONTEXT = (
+    "cards",
+    "charts",
+    "indicators",
+    "principal_rate",
+    "late_year_rate",
+    "late_total_rate",
+    "principal_links",
+    "late_year_links",
+    "figure_links",
+    "vacancies_url",
+    "overdue_vacancies_url",
+    "training",
+    "training_rate",
+    "training_url",
+    "training_missing_url",
+)
+
+
+def fragment_key(day: date, run) -> str:
+    """The cache key of the county dashboard's figures at ``day`` drawn from the snapshot
+    ``run`` (issue 15 §1: the page's HTML, but for the live parts, is the same for everyone
+    until something it shows changes). It names everything the fragments are made of: the
+    language, the day, the run, every finished snapshot (the trend charts), the targets (name,
+    goal, deadline) and the towns (names, order). ``""`` (not cached) when ``run`` lacks a
+    target's figures or the indicators, which the page then computes live. Four small
+    queries; the page's figures, indicators and trends are then neither queried nor rendered
+    while the key stays the same."""
+    runs = SnapshotRun.objects.done().aggregate(
+        n=Count("pk"), last=Max("pk"), finished=Max("finished_at")
+    )
+    targets = list(
+        Target.objects.annotate(
+            stored=Exists(SnapshotFigure.objects.filter(run=run, target=OuterRef("pk")))
+        ).values_list(
+            "pk", "code", "name", "population", "criterion", "deadline", "goal_rate", "stored"
+        )
+    )
+    if not all(target[-1] for target in targets):
+        return ""
+    if not SnapshotIndicator.objects.filter(run=run, scope=SnapshotScope.COUNTY).exists():
+        return ""
+    towns = list(Town.objects.order_by("code", "name").values_list("pk", "name", "code"))
+    stamp = hashlib.sha256(
+        repr((run.pk, run.created_at, runs, targets, towns)).encode()
+    ).hexdigest()[:32]
+    return f"dashboard:{translation.get_language()}:{day.isoformat()}:{stamp}"
+
+
+def _figure_context(day: date, run, town: Town | None) -> dict:
+    """The figures' part of the dashboard's context (``FIGURE_CONTEXT``)."""
     if town is None:
         results = snapshots.dashboard_figures(day, run=run)
         towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
@@ -296,9 +340,7 @@ def _render(request, *, town: Town | None):
         figure_links["training_population"] = figure_link(
             training_links["all"], training.total.population, "training-population"
         )
-
-    context.update(
-        day=day,
+    return dict(
         cards=cards,
         charts=[chart for card in cards for chart in card.charts.values()],
         indicators=indicators,
@@ -320,18 +362,66 @@ def _render(request, *, town: Town | None):
             if training
             else ""
         ),
+    )
+
+
+def _render(request, *, town: Town | None):
+    data = request.GET.copy()
+    if not data.get("as_of"):
+        data["as_of"] = timezone.localdate().isoformat()
+    form = AsOfForm(data)
+    context = {"form": form, "town": town, "cards": [], "valid": True}
+    if not form.is_valid():
+        context["valid"] = False
+        return render(request, "reports/dashboard.html", context)
+    day = form.day
+    # The snapshot of the day, when stored, holds the figures and the indicators: the page
+    # then runs no query over the registry itself, and its figures' HTML is cached (the
+    # {% figures_cache %} fragments of the template, keyed by fragment_key). A town's
+    # dashboard, and a day without a snapshot, are computed for each request.
+    run = snapshots.snapshot_for(day)
+    figures = functools.cache(lambda: _figure_context(day, run, town))
+    # Lazy: built when the template first renders one of them (never, for a cached fragment).
+    # ``charts`` only goes through json_script, which cannot encode a lazy object: a callable,
+    # which the template calls.
+    context.update(
+        {name: SimpleLazyObject(functools.partial(_item, figures, name)) for name in FIGURE_CONTEXT}
+    )
+    context["charts"] = functools.partial(_item, figures, "charts")
+    context["fragment_key"] = fragment_key(day, run) if town is None and run is not None else ""
+    scope_town = town.pk if town else None
+    link = ExplainLinks(day)
+
+    # The yearly confirmation (issue 17 §3): the round of the day, live (not in snapshots).
+    confirmation = confirmation_selectors.indicator(day, town=town)
+    confirm = {
+        "all": link(selectors.CONFIRM_CODE, town_id=scope_town),
+        "counted": link(selectors.CONFIRM_CODE, town_id=scope_town, show=selectors.SHOW_COUNTED),
+        "missing": link(selectors.CONFIRM_CODE, town_id=scope_town, show=selectors.SHOW_MISSING),
+    }
+    context.update(
+        confirmation=confirmation,
+        confirmation_links=confirm,
+        confirmation_rate=percent(confirmation.rate) if confirmation else "—",
+    )
+    context.update(
+        day=day,
         # Read by the snapshot recompute partial (bureau roles).
         as_of=day,
-        is_bureau=access.is_bureau(request.user),
+        is_bureau=request.user.has_perm("reports.take_snapshots"),
     )
     return render(request, "reports/dashboard.html", context)
 
 
-@access.role_required(*COUNTY_ROLES)
+def _item(figures, name: str):
+    return figures()[name]
+
+
+@access.permission_required("reports.view_county_dashboard")
 def county_dashboard(request):
     return _render(request, town=None)
 
 
-@access.role_required(Role.TOWN_OFFICER)
+@access.permission_required("reports.view_town_dashboard")
 def town_dashboard(request):
     return _render(request, town=get_object_or_404(Town, pk=request.user.town_id))

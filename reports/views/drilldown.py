@@ -1,99 +1,162 @@
 """ "Explain this number" (SPEC §6): the enterprises — or, for a training target, the persons
 with their enterprises; for the principal share, the appointments; for late filings, the
 filings — behind a dashboard figure, counted and missing, filterable,
-paginated, and exportable to Excel.
+paginated by keyset (issue 11: a signed cursor in the "next"/"previous" links, so that a deep
+page costs what the first does; an altered or foreign cursor is a 400 page), and exportable
+to Excel.
 
 Scope is enforced here, on the server: county roles see the county, a town officer only
 their own town (asking for another town is a 404), anybody else 403. The rows come from
 ``reports.selectors``, built on the statistics engine, so they are the figure's own set.
 """
 
-import tempfile
+import json
+from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from appointments.models import FilingKind
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.models import Role
-from enterprises.models import Industry, Scale
-from enterprises.selectors import town_list
+from cqo_registry.audit.services import Counted, audit_export, audit_id_numbers_shown
+from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.responses import excel_response
+from cqo_registry.spreadsheets import table_workbook
 
-from .. import selectors, snapshots
-from ..forms import ExplainFilterForm
-from ..statistics import Figure
+from .. import selectors, snapshots, statistics
+from ..exports import explain_audit_name, explain_filters, export_filename, filter_values
+from ..selectors.keyset import BACKWARD, FORWARD, Cursor, InvalidCursor
 
-EXPLAIN_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER)
 PAGE_SIZE = 50
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator told its count — the figure's own, from the snapshot of the date or
-    counted once — rather than running COUNT over the list again.
-
-    A stored count can be off when data of that date were changed after the snapshot was
-    taken (a late import of old enterprises): pages are therefore cut without trusting it —
-    each fetches one row more than it shows, "next" follows that row, and a page past the
-    count that still has rows is served — so a stale count never hides a row."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.count = count  # shadows the cached_property: no COUNT query
-
-    def validate_number(self, number):
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError) as error:
-            raise PageNotAnInteger(_("页码不是整数。")) from error
-        if number < 1:
-            raise EmptyPage(_("页码小于 1。"))
-        return number
-
-    def get_page(self, number):
-        try:
-            return super().get_page(number)
-        except EmptyPage:
-            # The count promised more pages than there are rows (data changed since the
-            # snapshot): the first page is always there.
-            return self.page(1)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows and number > 1:
-            raise EmptyPage(_("该页没有结果。"))
-        page = _Page(rows[: self.per_page], number, self)
-        page.more = len(rows) > self.per_page
-        if number + page.more > self.num_pages:
-            self.num_pages = number + page.more
-        return page
+CURSOR_SALT = "reports.explain.cursor"
 
 
-class _Page(Page):
-    more = False
+@dataclass
+class KeysetPage:
+    """One page of a drill-down, cut by keyset: its rows, its number, the list's count (the
+    figure's, told rather than counted per page) and the signed cursors of the pages around
+    it. Quacks like a Django ``Page`` where the templates and tests read one
+    (``object_list``, ``number``, ``has_next()``, ``paginator.count`` / ``num_pages``).
 
-    def has_next(self):
-        return self.more
+    A count can be stale (data of the date changed after the snapshot was taken): "next"
+    follows the rows, not the count, so a stale count never hides a row, and the number of
+    pages grows to the page being shown."""
+
+    object_list: list
+    number: int
+    count: int
+    more_after: bool
+    more_before: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+    @property
+    def paginator(self):
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(-(-self.count // PAGE_SIZE), self.number + self.more_after, 1)
+
+    def has_next(self) -> bool:
+        return self.more_after
+
+    def has_previous(self) -> bool:
+        return self.more_before
+
+    @property
+    def previous_is_first(self) -> bool:
+        return self.number == 2
+
+
+def _cursor_scope(request, code: str, form, show: str) -> str:
+    """What a cursor is bound to: the list (figure, date, filters, shown rows) and the user
+    it was made for — a cursor copied into another list or to another user is refused
+    (their count, carried in the cursor, would not be theirs)."""
+    town = form.cleaned_data["town"]
+    return json.dumps(
+        [
+            code,
+            form.day.isoformat(),
+            town.pk if town else None,
+            form.cleaned_data["industry"],
+            form.cleaned_data["q"].strip(),
+            show,
+            request.user.pk,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _carried_totals(cursor: Cursor | None) -> statistics.Figure | None:
+    """The figure counted on the first page and carried, signed, in the cursor."""
+    carried = cursor.extra.get("c") if cursor else None
+    if (
+        isinstance(carried, list)
+        and len(carried) == 2
+        and all(type(n) is int and n >= 0 for n in carried)
+        and carried[1] <= carried[0]
+    ):
+        return statistics.Figure(*carried)
+    return None
+
+
+def _keyset_page(explained, rows, show, cursor: Cursor | None, *, scope, count, extra, hints):
+    """The page the cursor points at (the first page without one): its keys and where the
+    pages around it start."""
+    after = cursor.values if cursor else None
+    backward = cursor is not None and cursor.direction == BACKWARD
+    number = cursor.number if cursor else 1
+    found, more = selectors.explain_page_keys(
+        explained, rows, show, after=after, backward=backward, size=PAGE_SIZE, **hints
+    )
+    if cursor is not None and (not found or (backward and not more and len(found) < PAGE_SIZE)):
+        # Past the rows, or back at the top with a short page (rows changed since the
+        # links were made): the first page, whole.
+        return _keyset_page(
+            explained, rows, show, None, scope=scope, count=count, extra=extra, hints=hints
+        )
+    if backward:
+        more_after, more_before = True, more
+        if not more:
+            number = 1
+    else:
+        more_after, more_before = more, cursor is not None
+    page = KeysetPage(
+        object_list=[key[-1] for key in found],
+        number=number,
+        count=count,
+        more_after=more_after,
+        more_before=more_before,
+    )
+    if more_after:
+        page.next_cursor = Cursor(FORWARD, list(found[-1]), number + 1, scope, extra).sign(
+            CURSOR_SALT
+        )
+    if more_before and number > 2:
+        page.previous_cursor = Cursor(BACKWARD, list(found[0]), number - 1, scope, extra).sign(
+            CURSOR_SALT
+        )
+    return page
+
+
+def _bad_cursor(request, code: str):
+    """A page link that was altered or made for another list or user: 400 with the way
+    back to the list's first page, never a server error."""
+    first = f"{reverse('reports:explain', args=[code])}?{params.query_without(request, 'cursor')}"
+    context = {"first_page_url": first}
+    return render(request, "reports/explain_bad_cursor.html", context, status=400)
 
 
 def _known_totals(explained, day: date, user, *, town_id, industry: str, search: str):
     """The figure behind a drill-down read from the snapshot of ``day`` (two queries), with
     the run it came from; ``(None, None)`` when the snapshot does not hold it — no snapshot of
     that day, a search, a town crossed with a section, or vacancies counted with another
-    limit — and it must be counted."""
+    limit (each kind says what its snapshot holds) — and it must be counted."""
     if search:
         return None, None
     if access.is_town_officer(user):
@@ -103,86 +166,59 @@ def _known_totals(explained, day: date, user, *, town_id, industry: str, search:
     run = snapshots.snapshot_for(day)
     if run is None:
         return None, None
-    if explained.kind == "vacancies" or explained.is_indicator:
-        if industry:
-            return None, None  # the snapshot holds indicators per town, not per section
-        stored = snapshots.stored_indicators(run, town=town_id)
-        if stored is None:
-            return None, None
-        if explained.kind == "principals":
-            return stored.principal, run
-        if explained.kind == "filings":
-            return (stored.late_total if explained.cumulative else stored.late_in_year), run
-        if stored.vacancy_limit_days != settings.CQO_VACANCY_LIMIT_DAYS:
-            return None, None
-        return Figure(stored.vacancies, stored.overdue_vacancies), run
-    figure = snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+    figure = explained.kind.stored_totals(explained, run, town_id=town_id, industry=industry)
     return (figure, run) if figure is not None else (None, None)
 
 
 def _filters(request, code: str):
-    """The drill-down's subject, its filter form and, when the form is valid, the rows
-    (not yet filtered by ``show``). A town outside the user's scope is a 404."""
-    explained = selectors.explained_for_code(code)
-    data = request.GET.copy()
-    if not data.get("as_of"):
-        data["as_of"] = timezone.localdate().isoformat()
-    form = ExplainFilterForm(
-        data,
-        towns=town_list(request.user),
-        show_labels=(explained.counted_label, explained.missing_label),
-    )
-    if not form.is_valid():
-        if "town" in form.errors:
-            raise Http404
-        return explained, form, None
-    rows = selectors.explain_rows(explained, form.day, user=request.user, **_filter_values(form))
-    return explained, form, rows
+    return explain_filters(request.user, request.GET, code)
 
 
-def _filter_values(form):
-    town = form.cleaned_data["town"]
-    return {
-        "town_id": town.pk if town else None,
-        "industry": form.cleaned_data["industry"],
-        "search": form.cleaned_data["q"].strip(),
-    }
+_filter_values = filter_values
 
 
-@access.role_required(*EXPLAIN_ROLES)
+@access.permission_required("reports.explain_figures")
 def explain(request, code: str):
     explained, form, rows = _filters(request, code)
     context = {"explained": explained, "form": form, "page": None}
     if rows is not None:
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
         filters = _filter_values(form)
-        # The figure (population and counted) is the snapshot's when it holds it, else
-        # counted once; the paginator is told it, and each page computes its display
-        # columns for its own 50 rows only.
+        scope = _cursor_scope(request, code, form, show)
+        cursor = None
+        if request.GET.get("cursor"):
+            try:
+                cursor = Cursor.load(request.GET["cursor"], salt=CURSOR_SALT, scope=scope)
+            except InvalidCursor:
+                return _bad_cursor(request, code)
+        # The figure (population and counted) is the snapshot's when it holds it; else it
+        # is counted once, on the first page, and carried (signed) in the pages' cursors.
+        # Each page computes its display columns for its own 50 rows only.
         totals, totals_run = _known_totals(explained, form.day, request.user, **filters)
+        extra = {}
         if totals is None:
-            totals = selectors.explain_totals(rows)
+            totals = _carried_totals(cursor) or selectors.explain_totals(rows)
+            extra = {"c": [totals.population, totals.counted]}
         count = {
             selectors.SHOW_COUNTED: totals.counted,
             selectors.SHOW_MISSING: totals.population - totals.counted,
         }.get(show, totals.population)
-        paginator = KnownCountPaginator(selectors.explain_keys(rows, show), PAGE_SIZE, count=count)
-        page = paginator.get_page(request.GET.get("page"))
+        hints = {
+            "town_id": request.user.town_id
+            if access.is_town_officer(request.user)
+            else filters["town_id"],
+            "narrowed": bool(filters["industry"] or filters["search"]),
+        }
+        page = _keyset_page(
+            explained, rows, show, cursor, scope=scope, count=count, extra=extra, hints=hints
+        )
         page.object_list = selectors.explain_page_rows(
             explained, form.day, page.object_list, user=request.user, **filters
         )
-        if explained.kind != "persons":
-            # Labels looked up once here: get_FOO_display() re-hashes the choices per call.
-            industries, scales = dict(Industry.choices), dict(Scale.choices)
-            kinds = dict(FilingKind.choices)
-            for row in page.object_list:
-                enterprise = row.enterprise if explained.is_indicator else row
-                row.industry_label = industries.get(enterprise.industry, enterprise.industry)
-                row.scale_label = scales.get(enterprise.scale, enterprise.scale)
-                if explained.kind == "filings":
-                    row.kind_label = kinds.get(row.kind, row.kind)
-        query = request.GET.copy()
-        query.pop("page", None)
+        explained.kind.label(page.object_list)
+        if explained.kind.slug == "persons":
+            audit_id_numbers_shown(request, page.object_list, page="reports:explain")
+        query = params.query_without(request, "page", "cursor")
         town_officer = access.is_town_officer(request.user)
         dashboard = "reports:town_dashboard" if town_officer else "reports:dashboard"
         context.update(
@@ -193,16 +229,18 @@ def explain(request, code: str):
             missing=totals.population - totals.counted,
             rate=None if totals.rate is None else f"{totals.rate * 100:.1f}%",
             page=page,
-            query=query.urlencode(),
-            export_url=f"{reverse('reports:explain_export', args=[code])}?{query.urlencode()}",
+            query=query,
+            export_url=f"{reverse('reports:explain_export', args=[code])}?{query}",
             dashboard_url=f"{reverse(dashboard)}?as_of={form.day.isoformat()}",
-            overdue_before=selectors.overdue_before(form.day),
+            **explained.kind.summary_context(form.day),
         )
     return render(request, "reports/explain.html", context)
 
 
-@access.role_required(*EXPLAIN_ROLES)
+@access.permission_required("reports.explain_figures")
 def explain_export(request, code: str):
+    """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
+    (``reports.exports.ExplainExport``) whose page the user is sent to."""
     explained, form, rows = _filters(request, code)
     if rows is None:
         # A bad date: show the same list page, which explains the error.
@@ -210,144 +248,24 @@ def explain_export(request, code: str):
         return HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
     show = form.cleaned_data["show"] or selectors.SHOW_ALL
     rows = selectors.filter_show(rows, show)
-    workbook = _workbook(explained, form.day, rows, request.user)
-    # Written row by row (write-only mode) to a spooled file, then streamed in chunks.
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(output)
-    output.seek(0)
-    filename = f"{explained.code}_{form.day.isoformat()}_{show}.xlsx"
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+
+    def respond():
+        # Written row by row (write-only mode) to a spooled file, then streamed in chunks.
+        counted = Counted(rows.iterator(chunk_size=2000))
+        workbook = table_workbook(
+            explained.title, explained.kind.columns(explained, form.day, request.user), counted
+        )
+        # The figure as people read it (never an internal code such as LATE_ALL): the trail
+        # is read by bureau admins.
+        audit_export(request, export=explain_audit_name(explained), rows=counted.count)
+        return excel_response(workbook, filename=export_filename(explained, form.day, show))
+
+    return export_or_run(
+        request,
+        kind="explain",
+        parameters=request_parameters(
+            request, set_query={"as_of": form.day.isoformat()}, code=code
+        ),
+        count=rows.order_by().count(),
+        respond=respond,
     )
-
-
-# --- Excel ----------------------------------------------------------------------------------
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def _enterprise_columns(explained, day: date):
-    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
-    industries = dict(Industry.choices)
-    scales = dict(Scale.choices)
-
-    def vacancy_days(e):
-        if e.counted and explained.kind == "enterprises":
-            return ""
-        return max((day - e.vacancy_start).days, 0) if e.vacancy_start else ""
-
-    return [
-        (_("统一社会信用代码"), 22, lambda e: e.uscc),
-        (_("企业名称"), 36, lambda e: e.name),
-        (_("所属镇"), 14, lambda e: e.town.name),
-        (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
-        (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
-        (_("状态"), 14, lambda e: status[bool(e.counted)]),
-        (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
-        (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
-        (
-            _("空缺起始日"),
-            12,
-            lambda e: "" if e.counted and explained.kind == "enterprises" else e.vacancy_start,
-        ),
-        (_("空缺天数"), 10, vacancy_days),
-    ]
-
-
-def _person_columns(explained, user):
-    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
-
-    def enterprises(p, attr):
-        return "；".join(attr(a) for a in p.current_appointments)
-
-    return [
-        (_("姓名"), 12, lambda p: p.name),
-        (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
-        (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
-        (_("培训合格日期"), 14, lambda p: p.trained_on or ""),
-        (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
-        (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
-        (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town.name)),
-        (_("职务"), 14, lambda p: enterprises(p, lambda a: a.position)),
-    ]
-
-
-def _enterprise_of_row_columns():
-    industries = dict(Industry.choices)
-    return [
-        (_("统一社会信用代码"), 22, lambda r: r.enterprise.uscc),
-        (_("企业名称"), 36, lambda r: r.enterprise.name),
-        (_("所属镇"), 14, lambda r: r.enterprise.town.name),
-        (
-            _("行业门类"),
-            30,
-            lambda r: str(industries.get(r.enterprise.industry, r.enterprise.industry)),
-        ),
-    ]
-
-
-def _principal_columns(explained):
-    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
-    return [
-        *_enterprise_of_row_columns(),
-        (_("首席质量官"), 12, lambda a: a.person.name),
-        (_("职务"), 16, lambda a: a.position),
-        (_("主要负责人兼任"), 16, lambda a: status[bool(a.counted)]),
-        (_("聘任日期"), 12, lambda a: a.appointed_on),
-        (_("备案日期"), 12, lambda a: a.filed_on or ""),
-    ]
-
-
-def _filing_columns(explained):
-    status = {True: str(explained.counted_label), False: str(explained.missing_label)}
-    kinds = dict(FilingKind.choices)
-    return [
-        *_enterprise_of_row_columns(),
-        (_("备案号"), 18, lambda f: f.number or ""),
-        (_("备案类型"), 12, lambda f: str(kinds.get(f.kind, f.kind))),
-        (_("首席质量官"), 12, lambda f: f.appointment.person.name),
-        (_("提交日期"), 12, lambda f: f.submitted_on or ""),
-        (
-            _("报送用时（天）"),
-            14,
-            lambda f: "" if f.days_to_submit is None else f.days_to_submit,
-        ),
-        (_("报送情况"), 12, lambda f: status[bool(f.counted)]),
-    ]
-
-
-def _workbook(explained, day: date, rows, user) -> Workbook:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=explained.code[:31])
-    if explained.kind == "persons":
-        columns = _person_columns(explained, user)
-    elif explained.kind == "principals":
-        columns = _principal_columns(explained)
-    elif explained.kind == "filings":
-        columns = _filing_columns(explained)
-    else:
-        columns = _enterprise_columns(explained, day)
-    for index, (_header, width, _value) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _width, _value in columns:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
-    for row in rows.iterator(chunk_size=2000):
-        values = []
-        for _title, _width, value in columns:
-            cell = WriteOnlyCell(sheet, value=value(row))
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-            values.append(cell)
-        sheet.append(values)
-    return workbook

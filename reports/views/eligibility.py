@@ -10,10 +10,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cqo_registry.accounts import access
-from cqo_registry.accounts.access import role_required
-from cqo_registry.accounts.models import BUREAU_ROLES
+from cqo_registry.accounts.access import permission_required
 from enterprises.models import Enterprise
+from enterprises.validators import normalize_uscc
 
 from .. import eligibility as rules
 from ..assessment import default_day
@@ -22,7 +21,7 @@ from ..forms_assessment import EligibilityForm, EligibilityQueryForm, looks_like
 CANDIDATES_SHOWN = 20
 
 
-@role_required(*BUREAU_ROLES)
+@permission_required("reports.check_honours_eligibility")
 def eligibility(request):
     context = {"form": EligibilityForm(initial={"date": default_day()})}
     if "enterprise" in request.GET:
@@ -37,7 +36,7 @@ def _answer(form) -> dict:
     """Find the enterprise (by USCC, or by a name that matches exactly one) and answer."""
     text, day = form.cleaned_data["enterprise"], form.cleaned_data["date"]
     if looks_like_uscc(text):
-        enterprise = rules.find_enterprise(text)
+        enterprise = rules.find_enterprise(normalize_uscc(text))
         if enterprise is None:
             form.add_error(
                 "enterprise", _("未找到统一社会信用代码为 %(uscc)s 的企业。") % {"uscc": text}
@@ -70,7 +69,7 @@ def _json_error(message: str, status: int, **extra) -> JsonResponse:
 def eligibility_json(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not access.is_bureau(request.user):
+    if not request.user.has_perm("reports.check_honours_eligibility"):
         return _json_error(_("无权访问。"), 403)
     form = EligibilityQueryForm(request.GET)
     if not form.is_valid():

@@ -19,18 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cqo_registry.accounts.access import role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry import params
+from cqo_registry.accounts.access import permission_required
 
 from ..models import SnapshotKind, SnapshotRun, SnapshotStatus
 from ..snapshots import snapshot_run_create
 from ..tasks import recompute_snapshot
 
-bureau_only = role_required(Role.BUREAU_ADMIN, Role.REVIEWER)
+bureau_only = permission_required("reports.take_snapshots")
 
 
 class RecomputeForm(forms.Form):
-    as_of = forms.DateField(label=gettext_lazy("统计日期"))
+    as_of = params.DateField(label=gettext_lazy("统计日期"))
 
 
 def _wants_json(request) -> bool:

@@ -22,17 +22,23 @@
         trigger: "axis",
         formatter: function (params) {
           var i = params[0].dataIndex;
-          return spec.categories[i] + "<br>" + labels[i] + "（" + spec.counted[i] + " / " + spec.population[i] + "）";
+          // The tooltip is HTML: a town or section name is data, so it is escaped.
+          return echarts.format.encodeHTML(spec.categories[i]) + "<br>" + labels[i] +
+            "（" + spec.counted[i] + " / " + spec.population[i] + "）";
         }
       },
-      grid: { left: 56, right: 24, top: 48, bottom: spec.categories.length > 6 ? 80 : 56 },
+      // The right margin holds the goal line's label, outside the bars (it overlapped the
+      // last bar's own label when drawn inside).
+      grid: { left: 56, right: 72, top: 48, bottom: spec.categories.length > 6 ? 80 : 56 },
       xAxis: {
         type: "category",
         name: spec.xName,
         nameLocation: "middle",
         nameGap: spec.categories.length > 6 ? 62 : 32,
         data: spec.categories,
-        axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 30 : 0, fontFamily: FONT,
+        // Bars name every town or section; a trend of many snapshot dates (month-ends since
+        // 2021) lets ECharts drop the labels that would overlap ("auto").
+        axisLabel: { interval: isLine ? "auto" : 0, rotate: spec.categories.length > 6 ? 30 : 0, fontFamily: FONT,
                      formatter: function (v) { return v.length > 10 ? v.slice(0, 10) + "…" : v; } }
       },
       yAxis: {
@@ -49,7 +55,7 @@
         itemStyle: { color: "#0d6efd" },
         markLine: {
           symbol: "none", silent: true,
-          label: { formatter: spec.goalLabel + " {c}%", position: "insideEndTop", fontFamily: FONT, color: "#dc3545" },
+          label: { formatter: spec.goalLabel + "\n{c}%", position: "end", distance: 6, fontFamily: FONT, color: "#dc3545" },
           lineStyle: { color: "#dc3545", type: "dashed" },
           data: [{ yAxis: spec.goal }]
         }

@@ -39,9 +39,7 @@ def body_of(response) -> bytes:
         response.close()
 
 
-@pytest.mark.parametrize(
-    "role", ["bureau_admin", "reviewer", "leader", "town_officer", "enterprise_user"]
-)
+@pytest.mark.parametrize("role", ["bureau_admin", "reviewer", "town_officer", "enterprise_user"])
 def test_user_in_scope_downloads_the_letter(request, client_for, letter, role):
     user = request.getfixturevalue(role)
 
@@ -52,6 +50,11 @@ def test_user_in_scope_downloads_the_letter(request, client_for, letter, role):
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_leader_sees_no_letter(client_for, letter, leader):
+    # Leaders read dashboards and reports, not appointment letters (PIPL minimum necessary).
+    assert client_for(leader).get(url_of(letter)).status_code == 403
 
 
 @pytest.mark.parametrize(

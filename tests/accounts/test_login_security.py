@@ -143,13 +143,39 @@ def test_weak_passwords_are_refused(password):
 
 
 def test_two_class_password_gets_the_complexity_message():
+    # Hard to guess (zxcvbn's 4), but upper and lower case letters only. (Zhiliangguanli, the
+    # example before issue 13, is now also too guessable: zhiliangguan is a word it knows.)
     with pytest.raises(ValidationError) as excinfo:
-        validate_password("Zhiliangguanli")
+        validate_password("Huaihebridgelamp")
     assert [e.code for e in excinfo.value.error_list] == ["password_too_simple"]
     assert "3 类" in excinfo.value.messages[0]
 
 
-@pytest.mark.parametrize("password", ["Demo@2026", "Zhiliang2026", "zhiliang#2026"])
+# Issue 13 refuses "Admin@123"-type passwords: a word, a symbol, a year or a run of digits.
+# (Demo@2026 and Zhiliang2026 were accepted before; they are that type, and refused now.)
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Admin@123",
+        "Admin@2026",
+        "Demo@2026",
+        "Zhiliang2026",
+        "zhiliang#2026",
+        "P@ssw0rd",
+        "Qwer@1234",
+        "Welcome@2026",
+        "Abc@123456",
+    ],
+)
+def test_guessable_passwords_are_refused(password):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_password(password)
+    assert any("太容易猜测" in message for message in excinfo.value.messages), (
+        excinfo.value.messages
+    )
+
+
+@pytest.mark.parametrize("password", ["Hefei@Shushan88", "Lan7-Qiao9-Shu", "Tea4Two@Lake"])
 def test_strong_passwords_are_accepted(password):
     validate_password(password)
     validate_password(password, user=UserFactory.build(username="reviewer"))

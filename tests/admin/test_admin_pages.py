@@ -12,6 +12,7 @@ from appointments import services
 from appointments.models import Appointment
 from cqo_registry.accounts.models import Role, User
 from enterprises.models import Enterprise, Person, Town
+from tests.factories import pdf_letter
 from training.models import TrainingAttendance, TrainingSession
 
 USCCS = ["91340100MA2N0BFA4H", "91110000802100433B", "91440300708461136T"]
@@ -89,6 +90,7 @@ def test_changelists_render_for_reviewer_with_bounded_queries(client, registry, 
             position="总经理",
             appointed_on=datetime.date(2021, 1, 5),
             is_senior_manager=True,
+            letter=pdf_letter(),
         ).appointment
         TrainingAttendance.objects.create(session=TrainingSession.objects.get(), person=person)
         assert appointment.pk
@@ -102,13 +104,20 @@ def test_changelists_render_for_reviewer_with_bounded_queries(client, registry, 
     [
         "admin:enterprises_enterprise_add",
         "admin:training_trainingsession_add",
-        "admin:enterprises_enterprise_import",
         "admin:enterprises_enterprise_export",
     ],
 )
-def test_add_import_export_pages_render(client, registry, url_name):
+def test_add_and_export_pages_render(client, registry, url_name):
     client.force_login(make_user(Role.REVIEWER))
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_import_button_leads_to_the_import_page(client, registry):
+    # The import itself is the product's page (tests/imports/test_import_pages.py).
+    client.force_login(make_user(Role.REVIEWER))
+    response = client.get(reverse("admin:enterprises_enterprise_import"), follow=True)
+    assert response.redirect_chain == [("/imports/new/enterprises/", 302)]
+    assert response.status_code == 200
 
 
 def test_change_page_shows_history(client, registry):
@@ -165,6 +174,7 @@ def test_admin_action_approves_submitted_filings_in_order(client, registry):
         position="总经理",
         appointed_on=datetime.date(2024, 3, 1),
         is_senior_manager=True,
+        letter=pdf_letter(),
     )
     services.filing_submit(filing=filing)
     client.force_login(reviewer)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from appointments.models import Filing, FilingStatus
 from appointments.services import filing_approve, filing_create_appointment, filing_submit
-from tests.factories import EnterpriseFactory, PersonFactory, UserFactory
+from tests.factories import EnterpriseFactory, PersonFactory, UserFactory, pdf_letter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def submitted_filing(*, enterprise=None, actor) -> Filing:
         appointed_on=timezone.localdate() - timedelta(days=3),
         is_senior_manager=True,
         actor=actor,
+        letter=pdf_letter(),
     )
     return filing_submit(filing=filing, actor=actor)
 

@@ -133,9 +133,14 @@ def test_lower_case_uscc_is_refused():
         )
 
 
-def test_lower_case_x_in_id_number_is_refused():
+def test_lower_case_x_in_id_number_is_stored_upper_case_and_stays_unique():
+    # Encrypted, the number cannot be checked by the database (issue 14 §2): the field stores
+    # the one spelling, and the lookup hash is unique whatever the case typed.
+    person = Person.objects.create(name="小写", id_number="11010519491231002x")
+    person.refresh_from_db()
+    assert person.id_number == "11010519491231002X"
     with transaction.atomic(), pytest.raises(IntegrityError):
-        Person.objects.create(name="小写", id_number="11010519491231002x")
+        Person.objects.create(name="大写", id_number="11010519491231002X")
 
 
 def test_duplicate_filing_number_is_refused():

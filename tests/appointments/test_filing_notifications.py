@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from appointments import services
 from cqo_registry.accounts.models import Notification, NotificationKind
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, pdf_letter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +26,7 @@ def submitted(second_home_enterprise, enterprise_user, reviewer):
         appointed_on=timezone.localdate() - timedelta(days=3),
         is_senior_manager=True,
         actor=enterprise_user,
+        letter=pdf_letter(),
     )
     return services.filing_submit(filing=filing, actor=enterprise_user)
 

@@ -25,7 +25,13 @@ from appointments.services import (
     filing_submit,
     filing_withdraw,
 )
-from tests.factories import AppointmentFactory, EnterpriseFactory, PersonFactory, UserFactory
+from tests.factories import (
+    AppointmentFactory,
+    EnterpriseFactory,
+    PersonFactory,
+    UserFactory,
+    pdf_letter,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +52,8 @@ def today() -> date:
 
 
 def draft(enterprise=None, *, actor, appointed_on=None, **kwargs) -> Filing:
+    """An appoint filing in draft, with its letter unless told ``letter=None``."""
+    kwargs.setdefault("letter", pdf_letter())
     return filing_create_appointment(
         enterprise=enterprise or EnterpriseFactory(),
         person=kwargs.pop("person", None) or PersonFactory(),
@@ -429,3 +437,16 @@ def test_resubmission_recomputes_days_to_submit(clerk, reviewer):
     filing.refresh_from_db()
     filing = filing_submit(filing=filing, actor=clerk)
     assert filing.days_to_submit == 3
+
+
+@pytest.mark.parametrize("change", [False, True], ids=["appoint", "change"])
+def test_submit_without_a_letter_is_refused_and_the_draft_kept(change, clerk):
+    enterprise = AppointmentFactory().enterprise if change else EnterpriseFactory()
+    filing = draft(enterprise, actor=clerk, letter=None, replace_current=change)
+    with pytest.raises(ValidationError) as error:
+        filing_submit(filing=filing, actor=clerk)
+    assert error.value.code == "letter_required"
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.DRAFT
+    assert filing.submitted_at is None
+    # A dismissal has no letter to give: test_dismissal_ends_the_appointment_... submits one.

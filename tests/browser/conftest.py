@@ -97,3 +97,12 @@ def new_page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def solve_captcha(form, name: str = "captcha") -> None:
+    """Type the answer of the CAPTCHA shown in ``form`` (a Playwright locator), read from the
+    database by its key as a person reads the picture."""
+    from captcha.models import CaptchaStore
+
+    key = form.locator(f"input[name={name}_0]").input_value()
+    form.locator(f"input[name={name}_1]").fill(CaptchaStore.objects.get(hashkey=key).response)

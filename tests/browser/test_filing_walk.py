@@ -29,7 +29,7 @@ import pytest
 from django.utils import timezone
 
 from enterprises.models import Enterprise
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, solve_captcha
 from tests.factories import (
     DEFAULT_PASSWORD,
     EnterpriseFactory,
@@ -43,6 +43,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SHOTS = ARTIFACTS / "filing-walk"
 ENTERPRISE_USER = "chengguan_jx"
 ENTERPRISE_PASSWORD = "Zhiliang#2026walk"
+# The approved account's password was set before the approval: changed at the first sign-in.
+ENTERPRISE_NEW_PASSWORD = "Chengguan#Walk-2031"
 # A CQO's personal data the public must never see.
 FIRST = {"name": "张质量", "id_number": make_id_number(4321), "mobile": "13955501234"}
 LETTER_TITLE = "聘任书（城关精密机械有限公司）"
@@ -239,6 +241,7 @@ def test_filing_walk_from_registration_to_vacancy(
     form.locator("[name=username]").fill(ENTERPRISE_USER)
     form.locator("[name=password1]").fill(ENTERPRISE_PASSWORD)
     form.locator("[name=password2]").fill(ENTERPRISE_PASSWORD)
+    solve_captcha(form)
     walk.shot(ent, "registration")
     walk.submit(ent, form.get_by_role("button", name="提交注册申请"))
     ent.wait_for_url(walk.url("/register/submitted/"))
@@ -275,7 +278,14 @@ def test_filing_walk_from_registration_to_vacancy(
     expect(rev.locator("main .alert-success")).to_contain_text("账号已激活")
 
     # --- 3. The enterprise logs in and files an appointment with a PDF letter ---------------
-    walk.log_in(ent, ENTERPRISE_USER, ENTERPRISE_PASSWORD, "/portal/")
+    # The account was opened by the approval: its password is changed first (issue 13).
+    walk.log_in(ent, ENTERPRISE_USER, ENTERPRISE_PASSWORD, "/accounts/password/change/?next=%2F")
+    change = ent.locator("#password-change-form")
+    change.locator("[name=old_password]").fill(ENTERPRISE_PASSWORD)
+    change.locator("[name=new_password1]").fill(ENTERPRISE_NEW_PASSWORD)
+    change.locator("[name=new_password2]").fill(ENTERPRISE_NEW_PASSWORD)
+    walk.submit(ent, change.locator("button[type=submit]"))
+    ent.wait_for_url(walk.url("/portal/"))
     expect(ent.locator("main h1")).to_have_text(enterprise.name)
     expect(ent.locator("#cqo-status")).to_contain_text("空缺")
     expect(ent.locator("#cqo-status")).to_contain_text("已超期")
@@ -412,7 +422,7 @@ def test_filing_walk_from_registration_to_vacancy(
     walk.shot(ent, "public-lookup")
 
     # --- 9. A change of CQO -----------------------------------------------------------------
-    walk.log_in(ent, ENTERPRISE_USER, ENTERPRISE_PASSWORD, "/portal/")
+    walk.log_in(ent, ENTERPRISE_USER, ENTERPRISE_NEW_PASSWORD, "/portal/")
     ent.locator("main").get_by_role("link", name="变更首席质量官").click()
     ent.wait_for_url(walk.url("/portal/filings/change/"))
     expect(ent.locator("main .alert-info")).to_contain_text(FIRST["name"])

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from appointments.models import FilingStatus
 from appointments.services import filing_create_appointment, filing_submit
@@ -75,11 +76,15 @@ def test_reviewer_approves_in_the_browser(page, live_server, artifacts, media_ro
 
     page.click("#queue tbody tr a")
     page.wait_for_selector("#hints")
-    loaded = page.evaluate(
-        "() => { const i = document.querySelector('#letter-inline'); "
-        "return i && i.complete && i.naturalWidth > 0; }"
-    )
-    assert loaded, "the letter image did not load inline"
+    # The image loads after the page: give it time (a loaded machine) before judging it.
+    try:
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#letter-inline'); "
+            "return i && i.complete && i.naturalWidth > 0; }",
+            timeout=15000,
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail("the letter image did not load inline")
     page.screenshot(path=str(artifacts / "review-filing.png"), full_page=True)
 
     page.click("#approve-link")

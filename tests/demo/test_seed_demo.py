@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from appointments import risk
 from appointments.models import (
     Appointment,
     EndReason,
@@ -21,14 +23,19 @@ from appointments.models import (
     FilingEvent,
     FilingNumberCounter,
     FilingStatus,
+    Penalty,
     QualityIncident,
     Sanction,
     SanctionKind,
     Severity,
+    SpotCheck,
 )
 from appointments.services import NUMBER_FORMAT, current_appointment
+from confirmations.models import ConfirmationFigure, ConfirmationRound, ConfirmationStatus
 from cqo_registry import demo
 from cqo_registry.accounts.models import Notification, NotificationKind, Role, User
+from cqo_registry.importing.models import ImportJob, ImportStatus
+from cqo_registry.reminders.models import ReminderLog
 from enterprises.models import (
     Enterprise,
     EnterpriseRegistration,
@@ -144,6 +151,31 @@ class TestDemoCounty:
         for username in USERNAMES:
             assert log_in(client, username, demo.DEFAULT_PASSWORD), username
             client.logout()
+
+    def test_demo_accounts_go_straight_to_their_start_page(self, client):
+        """Issue 13: demo accounts are exempt from the forced change and the expiry, so the
+        README's users sign in on the real page and land where the README says — even a
+        year on, and the self-registered applicant too."""
+        demo_users = User.objects.filter(is_demo=True)
+        assert set(USERNAMES) <= set(demo_users.values_list("username", flat=True))
+        assert not demo_users.filter(must_change_password=True).exists()
+        applicant = User.objects.filter(registration__status="approved").first()
+        assert applicant.is_demo
+        assert User.objects.get(username="enterprise").is_enterprise_admin
+        User.objects.update(password_changed_at=timezone.now() - timedelta(days=400))
+        for username, start in [
+            ("reviewer", "/review/"),
+            ("leader", "/dashboard/"),
+            ("enterprise", "/portal/"),
+            (applicant.username, "/portal/"),
+        ]:
+            response = client.post(
+                "/accounts/login/",
+                {"username": username, "password": demo.DEFAULT_PASSWORD},
+                follow=True,
+            )
+            assert response.redirect_chain[-1][0] == start, (username, response.redirect_chain)
+            client.post("/accounts/logout/")
 
     def test_output_lists_users_and_a_summary(self, county):
         for username in USERNAMES:
@@ -359,6 +391,89 @@ class TestDemoCounty:
             assert appointment.appointed_on <= sanction.decided_on <= timezone.localdate()
             assert appointment.ended_on is None
 
+    def test_the_registry_kept_true(self):
+        """Issue 17: a reconciliation waiting to be applied, spot checks and penalties on the
+        risk list (also in the town officer's town), a confirmation round in progress with
+        late enterprises beside a closed one with frozen figures, and reminders sent."""
+        job = ImportJob.objects.get(kind="above_scale")
+        assert job.status == ImportStatus.CHECKED and job.can_confirm
+        counts = job.result["details"]["counts"]
+        assert counts["new"] and counts["joined"] and counts["left"] and counts["new_without_town"]
+        assert not Enterprise.objects.filter(town__isnull=True).exists()  # not applied yet
+
+        assert SpotCheck.objects.filter(passed=False).exists()
+        assert Penalty.objects.exists()
+        town_officer = User.objects.get(username="town_officer")
+        assert risk.risk_list(town_officer).exists()
+        reviewer = User.objects.get(username="reviewer")
+        rows = list(risk.risk_list(reviewer))
+        assert any(risk.suggests_interview(row) for row in rows)
+        assert any(row.last_sanction_on and not risk.suggests_interview(row) for row in rows)
+
+        current = ConfirmationRound.objects.get(closed_at__isnull=True)
+        assert current.due_on < timezone.localdate()  # past due, still open
+        statuses = set(current.confirmations.values_list("status", flat=True))
+        assert statuses == set(ConfirmationStatus.values)
+        showcase = Enterprise.objects.get(users__username="enterprise")
+        assert current.confirmations.get(enterprise=showcase).status == "pending"
+        closed = ConfirmationRound.objects.get(closed_at__isnull=False)
+        county_figure = ConfirmationFigure.objects.get(round=closed, scope="county")
+        assert county_figure.population == closed.confirmations.count()
+        assert county_figure.late == closed.confirmations.filter(status="pending").count() > 0
+
+        logged = set(ReminderLog.objects.values_list("kind", "offset_days"))
+        assert {("confirmation_due", 30), ("confirmation_due", 7), ("confirmation_due", 1)} <= (
+            logged
+        )
+        assert ("vacancy_overdue", 0) in logged
+
+    def test_every_page_report_and_reminder_gives_the_same_vacant_since(self):
+        """Issue 10: the assessment report, the vacancy list, the drill-down, the portal and
+        the overdue reminders all say the same "vacant since" for every enterprise."""
+        from appointments import registry
+        from appointments.views.portal import cqo_status
+        from cqo_registry.reminders.services import vacancy_candidates
+        from enterprises import vacancies
+        from reports import assessment, selectors
+
+        today = timezone.localdate()
+        reviewer = User.objects.get(username="reviewer")
+        days = [today, today - timedelta(days=400), date(2021, 6, 30)]
+        for day in days:
+            expected = dict(registry.vacant_enterprises(day).values_list("uscc", "vacancy_start"))
+            assert expected
+            report = {
+                row.uscc: row.vacant_since for row in assessment.build_report(day).vacant_rows()
+            }
+            assert report == expected
+            assert {
+                row.uscc: (row.days_vacant, row.vacant_since)
+                for row in assessment.build_report(day).vacant_rows()
+            } == {uscc: ((day - since).days, since) for uscc, since in expected.items()}
+            listed = {e.uscc: e.vacancy_start for e in vacancies.vacancy_list(reviewer, day=day)}
+            assert listed == expected
+            explained = selectors.explained_for_code(selectors.VACANCY_CODE)
+            rows = selectors.explain_rows(explained, day, user=reviewer)
+            assert {e.uscc: e.vacancy_start for e in rows} == expected
+            keys = list(selectors.explain_keys(rows, selectors.SHOW_ALL))
+            page = selectors.explain_page_rows(explained, day, keys, user=reviewer)
+            assert {e.uscc: e.vacancy_start for e in page} == expected
+            for enterprise in Enterprise.objects.filter(uscc__in=list(expected)[:40]):
+                assert vacancies.vacancy_state(enterprise, day).start == expected[enterprise.uscc]
+        # The portal and the reminders speak of today.
+        expected = dict(registry.vacant_enterprises(today).values_list("pk", "vacancy_start"))
+        for enterprise in Enterprise.objects.filter(pk__in=list(expected)):
+            status = cqo_status(enterprise, [], today)
+            assert (status.state, status.vacancy_start) == ("vacant", expected[enterprise.pk])
+            assert status.days_open == (today - expected[enterprise.pk]).days
+        candidates = vacancy_candidates(today, [])
+        assert candidates
+        limit = timedelta(days=settings.CQO_VACANCY_LIMIT_DAYS + 1)
+        for candidate in candidates:
+            since = expected[candidate.enterprise_id]
+            assert candidate.subject == f"vacancy:{candidate.enterprise_id}:{since.isoformat()}"
+            assert candidate.anchor == since + limit
+
     def test_every_identifier_validates(self):
         for code in Enterprise.objects.values_list("uscc", flat=True):
             validate_uscc(code)
@@ -415,8 +530,23 @@ def test_weak_password_is_refused(weak):
     assert not User.objects.exists()
 
 
-def test_default_password_passes_the_password_policy():
-    demo.check_password(demo.DEFAULT_PASSWORD)
+def test_default_password_is_refused_by_the_policy_but_demo_accounts_are_exempt():
+    """Issue 13: the README's Demo@2026 is an "Admin@123"-type password, which the policy now
+    refuses (this test said it passed before); demo accounts keep it (no forced change, no
+    expiry) — and only where the settings allow the default (not production)."""
+    with pytest.raises(ValidationError):
+        demo.check_password(demo.DEFAULT_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_production_settings_refuse_the_default_password(settings):
+    settings.CQO_DEMO_ALLOW_DEFAULT_PASSWORD = False
+    with pytest.raises(CommandError, match="--password"):
+        seed()
+    assert not User.objects.exists()
+    with pytest.raises(CommandError, match="密码策略"):
+        seed(password=demo.DEFAULT_PASSWORD)
+    assert not User.objects.exists()
 
 
 def test_demo_clock_dates_the_services_and_never_runs_ahead():
@@ -428,3 +558,77 @@ def test_demo_clock_dates_the_services_and_never_runs_ahead():
     assert timezone.now() > then + timedelta(days=365)  # the real clock is back
     with pytest.raises(ValueError), demo.common.clock(timezone.now() + timedelta(days=1)):
         pass
+
+
+# What may lie after the day the county is built as of: plans (the session announced ahead,
+# the running selection's closing and publicity days) and what the command itself makes now
+# (the demo accounts, their password history, the beat schedule of the migrations).
+AFTER_TODAY_ALLOWED = {
+    ("training.TrainingSession", "starts_on"),
+    ("training.TrainingSession", "ends_on"),
+    ("training.HistoricalTrainingSession", "starts_on"),
+    ("training.HistoricalTrainingSession", "ends_on"),
+    ("training.SelectionCampaign", "nominations_close_on"),
+    ("training.SelectionCampaign", "publicity_starts_on"),
+    ("training.SelectionCampaign", "publicity_ends_on"),
+    ("training.HistoricalSelectionCampaign", "nominations_close_on"),
+    ("training.HistoricalSelectionCampaign", "publicity_starts_on"),
+    ("training.HistoricalSelectionCampaign", "publicity_ends_on"),
+    ("accounts.User", "date_joined"),
+    ("accounts.HistoricalUser", "date_joined"),
+    ("accounts.HistoricalUser", "history_date"),
+    ("accounts.PasswordHistory", "created_at"),
+    ("django_celery_beat.PeriodicTask", "date_changed"),
+    ("django_celery_beat.PeriodicTasks", "last_update"),
+}
+
+
+def dated_after(day: date) -> set[tuple[str, str]]:
+    """(model, field) of every date or date-time column holding a value after ``day``."""
+    from django.db import models
+
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+    found = set()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField):
+                lookup = {f"{field.name}__gte": end}
+            elif isinstance(field, models.DateField):
+                lookup = {f"{field.name}__gt": day}
+            else:
+                continue
+            if model._default_manager.filter(**lookup).exists():
+                found.add((model._meta.label, field.name))
+    return found
+
+
+@pytest.mark.django_db
+def test_the_county_is_built_as_of_the_day_given():
+    """``--today``: the one clock the demo reads. Nothing the county holds is dated after
+    it except plans and the accounts the command makes; the present is that day's."""
+    day = date(2025, 6, 30)
+    seed(**{"today": day})
+    assert dated_after(day) <= AFTER_TODAY_ALLOWED
+    latest = Filing.objects.aggregate(Max("submitted_at"))["submitted_at__max"]
+    assert timezone.localdate(latest) == day  # the present's filings were submitted that day
+    assert Filing.objects.filter(status=FilingStatus.DRAFT).exists()
+    assert FilingEvent.objects.filter(at__date=day).exists()
+    assert TrainingSession.objects.filter(starts_on__gt=day).count() == 1  # announced ahead
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2025-02-30", "tomorrow", "30/06/2025"])
+def test_today_must_be_a_day(value):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("seed_demo", f"--today={value}", stdout=StringIO())
+    assert not Enterprise.objects.exists()
+
+
+@pytest.mark.django_db
+def test_today_may_not_be_in_the_future():
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(CommandError, match="--today"):
+        seed(today=tomorrow)
+    with pytest.raises(ValueError):
+        demo.seed_demo(today=tomorrow)
+    assert not Enterprise.objects.exists()

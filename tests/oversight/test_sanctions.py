@@ -18,8 +18,8 @@ from appointments.models import (
     SanctionKind,
     Severity,
 )
+from appointments.registry import vacant_enterprises
 from cqo_registry.accounts.models import Notification
-from reports.selectors import vacant_enterprises
 from tests.oversight.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db

@@ -318,3 +318,24 @@ def test_bureau_pages_render(client_for, users, incident, home_enterprise):
     incident.refresh_from_db()
     assert incident.severity == Severity.SERIOUS
     assert incident.history.latest().history_user == users["reviewer"]
+
+
+def test_pages_name_the_person_who_acted_not_their_account(client_for, users, sanction, incident):
+    """The decider, the recorder and the history show a person's name, as the vacancy pages
+    do (issue 12: a username on one page, the name on the next); an account with no name
+    still shows its username."""
+    reviewer = users["reviewer"]
+    reviewer.first_name = "刘静"
+    reviewer.save(update_fields=["first_name"])
+    client = client_for(users["bureau_admin"])
+    for url in (
+        reverse("oversight:sanction_detail", args=[sanction.pk]),
+        reverse("oversight:incident_detail", args=[incident.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert html.count("刘静") >= 2, url  # who decided or recorded it, and its history
+        assert f">{reviewer.username}<" not in html and f"{reviewer.username} " not in html, url
+    reviewer.first_name = ""
+    reviewer.save(update_fields=["first_name"])
+    html = client.get(reverse("oversight:sanction_detail", args=[sanction.pk])).content.decode()
+    assert reviewer.username in html

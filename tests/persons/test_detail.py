@@ -30,29 +30,6 @@ from training.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def users(
-    bureau_admin,
-    reviewer,
-    leader,
-    town_officer,
-    enterprise_user,
-    outsider_town_officer,
-    outsider_enterprise_user,
-    no_role_user,
-):
-    return {
-        "bureau_admin": bureau_admin,
-        "reviewer": reviewer,
-        "leader": leader,
-        "town_officer": town_officer,
-        "enterprise_user": enterprise_user,
-        "outsider_town_officer": outsider_town_officer,
-        "outsider_enterprise_user": outsider_enterprise_user,
-        "no_role_user": no_role_user,
-    }
-
-
 def url(person):
     return reverse("persons:detail", args=[person.pk])
 

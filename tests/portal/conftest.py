@@ -1,24 +1,11 @@
-"""Helpers of the portal tests: letters of each kind, and the POST data of a filing form."""
+"""Helpers of the portal tests: the POST data of a filing form (letters: ``tests.factories``)."""
 
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import make_id_number
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-
-
-def pdf_letter(name="聘任文件.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-def png_letter(name="letter.png"):
-    return SimpleUploadedFile(name, PNG_BYTES, content_type="image/png")
 
 
 def filing_data(**overrides):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from appointments.services import filing_create_appointment, filing_return, filing_submit
 from cqo_registry.accounts.models import Notification, NotificationKind
-from tests.factories import PersonFactory, TrainingSessionFactory
+from tests.factories import PersonFactory, TrainingSessionFactory, pdf_letter
 
 URL = "/portal/"
 
@@ -41,6 +41,7 @@ def test_under_review(client_for, enterprise_user, home_enterprise):
         appointed_on=timezone.localdate() - timedelta(days=2),
         is_senior_manager=True,
         actor=enterprise_user,
+        letter=pdf_letter(),
     )
     filing_submit(filing=filing, actor=enterprise_user)
     html = page(client_for(enterprise_user)).content.decode()
@@ -56,6 +57,7 @@ def test_returned_shows_reasons(client_for, enterprise_user, home_enterprise, re
         appointed_on=timezone.localdate() - timedelta(days=2),
         is_senior_manager=True,
         actor=enterprise_user,
+        letter=pdf_letter(),
     )
     filing_submit(filing=filing, actor=enterprise_user)
     filing_return(filing=filing, reasons="聘任文件未盖章", actor=reviewer)

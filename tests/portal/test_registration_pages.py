@@ -1,11 +1,12 @@
 """/register/: the self-registration page, for an enterprise in the registry and a new one,
-with its errors (bad USCC, duplicate pending, account already open, weak password)."""
+with its errors (bad USCC, account already open, weak password), its CAPTCHA, and a second
+registration of a USCC that is waiting for review (accepted: issue 13, no squatting)."""
 
 from django.urls import reverse
 
 from cqo_registry.accounts.models import User
 from enterprises.models import EnterpriseRegistration
-from tests.factories import make_uscc
+from tests.factories import captcha_fields, make_uscc
 
 URL = "/register/"
 
@@ -20,6 +21,7 @@ def form_data(**overrides):
         "username": "xinqiye",
         "password1": "Qiye@2026x",
         "password2": "Qiye@2026x",
+        **captcha_fields(),
     }
     data.update(overrides)
     return data
@@ -85,12 +87,39 @@ def test_password_mismatch_is_refused(client, home_enterprise):
     assert "两次输入的密码不一致" in response.context["form"].errors["password2"][0]
 
 
-def test_duplicate_pending_registration_is_refused(client, home_enterprise):
+def test_a_pending_registration_does_not_block_another(client, home_enterprise):
+    """Issue 13: whoever registers a USCC first cannot hold it; both wait for the reviewer."""
     client.post(URL, form_data(uscc=home_enterprise.uscc))
     response = client.post(URL, form_data(uscc=home_enterprise.uscc, username="second"))
+    assert response.status_code == 302
+    assert EnterpriseRegistration.objects.filter(uscc=home_enterprise.uscc).count() == 2
+
+
+def test_wrong_captcha_is_refused_and_nothing_is_stored(client, home_enterprise):
+    data = form_data(uscc=home_enterprise.uscc)
+    data["captcha_1"] = "wrong"
+    response = client.post(URL, data)
     assert response.status_code == 200
-    assert "正在等待审核" in response.context["form"].errors["uscc"][0]
-    assert EnterpriseRegistration.objects.count() == 1
+    assert "验证码不正确" in response.context["form"].errors["captcha"][0]
+    assert not EnterpriseRegistration.objects.exists()
+
+
+def test_missing_captcha_is_refused(client, home_enterprise):
+    data = form_data(uscc=home_enterprise.uscc)
+    del data["captcha_0"], data["captcha_1"]
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert "captcha" in response.context["form"].errors
+    assert not EnterpriseRegistration.objects.exists()
+
+
+def test_the_form_shows_a_captcha_image_served_here(client, db):
+    page = client.get(URL).content.decode()
+    assert 'src="/captcha/image/' in page
+    key = page.split('src="/captcha/image/', 1)[1].split("/", 1)[0]
+    image = client.get(f"/captcha/image/{key}/")
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
 
 
 def test_enterprise_with_account_is_told_to_contact_bureau(client, enterprise_user):

@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from cqo_registry.accounts.models import Notification, NotificationKind, Role
+from enterprises import services
 from enterprises.models import Enterprise, Industry, RegistrationStatus, Scale
 from enterprises.services import registration_approve, registration_reject, registration_submit
 from tests.factories import UserFactory, make_uscc
@@ -57,10 +58,13 @@ def test_submit_refuses_bad_uscc(db):
         submit(uscc="913401040000000000")
 
 
-def test_submit_refuses_second_pending_registration(home_enterprise):
-    submit(uscc=home_enterprise.uscc)
-    with pytest.raises(ValidationError, match="正在等待审核"):
-        submit(uscc=home_enterprise.uscc, username="another")
+def test_submit_accepts_a_second_pending_registration(home_enterprise):
+    """Issue 13: a pending registration does not block another of the same USCC (a squatter
+    cannot hold the code); the reviewer compares them."""
+    first = submit(uscc=home_enterprise.uscc)
+    second = submit(uscc=home_enterprise.uscc, username="another")
+    assert list(services.competing_registrations(first)) == [second]
+    assert list(services.competing_registrations(second)) == [first]
 
 
 def test_submit_refuses_enterprise_with_active_account(enterprise_user, home_enterprise):
@@ -72,6 +76,18 @@ def test_submit_refuses_weak_password(home_enterprise):
     with pytest.raises(ValidationError) as error:
         submit(uscc=home_enterprise.uscc, password="abcdefgh1")
     assert "password1" in error.value.message_dict
+
+
+def test_a_demo_account_is_exempt_from_the_policy_and_marked_demo(home_enterprise):
+    """seed_demo's applicants (issue 13): the README's demo password, which the policy
+    refuses, is taken for a demo account only, and the account says it is one."""
+    with pytest.raises(ValidationError):
+        submit(uscc=home_enterprise.uscc, password="Demo@2026")
+    registration = submit(uscc=home_enterprise.uscc, password="Demo@2026", demo_account=True)
+    user = registration.user
+    assert user.is_demo and not user.is_active
+    assert user.check_password("Demo@2026")
+    assert user.password_history.count() == 1
 
 
 def test_submit_refuses_taken_username(home_enterprise, reviewer):

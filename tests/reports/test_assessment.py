@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cqo_registry.responses import content_disposition
 from reports import assessment, statistics
 from reports.models import Target
 from tests.conftest import service_missing
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def vacancies(county, home_town, other_town):
     """Enterprises at D beside the county cast (three with filed CQOs since 2021-01-11)."""
-    never = EnterpriseFactory(town=home_town, name="城关从未聘任有限公司")
+    # No establishment date: the registry knows of it since its record was created (today).
+    never = EnterpriseFactory(town=home_town, name="城关从未聘任有限公司", established_on=None)
     ended = AppointmentFactory(
         enterprise=EnterpriseFactory(town=other_town, name="双墩解聘未补有限公司"),
         appointed_on=date(2021, 1, 4),
@@ -108,8 +110,9 @@ def test_equal_rate_and_counted_share_a_rank():
 
 
 def test_without_cqo_list_is_exact(vacancies):
-    # Every enterprise of the test entered the registry today; D is in the past, so those
-    # never served by a filed CQO have been vacant "since" D (0 days) in the replay.
+    # Every enterprise of the test entered the registry today; D is in the past, so one
+    # without an establishment date never served by a filed CQO has been vacant "since" D
+    # (0 days) in the replay.
     rows = list(assessment.build_report(D).vacant_rows())
     assert [(row.town, row.uscc, row.name, row.scale) for row in rows] == [
         ("城关镇", e.uscc, e.name, e.get_scale_display())
@@ -125,7 +128,7 @@ def test_without_cqo_list_is_exact(vacancies):
 
 
 def test_vacancy_counts_from_registry_entry_when_never_filed(home_town):
-    enterprise = EnterpriseFactory(town=home_town)
+    enterprise = EnterpriseFactory(town=home_town, established_on=None)
     today = assessment.default_day()
     later = today + timedelta(days=45)
     (row,) = list(assessment.build_report(later).vacant_rows())
@@ -216,7 +219,7 @@ def test_xlsx_workbook(client_for, reviewer, vacancies):
     expected_name = quote("首席质量官工作考核报表_2021-06-30.xlsx")
     assert f"filename*=UTF-8''{expected_name}" in response["Content-Disposition"]
 
-    workbook = load_workbook(BytesIO(response.content))
+    workbook = load_workbook(BytesIO(response.getvalue()))
     assert workbook.sheetnames == ["汇总", "T1", "T2", "T3", "未聘任企业"]
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A3"
@@ -281,7 +284,7 @@ def test_xlsx_workbook(client_for, reviewer, vacancies):
 
 
 def test_content_disposition_has_an_ascii_fallback():
-    header = assessment.content_disposition("首席质量官工作考核报表_2021-06-30.pdf")
+    header = content_disposition("首席质量官工作考核报表_2021-06-30.pdf")
     assert header.startswith('attachment; filename="')
     header.encode("ascii")  # the whole header is ASCII
     assert "filename*=UTF-8''%E9%A6%96" in header
@@ -336,3 +339,21 @@ def test_listing_lines_align_cjk_and_wrap_long_cells():
     )
     assert head == "号 名称"
     assert line.split("\n") == [" 1 一二三", "   四五六"]
+
+
+def test_pdf_past_the_list_limit_counts_per_town(home_town, other_town, tmp_path, settings):
+    """Issue 15 §2: past CQO_ASSESSMENT_PDF_LIST_LIMIT the PDF gives the enterprises without a
+    CQO per town (bounded memory at any size) and points to the Excel for the list."""
+    settings.CQO_ASSESSMENT_PDF_LIST_LIMIT = 2
+    for n in range(2):
+        EnterpriseFactory(town=home_town, name=f"城关按镇计数{n}号有限公司")
+    EnterpriseFactory(town=other_town, name="双墩按镇计数有限公司")
+    report = assessment.build_report(D)
+    assert assessment.vacant_by_town(report) == [("城关镇", 2), ("双墩镇", 1)]
+    pdf = assessment.render_pdf(report)
+    require_pdf_tools()
+    text = pdf_text(pdf, tmp_path)
+    assert "企业超过 2 家" in text and "Excel" in text
+    assert "按镇计数" not in text  # no enterprise listed one by one
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "城关镇 2" in lines and "双墩镇 1" in lines and "全县合计 3" in lines

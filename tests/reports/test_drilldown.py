@@ -1,12 +1,15 @@
 """ "Explain this number": the list behind a figure is the figure's own set, scoped to the
 user on the server, filterable, paginated and exported to Excel with the same rows."""
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template.loader import get_template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -216,13 +219,24 @@ def test_id_numbers_are_masked_except_for_bureau(county, leader, reviewer, clien
     assert person.id_number in full
 
 
+def next_page(client, response):
+    """The page the "next" link of ``response`` leads to (as a person clicks it)."""
+    match = re.search(r'rel="next" href="([^"]+)"', response.content.decode())
+    assert match, "no next link"
+    url = response.request["PATH_INFO"] + html.unescape(match.group(1))
+    following = client.get(url)
+    assert following.status_code == 200
+    return following
+
+
 def test_paginated_fifty_per_page(home_town, leader, client_for):
     EnterpriseFactory.create_batch(55, town=home_town)
     client = client_for(leader)
     first = client.get(explain_url("T1"))
     assert len(first.context["page"].object_list) == 50
-    second = client.get(explain_url("T1", page=2))
+    second = next_page(client, first)
     assert len(second.context["page"].object_list) == 5
+    assert second.context["page"].number == 2
 
 
 def workbook_rows(response):
@@ -361,14 +375,15 @@ def test_a_stale_snapshot_count_never_hides_rows(home_town, leader, client_for):
     snapshots.snapshot_take(as_of=D, kind="on_demand")  # empty county
     EnterpriseFactory.create_batch(55, town=home_town)
     client = client_for(leader)
-    first = client.get(explain_url("T1")).context["page"]
+    response = client.get(explain_url("T1"))
+    first = response.context["page"]
     assert first.paginator.count == 0  # the snapshot's figure
     assert len(first.object_list) == 50 and first.has_next()
-    second = client.get(explain_url("T1", page=2)).context["page"]
+    second = next_page(client, response).context["page"]
     assert len(second.object_list) == 5 and not second.has_next()
     seen = {row.pk for row in [*first.object_list, *second.object_list]}
     assert len(seen) == 55
-    # A page past the rows falls back to the first one, never an error.
+    # A page number in the address (the lists page by cursor) shows the first page.
     assert client.get(explain_url("T1", page=9)).context["page"].number == 1
 
 
@@ -381,6 +396,26 @@ def test_the_counted_mark_of_each_row_is_the_engines(code, towns, leader, client
     counted = client.get(explain_url(code, show="counted")).context["page"].object_list
     assert {row.pk for row in rows if row.counted} == {row.pk for row in counted}
     assert all(row.counted for row in counted)
+
+
+# The codes whose lists are checked against their figures — here, and for the confirmation
+# round in tests/keeping/test_confirmation.py. A new kind of list needs its code here.
+MATCHED_CODES = ("T1", "T2", "T3", selectors.VACANCY_CODE, *INDICATORS, selectors.CONFIRM_CODE)
+
+
+def test_every_kind_of_list_is_checked_against_its_figure(towns):
+    checked = {selectors.explained_for_code(code).kind.slug for code in MATCHED_CODES}
+    assert checked == set(selectors.KINDS)
+
+
+@pytest.mark.parametrize("slug", sorted(selectors.KINDS))
+def test_every_kind_has_its_table_summary_and_excel_columns(slug, towns, leader):
+    kind = selectors.KINDS[slug]
+    get_template(kind.table_template)
+    get_template(kind.summary_template)
+    explained = selectors.Explained(code=slug, name=slug, kind=kind)
+    headers = [header for header, _width, _value in kind.columns(explained, D, leader)]
+    assert headers and len(headers) == len(set(headers))
 
 
 # --- The dashboard's other indicators: principal share and late filings ---------------------

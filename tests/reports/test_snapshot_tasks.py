@@ -108,3 +108,63 @@ def test_beat_schedule_is_stored_by_migration():
     assert str(daily.crontab.timezone) == "Asia/Shanghai"
     deadline = PeriodicTask.objects.get(task="reports.tasks.take_deadline_snapshots")
     assert (deadline.crontab.hour, deadline.crontab.minute) == ("1", "20")
+
+
+# --- Delivered again after the worker died mid-run (acks late) -------------------------------
+# A worker killed while computing leaves its run "running" with the task's id on it, and the
+# broker delivers the same task (same id) again. The real kill is exercised by the CI stack
+# script; here the run is left in the state such a worker leaves it.
+
+
+def interrupted(as_of: date, kind: str, task_id: str) -> SnapshotRun:
+    run = snapshots.snapshot_run_create(as_of=as_of, kind=kind, task_id=task_id)
+    SnapshotRun.objects.filter(pk=run.pk).record_progress(
+        status=SnapshotStatus.RUNNING, done=1, total=3
+    )
+    return run
+
+
+def test_daily_snapshot_delivered_again_finishes_the_run_it_started(county):
+    run = interrupted(date(2021, 6, 30), SnapshotKind.DAILY, task_id="daily-1")
+
+    assert take_daily_snapshot.apply(args=["2021-06-30"], task_id="daily-1").get() == run.pk
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("done", 3, 3)
+    assert run.figures.exists()
+    # Another send of the task (beat's next day, a second beat) finds the day stored.
+    assert take_daily_snapshot.apply(args=["2021-06-30"], task_id="daily-2").get() is None
+    assert SnapshotRun.objects.count() == 1
+
+
+def test_a_running_daily_run_of_another_task_is_left_to_it(county):
+    run = interrupted(date(2021, 6, 30), SnapshotKind.DAILY, task_id="daily-1")
+
+    assert take_daily_snapshot.apply(args=["2021-06-30"], task_id="daily-2").get() is None
+
+    run.refresh_from_db()
+    assert run.status == "running"
+
+
+def test_recompute_delivered_again_computes_the_run_to_the_end(county):
+    run = interrupted(date(2021, 6, 30), SnapshotKind.ON_DEMAND, task_id="recompute-1")
+
+    # Another task id (not a redelivery) leaves a running run alone…
+    assert recompute_snapshot.apply(args=[run.pk], task_id="recompute-2").get() is None
+    # …the same task delivered again takes it to the end.
+    assert recompute_snapshot.apply(args=[run.pk], task_id="recompute-1").get() == run.pk
+
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("done", 3)
+    assert run.figures.count() > 0
+
+
+def test_deadline_snapshots_delivered_again_finish_their_run_and_add_none(county):
+    run = interrupted(date(2021, 1, 31), SnapshotKind.DEADLINE, task_id="deadline-1")
+
+    run_ids = take_deadline_snapshots.apply(task_id="deadline-1").get()
+
+    assert run.pk in run_ids and len(run_ids) == 3
+    assert SnapshotRun.objects.filter(as_of=date(2021, 1, 31)).count() == 1
+    assert SnapshotRun.objects.get(pk=run.pk).status == "done"
+    assert take_deadline_snapshots.apply(task_id="deadline-2").get() == []

@@ -13,17 +13,18 @@ from appointments.services import (
     filing_submit,
 )
 from enterprises.models import Education
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, pdf_letter
 
 
 def make_submitted(enterprise, *, actor=None, days_ago=3, person=None, replace=False, **fields):
-    """An appoint (or, with ``replace``, change) filing submitted ``days_ago`` days after the
-    appointment date."""
+    """An appoint (or, with ``replace``, change) filing, with its letter, submitted ``days_ago``
+    days after the appointment date."""
     defaults = {
         "position": "副总经理",
         "is_senior_manager": True,
         "is_principal": False,
         "departments": ["management", "inspection"],
+        "letter": pdf_letter(),
     }
     defaults.update(fields)
     filing = filing_create_appointment(

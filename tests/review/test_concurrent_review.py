@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from appointments.models import FilingStatus
 from appointments.services import filing_create_appointment, filing_submit
-from tests.factories import EnterpriseFactory, PersonFactory, UserFactory
+from tests.factories import EnterpriseFactory, PersonFactory, UserFactory, pdf_letter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +35,7 @@ def filing():
         appointed_on=timezone.localdate() - timedelta(days=3),
         is_senior_manager=True,
         actor=clerk,
+        letter=pdf_letter(),
     )
     return filing_submit(filing=draft, actor=clerk)
 

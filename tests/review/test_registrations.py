@@ -174,3 +174,74 @@ def test_get_on_an_action_url_goes_to_the_page(client_for, reviewer, known_regis
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("review:registration", args=[known_registration.pk])
+
+
+# --- Competing registrations of one USCC (issue 13: no squatting) -----------------------------
+
+
+@pytest.fixture
+def competing_registration(home_enterprise, known_registration):
+    """A second application for the same enterprise, by someone else, while the first waits."""
+    return registration_submit(
+        uscc=home_enterprise.uscc,
+        name="城关精密机械",
+        contact_name="王冒名",
+        mobile="13900000099",
+        email="wang@example.net",
+        username="squatter",
+        password=PASSWORD,
+    )
+
+
+def test_competing_registrations_are_flagged_in_the_list(
+    client_for, reviewer, known_registration, competing_registration, new_registration
+):
+    response = client_for(reviewer).get(reverse("review:registrations"))
+    competing = {r.pk: r.competing for r in response.context["page"].object_list}
+    assert competing == {
+        known_registration.pk: 1,
+        competing_registration.pk: 1,
+        new_registration.pk: 0,
+    }
+    assert response.content.decode().count("competing-flag") == 2
+
+
+def test_the_reviewer_sees_competing_registrations_side_by_side(
+    client_for, reviewer, known_registration, competing_registration
+):
+    response = client_for(reviewer).get(
+        reverse("review:registration", args=[known_registration.pk])
+    )
+    assert response.context["competitors"] == [competing_registration]
+    html = response.content.decode()
+    table = html.split('id="competing-registrations"', 1)[1].split("</table>", 1)[0]
+    for value in ("张联系", "王冒名", "13900000011", "13900000099", "chengguan", "squatter"):
+        assert value in table
+
+
+def test_approving_one_refuses_the_competitor_and_the_first_is_enterprise_admin(
+    client_for, reviewer, home_enterprise, known_registration, competing_registration
+):
+    client = client_for(reviewer)
+    client.post(reverse("review:registration_approve", args=[known_registration.pk]))
+    known_registration.refresh_from_db()
+    assert known_registration.status == RegistrationStatus.APPROVED
+    user = known_registration.user
+    user.refresh_from_db()
+    assert user.is_enterprise_admin and user.must_change_password
+
+    response = client.post(
+        reverse("review:registration_approve", args=[competing_registration.pk]), follow=True
+    )
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("该企业已有启用的账号" in m for m in messages), messages
+    competing_registration.refresh_from_db()
+    assert competing_registration.status == RegistrationStatus.PENDING
+    assert not competing_registration.user.is_active
+    # The reviewer rejects it; the competitor no longer shows beside anything.
+    client.post(
+        reverse("review:registration_reject", args=[competing_registration.pk]),
+        {"reason": "经核实非该企业人员申请。"},
+    )
+    competing_registration.refresh_from_db()
+    assert competing_registration.status == RegistrationStatus.REJECTED

@@ -21,29 +21,6 @@ STATEMENT = "长期负责质量管理体系建设，成效显著。"
 VIEWERS = ["bureau_admin", "reviewer", "leader", "town_officer", "enterprise_user"]
 
 
-@pytest.fixture
-def users(
-    bureau_admin,
-    reviewer,
-    leader,
-    town_officer,
-    enterprise_user,
-    outsider_town_officer,
-    outsider_enterprise_user,
-    no_role_user,
-):
-    return {
-        "bureau_admin": bureau_admin,
-        "reviewer": reviewer,
-        "leader": leader,
-        "town_officer": town_officer,
-        "enterprise_user": enterprise_user,
-        "outsider_town_officer": outsider_town_officer,
-        "outsider_enterprise_user": outsider_enterprise_user,
-        "no_role_user": no_role_user,
-    }
-
-
 def nominate(campaign, appointment, user):
     return Nomination.objects.create(
         campaign=campaign,

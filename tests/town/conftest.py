@@ -13,6 +13,9 @@ LIMIT_DAYS = 30
 
 
 def make_vacancy(town, *, days_open: int, **fields) -> Enterprise:
+    # Without an establishment date the registry knows of it from the day its record was
+    # created, so that is when its vacancy starts.
+    fields.setdefault("established_on", None)
     enterprise = EnterpriseFactory(town=town, **fields)
     Enterprise.objects.filter(pk=enterprise.pk).update(
         created_at=timezone.now() - timedelta(days=days_open)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from cqo_registry.accounts.models import Notification, NotificationKind
+from cqo_registry.reminders.models import ReminderRule, ReminderType
 from enterprises import vacancies
 from enterprises.models import ReminderKind, VacancyReminder
 from enterprises.tasks import send_overdue_vacancy_reminders
@@ -31,8 +32,10 @@ def overdue_user(overdue):
 
 
 def test_running_twice_the_same_day_reminds_once(
-    overdue, overdue_user, town_officer, outsider_town_officer, enterprise_user
+    overdue, overdue_user, town_officer, outsider_town_officer, enterprise_user, county
 ):
+    # ``county``: the enterprise user's own enterprise has its filed CQO, so it is not vacant
+    # (established in 2010, it would otherwise be long overdue).
     assert send_overdue_vacancy_reminders.delay().get() == 1
     assert send_overdue_vacancy_reminders.delay().get() == 0
     reminder = VacancyReminder.objects.get()
@@ -119,7 +122,15 @@ def test_reads_are_set_based(home_town, other_town, django_assert_num_queries):
 
 @pytest.mark.django_db  # not transactional: a flushed database has lost the migration's rows
 def test_beat_schedule_is_registered():
-    task = PeriodicTask.objects.get(task="enterprises.tasks.send_overdue_vacancy_reminders")
+    # Beat runs the one reminder service (issue 17 §4), whose schedule holds the overdue-vacancy
+    # reminder as it always was — every day from the first overdue day; the separate daily
+    # task it covers is no longer scheduled (it would only repeat the same reminders).
+    task = PeriodicTask.objects.get(task="cqo_registry.reminders.tasks.send_reminders")
     assert task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("8", "30")
     assert str(task.crontab.timezone) == "Asia/Shanghai"
+    assert not PeriodicTask.objects.filter(
+        task="enterprises.tasks.send_overdue_vacancy_reminders"
+    ).exists()
+    rule = ReminderRule.objects.get(kind=ReminderType.VACANCY_OVERDUE)
+    assert (rule.offset_days, rule.repeat_days, rule.active) == (0, 1, True)

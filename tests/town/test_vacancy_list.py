@@ -138,7 +138,7 @@ def test_filing_in_progress_note_and_reminder_are_shown(
     assert row.pk == enterprise.pk
     assert row.filing_status == FilingStatus.SUBMITTED
     assert row.last_note_text == "企业承诺下周备案"
-    assert row.last_note_author == town_officer.username
+    assert row.last_note_author == (town_officer.get_full_name() or town_officer.username)
     assert row.last_reminder_on == timezone.localdate()
     html = response.content.decode()
     assert "待审核" in html

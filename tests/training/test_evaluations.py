@@ -256,7 +256,7 @@ def body_of(response) -> bytes:
     [
         ("enterprise_user", 200),
         ("reviewer", 200),
-        ("leader", 200),
+        ("leader", 403),
         ("town_officer", 200),
         ("outsider_enterprise_user", 404),
         ("outsider_town_officer", 404),

@@ -1,5 +1,6 @@
 """Training pages (/training/): who may see and do what, enrolment and attendance in the
-browser, the browser import of the training file, CQO records and the untrained list."""
+browser, CQO records and the untrained list. (The training file's browser import is on the one
+import page: tests/imports/test_import_pages.py.)"""
 
 import io
 from datetime import date, timedelta
@@ -17,7 +18,6 @@ from tests.factories import (
     TrainingAttendanceFactory,
     TrainingSessionFactory,
 )
-from tests.imports.conftest import TRAINING_HEADER, xlsx
 from training.models import SessionKind, TrainingAttendance, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,13 @@ def test_anonymous_goes_to_login(client_for, name):
 def test_only_the_bureau_creates_sessions(request, client_for, role, status):
     client = client_for(user_of(request, role))
     assert client.get(reverse("training:session_create")).status_code == status
-    assert client.get(reverse("training:import")).status_code == status
+    # The training file is imported on the one import page, for the bureau only.
+    response = client.get(reverse("training:import"))
+    if status == 200:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("importing:new", args=["training"])
+    else:
+        assert response.status_code == status
 
 
 def test_create_and_edit_a_session(client_for, reviewer):
@@ -305,76 +311,6 @@ def test_town_officer_cannot_record_attendance(client_for, town_officer, session
     assert response.status_code == 403
 
 
-# --- Browser import ------------------------------------------------------------------------
-
-
-def upload(client, rows, name="培训记录.xlsx"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = xlsx(TRAINING_HEADER, rows)
-    return client.post(reverse("training:import"), {"file": SimpleUploadedFile(name, data)})
-
-
-def test_import_with_a_bad_row_writes_nothing_and_shows_the_row(
-    client_for, reviewer, home_town, media_root
-):
-    good = untrained_cqo(home_town)
-    rows = [
-        [good.person.id_number, good.person.name, "任职培训", date(2022, 5, 1), 8, "是"],
-        ["340104199001011234", "无名", "任职培训", date(2022, 5, 1), 8, "是"],  # bad check digit
-    ]
-    response = upload(client_for(reviewer), rows)
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert 'data-row="3"' in body
-    assert "confirm-form" not in body
-    assert not TrainingAttendance.objects.exists()
-    assert not TrainingSession.objects.exists()
-
-
-def test_import_dry_run_then_confirm(client_for, reviewer, home_town, media_root):
-    cqos = [untrained_cqo(home_town) for _ in range(2)]
-    rows = [
-        [c.person.id_number, c.person.name, "质量月综合技能培训", date(2022, 9, 20), 16, "是"]
-        for c in cqos
-    ]
-    client = client_for(reviewer)
-    response = upload(client, rows)
-    assert "confirm-form" in response.content.decode()
-    assert not TrainingAttendance.objects.exists()  # the dry run wrote nothing
-    token = response.context["confirm_form"].initial["token"]
-
-    response = client.post(reverse("training:import_confirm"), {"token": token}, follow=True)
-    assert "导入完成" in response.content.decode()
-    assert TrainingAttendance.objects.filter(passed=True).count() == 2
-    attendance = TrainingAttendance.objects.first()
-    assert attendance.history.get().history_user == reviewer
-    # The stored upload is gone and the token cannot be replayed.
-    assert not list((media_root / "imports").iterdir())
-    response = client.post(reverse("training:import_confirm"), {"token": token}, follow=True)
-    assert "导入已过期" in response.content.decode()
-
-
-def test_another_users_import_token_is_useless(
-    client_for, reviewer, bureau_admin, home_town, media_root
-):
-    cqo = untrained_cqo(home_town)
-    rows = [[cqo.person.id_number, cqo.person.name, "任职培训", date(2022, 5, 1), 8, "是"]]
-    token = upload(client_for(reviewer), rows).context["confirm_form"].initial["token"]
-    client_for(bureau_admin).post(reverse("training:import_confirm"), {"token": token})
-    assert not TrainingAttendance.objects.exists()
-
-
-def test_import_of_a_non_spreadsheet_is_a_form_error(client_for, reviewer, media_root):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    response = client_for(reviewer).post(
-        reverse("training:import"), {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4")}
-    )
-    assert response.status_code == 200
-    assert "请上传 .xlsx" in response.content.decode()
-
-
 # --- A CQO's training record ---------------------------------------------------------------
 
 
@@ -449,7 +385,7 @@ def test_untrained_town_filter(client_for, reviewer, home_town, other_town):
 
 
 def export_rows(response):
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     sheet = workbook.active
     return sheet, [list(row) for row in sheet.iter_rows(values_only=True)]
 
@@ -517,3 +453,17 @@ def test_person_record_query_count_does_not_grow(client_for, reviewer, county):
     for _ in range(4):
         TrainingAttendanceFactory(person=person)
     assert count_queries(client, record_url(person)) == first
+
+
+def test_enrolment_search_says_why_a_whole_id_number_found_nothing(
+    client_for, reviewer, session, home_town
+):
+    cqo = untrained_cqo(home_town)
+    number = cqo.person.id_number
+    wrong_check = number[:-1] + ("1" if number[-1] != "1" else "2")
+    url = reverse("training:session", args=[session.pk])
+    page = client_for(reviewer).get(url, {"q": wrong_check}).content.decode()
+    assert 'id="no-candidates"' in page
+    assert f"身份证号“{wrong_check}”校验位不符" in page
+    page = client_for(reviewer).get(url, {"q": number.lower()}).content.decode()
+    assert cqo.enterprise.name in page and "enrol-code-problem" not in page

@@ -12,16 +12,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.audit.services import audit_file_download
+from cqo_registry.responses import private_file_response
+from cqo_registry.workflows import error_text
 
 from .. import services
 from ..filters import EvaluationFilter
@@ -30,15 +33,9 @@ from ..models import Evaluation, EvaluationDocument, EvaluationStatus, Grade
 
 PER_PAGE = 50
 
-ACT_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER)
-VIEW_ROLES = (*ACT_ROLES, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE)
 
-bureau_only = role_required(*ACT_ROLES)
-viewers = role_required(*VIEW_ROLES)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+bureau_only = permission_required("training.score_evaluation")
+viewers = permission_required("training.view_evaluations")
 
 
 def evaluation_list_for(user):
@@ -54,10 +51,7 @@ def evaluation_list_for(user):
 
 
 def _may_self_assess(user, evaluation: Evaluation) -> bool:
-    return (
-        access.is_enterprise_user(user)
-        and user.enterprise_id == evaluation.appointment.enterprise_id
-    )
+    return user.has_perm("training.self_assess", evaluation.appointment)
 
 
 # --- List ---------------------------------------------------------------------------------
@@ -69,17 +63,15 @@ def list(request):  # noqa: A001 — the URL name the portal links to
     queryset = evaluation_list_for(user).order_by("-year", "appointment__enterprise__name", "pk")
     filterset = EvaluationFilter(request.GET, queryset=queryset, user=user)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = params.page(request, Paginator(rows, PER_PAGE))
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
-        "can_act": access.is_bureau(user),
+        "query": params.query_without(request, "page"),
+        "can_act": user.has_perm("training.score_evaluation"),
         "is_enterprise": access.is_enterprise_user(user),
     }
-    if access.is_bureau(user):
+    if context["can_act"]:
         context["open_form"] = OpenYearForm(initial={"year": timezone.localdate().year})
         counts = rows.order_by().values("grade").annotate(count=Count("pk")).order_by("grade")
         context["by_grade"] = [
@@ -100,7 +92,7 @@ def open_year(request):
     try:
         count = services.evaluation_open_year(year=year, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("evaluations:list")
     messages.success(
         request,
@@ -126,7 +118,7 @@ def _context(request, evaluation: Evaluation, *, self_form=None, scoring_form=No
     user = request.user
     scores = _scores(evaluation)
     may_self = _may_self_assess(user, evaluation) and evaluation.status == EvaluationStatus.DRAFT
-    may_score = access.is_bureau(user) and evaluation.status in (
+    may_score = user.has_perm("training.score_evaluation") and evaluation.status in (
         EvaluationStatus.SELF_SUBMITTED,
         EvaluationStatus.SCORED,
     )
@@ -136,7 +128,10 @@ def _context(request, evaluation: Evaluation, *, self_form=None, scoring_form=No
         "evaluation": evaluation,
         "appointment": evaluation.appointment,
         "scores": scores,
-        "documents": evaluation.documents.select_related("uploaded_by"),
+        # Leaders read the evaluation, not its documents (SPEC §1, PIPL).
+        "documents": evaluation.documents.select_related("uploaded_by")
+        if user.has_perm("appointments.open_private_files")
+        else None,
         "max_total": max_total,
         "self_total": self_total,
         "may_self": may_self,
@@ -197,7 +192,7 @@ def self_submit(request, pk: int):
         try:
             services.evaluation_submit_self(evaluation=evaluation, actor=request.user)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已提交自评，等待监管局评分。"))
         return redirect("evaluations:detail", pk=pk)
@@ -246,14 +241,18 @@ def score(request, pk: int):
 def document_download(request, pk: int, document_pk: int):
     """Serve a supporting document to users who may see its evaluation; no other URL."""
     evaluation = _load(request, pk)
+    if not request.user.has_perm("appointments.open_private_files"):
+        raise PermissionDenied  # a leader reads the evaluation, not its documents
     document = get_scoped_or_404(
         EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
     )
     if not document.file:
         raise Http404
-    response = FileResponse(document.file.open("rb"), as_attachment=False)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    try:
+        response = private_file_response(document.file, filename=document.name)
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_file_download(request, document.file, obj=document)
     return response
 
 
@@ -269,7 +268,7 @@ def document_remove(request, pk: int, document_pk: int):
     try:
         services.evaluation_remove_document(document=document, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已删除材料“%(name)s”。") % {"name": document.name})
     return redirect("evaluations:detail", pk=pk)

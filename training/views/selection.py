@@ -19,9 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.workflows import error_text
 
 from .. import selection
 from ..forms_selection import (
@@ -35,16 +36,10 @@ from ..models import CampaignStatus, Nomination, NominationStatus
 
 PER_PAGE = 50
 
-bureau_admin_only = role_required(Role.BUREAU_ADMIN)
-bureau_only = role_required(Role.BUREAU_ADMIN, Role.REVIEWER)
-nominators = role_required(Role.ENTERPRISE, Role.TOWN_OFFICER)
-viewers = role_required(
-    Role.BUREAU_ADMIN, Role.REVIEWER, Role.LEADER, Role.TOWN_OFFICER, Role.ENTERPRISE
-)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
+bureau_admin_only = permission_required("training.manage_selection")
+bureau_only = permission_required("training.review_nominations")
+nominators = permission_required("training.nominate")
+viewers = permission_required("training.view_selection")
 
 
 def _load_campaign(request, pk: int):
@@ -67,9 +62,8 @@ def campaign_list(request):
         "selection/campaign_list.html",
         {
             "campaigns": campaigns,
-            "may_manage": access.is_bureau_admin(request.user),
-            "may_nominate": access.is_enterprise_user(request.user)
-            or access.is_town_officer(request.user),
+            "may_manage": request.user.has_perm("training.manage_selection"),
+            "may_nominate": request.user.has_perm("training.nominate"),
         },
     )
 
@@ -126,7 +120,7 @@ def campaign_detail(request, pk: int):
     nominations = selection.nomination_list_for(user, campaign).order_by(
         "rank", "-score", "created_at", "pk"
     )
-    sees_eligibility = access.sees_whole_county(user)
+    sees_eligibility = user.has_perm("training.view_eligibility")
     if sees_eligibility:
         nominations = selection.with_eligibility(nominations)
     rows = [
@@ -137,12 +131,12 @@ def campaign_detail(request, pk: int):
         "campaign": campaign,
         "rows": rows,
         "sees_eligibility": sees_eligibility,
-        "may_manage": access.is_bureau_admin(user),
-        "may_review": access.is_bureau(user),
-        "may_nominate": (access.is_enterprise_user(user) or access.is_town_officer(user))
+        "may_manage": user.has_perm("training.manage_selection"),
+        "may_review": user.has_perm("training.review_nominations"),
+        "may_nominate": user.has_perm("training.nominate")
         and campaign.status == CampaignStatus.NOMINATING,
         "history": campaign.history.select_related("history_user")[:20]
-        if access.is_bureau(user)
+        if user.has_perm("enterprises.view_change_history")
         else None,
         "Status": CampaignStatus,
     }
@@ -156,7 +150,7 @@ def _step(request, pk: int, *, service, title: str, question: str, done: str):
         try:
             service(campaign=campaign, actor=request.user)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, done)
         return redirect("selection:campaign_detail", pk=pk)
@@ -260,10 +254,10 @@ def candidates(request, pk: int):
     """The CQOs the user may nominate (a town officer's town may have many: search, pages)."""
     campaign = _load_campaign(request, pk)
     queryset = selection.nomination_candidates_for(request.user).order_by("enterprise__name", "pk")
-    q = request.GET.get("q", "").strip()
+    q = params.text(request, "q")
     if q:
         queryset = queryset.filter(Q(enterprise__name__icontains=q) | Q(person__name__icontains=q))
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    page = params.page(request, Paginator(queryset, PER_PAGE))
     nominated = set(
         campaign.nominations.filter(appointment__in=[a.pk for a in page.object_list]).values_list(
             "appointment_id", flat=True
@@ -334,7 +328,7 @@ def _load_nomination(request, pk: int):
         town_field="appointment__enterprise__town",
         enterprise_field="appointment__enterprise",
     )
-    if not access.is_bureau(user):
+    if not user.has_perm("training.review_nominations"):
         queryset = queryset.exclude(campaign__status=CampaignStatus.DRAFT)
     return get_scoped_or_404(queryset, pk=pk)
 
@@ -342,17 +336,17 @@ def _load_nomination(request, pk: int):
 def _nomination_context(request, nomination, form=None) -> dict:
     user = request.user
     reviewing = nomination.campaign.status in (CampaignStatus.REVIEWING, CampaignStatus.PUBLICITY)
-    may_review = access.is_bureau(user) and reviewing
+    may_review = user.has_perm("training.review_nominations") and reviewing
     return {
         "nomination": nomination,
         "campaign": nomination.campaign,
         "eligibility": selection.eligibility_of(nomination)
-        if access.sees_whole_county(user)
+        if user.has_perm("training.view_eligibility")
         else None,
         "may_review": may_review,
         "form": form or (NominationReviewForm() if may_review else None),
         "history": nomination.history.select_related("history_user")[:20]
-        if access.is_bureau(user)
+        if user.has_perm("enterprises.view_change_history")
         else None,
     }
 

@@ -6,13 +6,8 @@ their own town's CQOs; an enterprise user reads only their own CQO's record. Oth
 anonymous users the login page. Rows outside the user's scope are 404.
 """
 
-import uuid
-from pathlib import PurePath
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.shortcuts import redirect, render
@@ -21,21 +16,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.selectors import appointment_list
+from cqo_registry import params
 from cqo_registry.accounts import access
-from cqo_registry.accounts.access import get_scoped_or_404, role_required
-from cqo_registry.accounts.models import Role
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.audit.services import audit_id_numbers_shown
+from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.workflows import error_text
 from enterprises.selectors import person_list
+from enterprises.validators import (
+    check_id_number,
+    id_number_problem,
+    normalize_id_number,
+    search_code_problem,
+)
 
 from .. import exports, services
-from ..filters import SessionFilter, UntrainedFilter
+from ..filters import SessionFilter
 from ..forms import (
     AttendanceFormSet,
     EnrolPersonForm,
     EnrolTownForm,
     EnrolUntrainedForm,
-    ImportConfirmForm,
     PersonSearchForm,
-    TrainingImportForm,
     TrainingSessionForm,
 )
 from ..models import TrainingAttendance
@@ -44,24 +46,11 @@ from ..selectors import session_list as sessions_for
 
 PER_PAGE = 50
 SEARCH_LIMIT = 20
-IMPORT_SESSION_KEY = "training_import"
-
-ACT_ROLES = (Role.BUREAU_ADMIN, Role.REVIEWER)
-READ_ROLES = (*ACT_ROLES, Role.LEADER, Role.TOWN_OFFICER)
-
-bureau_only = role_required(*ACT_ROLES)
-readers = role_required(*READ_ROLES)
-record_readers = role_required(*READ_ROLES, Role.ENTERPRISE)
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+bureau_only = permission_required("training.record_training")
+readers = permission_required("training.view_sessions")
+record_readers = permission_required("training.view_training_records")
 
 
 # --- Sessions --------------------------------------------------------------------------------
@@ -85,15 +74,15 @@ def session_list(request):
     )
     filterset = SessionFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = params.page(request, Paginator(rows, PER_PAGE))
     return render(
         request,
         "training/session_list.html",
         {
             "filter": filterset,
             "page": page,
-            "query": _query_without_page(request),
-            "can_act": access.is_bureau(request.user),
+            "query": params.query_without(request, "page"),
+            "can_act": request.user.has_perm("training.record_training"),
             "today": timezone.localdate(),
         },
     )
@@ -139,24 +128,27 @@ def _session_context(request, session, **extra) -> dict:
     attendances = (
         attendance_list(user).filter(session=session).order_by("person__name", "person__pk")
     )
-    can_act = access.is_bureau(user)
+    can_act = user.has_perm("training.record_training")
     context = {
         "session": session,
         "can_act": can_act,
         "enrolled_total": session.attendances.count(),
         "attendances": attendances,
-        "sees_personal_data": access.sees_personal_data(user),
+        "sees_personal_data": user.has_perm("enterprises.view_personal_data"),
     }
     if can_act:
         search = PersonSearchForm(request.GET or None)
-        candidates = []
+        candidates, code_problem = [], ""
         if search.is_valid() and search.cleaned_data["q"]:
             candidates = _candidates(search.cleaned_data["q"], session)
+            if not candidates:
+                code_problem = search_code_problem(search.cleaned_data["q"], check_id_number)
         context.update(
             {
                 "formset": extra.pop("formset", None) or AttendanceFormSet(queryset=attendances),
                 "search_form": search,
                 "candidates": candidates,
+                "code_problem": code_problem,
                 "town_form": EnrolTownForm(),
                 "untrained_form": EnrolUntrainedForm(),
             }
@@ -165,12 +157,21 @@ def _session_context(request, session, **extra) -> dict:
     return context
 
 
+def _person_matches(q: str) -> Q:
+    """A name containing ``q``, or the ID number ``q`` typed in full (ID numbers are stored
+    encrypted: only an exact number can be looked up, through its hash)."""
+    number = normalize_id_number(q)
+    if id_number_problem(number) is None:
+        return Q(person__name__icontains=q) | Q(person__id_number=number)
+    return Q(person__name__icontains=q)
+
+
 def _candidates(q: str, session):
     """Filed current CQOs whose name or ID number matches ``q``, for single enrolment."""
     today = timezone.localdate()
     appointments = (
         services.filed_current_appointments(today)
-        .filter(Q(person__name__icontains=q) | Q(person__id_number__istartswith=q))
+        .filter(_person_matches(q))
         .select_related("person", "enterprise__town")
         .annotate(
             enrolled=Exists(
@@ -190,7 +191,19 @@ def _candidates(q: str, session):
 @readers
 def session_detail(request, pk: int):
     session = get_scoped_or_404(sessions_for(request.user), pk=pk)
-    return render(request, "training/session_detail.html", _session_context(request, session))
+    context = _session_context(request, session)
+    _audit_session_page(request, context)
+    return render(request, "training/session_detail.html", context)
+
+
+def _audit_session_page(request, context) -> None:
+    """The session page shows full ID numbers to the bureau: of the search's candidates and
+    of every enrolled person (the attendance form)."""
+    if not context["can_act"]:
+        return
+    shown = [a.person_id for a in context["candidates"]]
+    shown += [form.instance.person_id for form in context["formset"]]
+    audit_id_numbers_shown(request, shown, page="training:session")
 
 
 @bureau_only
@@ -221,7 +234,7 @@ def session_enrol(request, pk: int):
                 session=session, town=form.cleaned_data["town"], actor=request.user
             )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("training:session", pk=pk)
     text = _("已报名 %(enrolled)d 人。") % {"enrolled": result.enrolled}
     if result.already:
@@ -250,7 +263,7 @@ def session_attendance(request, pk: int):
                 session=session, changes=changes, actor=request.user
             )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已保存 %(count)d 条培训记录。") % {"count": count})
             return redirect("training:session", pk=pk)
@@ -270,7 +283,7 @@ def attendance_remove(request, pk: int, attendance_pk: int):
     try:
         services.training_unenrol(attendance=attendance, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已取消 %(name)s 的报名。") % {"name": attendance.person.name})
     return redirect("training:session", pk=pk)
@@ -279,84 +292,11 @@ def attendance_remove(request, pk: int, attendance_pk: int):
 # --- Import of the training file ---------------------------------------------------------------
 
 
-def _pending_import(request, token: str) -> dict | None:
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("token") != token:
-        return None
-    return pending
-
-
-def _drop_pending(request) -> None:
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if pending:
-        default_storage.delete(pending["path"])
-
-
 @bureau_only
-@require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Upload → dry run: counts and every bad row. A clean file waits (privately stored,
-    tied to this user's session) for the confirmation."""
-    form = TrainingImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            result = services.training_import_file(
-                data=data, file_name=upload.name, actor=request.user, dry_run=True
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            context = {"form": form, "result": result, "file_name": upload.name}
-            if result.ok:
-                _drop_pending(request)
-                token = uuid.uuid4().hex
-                suffix = PurePath(upload.name).suffix.lower()
-                path = default_storage.save(f"imports/{token}{suffix}", ContentFile(data))
-                request.session[IMPORT_SESSION_KEY] = {
-                    "token": token,
-                    "path": path,
-                    "name": PurePath(upload.name).name,
-                }
-                context["confirm_form"] = ImportConfirmForm(initial={"token": token})
-            return render(request, "training/import_preview.html", context)
-    return render(request, "training/import_upload.html", {"form": form})
-
-
-@bureau_only
-@require_POST
-def import_confirm(request):
-    form = ImportConfirmForm(request.POST)
-    pending = _pending_import(request, form.data.get("token", "")) if form.is_valid() else None
-    if pending is None:
-        messages.error(request, _("导入已过期或已完成，请重新上传文件。"))
-        return redirect("training:import")
-    with default_storage.open(pending["path"], "rb") as stored:
-        data = stored.read()
-    try:
-        result = services.training_import_file(
-            data=data, file_name=pending["name"], actor=request.user, dry_run=False
-        )
-    except ValidationError as error:
-        _drop_pending(request)
-        messages.error(request, _error_text(error))
-        return redirect("training:import")
-    _drop_pending(request)
-    if not result.ok:
-        # The data changed between the dry run and now: nothing was written.
-        return render(
-            request,
-            "training/import_preview.html",
-            {"form": TrainingImportForm(), "result": result, "file_name": pending["name"]},
-            status=400,
-        )
-    messages.success(
-        request,
-        _("导入完成：共 %(rows)d 行。%(summary)s")
-        % {"rows": result.rows_read, "summary": "；".join(result.summary_lines())},
-    )
-    return redirect("training:session_list")
+    """The training file is imported on the one import page (cqo_registry/importing), like
+    every other file; this address stays for old bookmarks."""
+    return redirect("importing:new", kind="training")
 
 
 # --- A CQO's training record ---------------------------------------------------------------------
@@ -384,6 +324,7 @@ def person_record(request, pk: int):
         .select_related("enterprise__town")
         .order_by("-appointed_on", "-pk")
     )
+    audit_id_numbers_shown(request, [person], page="training:person")
     return render(
         request,
         "training/person_record.html",
@@ -394,7 +335,7 @@ def person_record(request, pk: int):
             "summary": summary,
             "appointments": appointments,
             "today": timezone.localdate(),
-            "can_open_sessions": access.role_of(request.user) in READ_ROLES,
+            "can_open_sessions": request.user.has_perm("training.view_sessions"),
         },
     )
 
@@ -404,20 +345,7 @@ def person_record(request, pk: int):
 
 def _untrained(request):
     today = timezone.localdate()
-    upcoming = TrainingAttendance.objects.filter(
-        person=OuterRef("person"), session__ends_on__gte=today
-    )
-    queryset = access.scope(
-        services.untrained_appointments(today)
-        .select_related("person", "enterprise__town")
-        .annotate(enrolled_upcoming=Exists(upcoming))
-        .order_by("enterprise__town__code", "enterprise__town__name", "enterprise__name", "pk"),
-        request.user,
-        town_field="enterprise__town",
-        enterprise_field=None,
-    )
-    filterset = UntrainedFilter(request.GET, queryset=queryset, user=request.user)
-    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    filterset, rows = exports.untrained_rows(request.user, request.GET, today)
     return filterset, rows, today
 
 
@@ -425,7 +353,10 @@ def _untrained(request):
 def untrained(request):
     """Filed current CQOs not trained at today (the T3 definition), per town."""
     filterset, rows, today = _untrained(request)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = params.page(request, Paginator(rows, PER_PAGE))
+    audit_id_numbers_shown(
+        request, [a.person_id for a in page.object_list], page="training:untrained"
+    )
     by_town = (
         rows.order_by()
         .values("enterprise__town__name", "enterprise__town__code")
@@ -439,15 +370,23 @@ def untrained(request):
             "filter": filterset,
             "page": page,
             "by_town": by_town,
-            "query": _query_without_page(request),
+            "query": params.query_without(request, "page"),
             "today": today,
-            "can_act": access.is_bureau(request.user),
-            "sees_personal_data": access.sees_personal_data(request.user),
+            "can_act": request.user.has_perm("training.record_training"),
+            "sees_personal_data": request.user.has_perm("enterprises.view_personal_data"),
         },
     )
 
 
 @readers
 def untrained_export(request):
+    """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
+    (``exports.UntrainedExport``) whose page the user is sent to."""
     filterset, rows, today = _untrained(request)
-    return exports.untrained_response(rows, user=request.user, day=today)
+    return export_or_run(
+        request,
+        kind="untrained",
+        parameters=request_parameters(request, day=today.isoformat()),
+        count=rows.order_by().count(),
+        respond=lambda: exports.untrained_response(request, rows, day=today),
+    )

@@ -1,5 +1,5 @@
 """``manage.py import_data {enterprises|appointments|training} FILE [--dry-run]
-[--create-towns]`` (SPEC §5): all or nothing; every bad row is reported."""
+[--create-towns]`` (SPEC §5): all or nothing; every bad row is reported, with its sheet."""
 
 import time
 from pathlib import Path
@@ -8,14 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cqo_registry.importing import UnreadableFile, read_workbook, run_import
-from cqo_registry.importing.registry import IMPORTERS, get_importer_class
+from cqo_registry.importing.registry import DATA_KINDS, get_importer_class
 
 
 class Command(BaseCommand):
     help = "Import an Excel file (.xlsx, .xls or .ods) of enterprises, appointments or training."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("kind", choices=DATA_KINDS)
         parser.add_argument("file")
         parser.add_argument(
             "--dry-run", action="store_true", help="Validate and count; write nothing."
@@ -29,17 +29,21 @@ class Command(BaseCommand):
     def handle(self, *args, kind, file, dry_run, create_towns, **options):
         started = time.perf_counter()
         try:
-            rows = read_workbook(Path(file))
+            workbook = read_workbook(Path(file))
         except UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
-        importer = get_importer_class(kind)(create_towns=create_towns, file_name=Path(file).name)
-        result = run_import(importer, rows, dry_run=dry_run)
+        importer = get_importer_class(kind)(
+            create_towns=create_towns, file_name=Path(file).name, from_command_line=True
+        )
+        result = run_import(importer, workbook, dry_run=dry_run)
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(_("提醒：%(message)s") % {"message": warning}))
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
+            failed_rows = {(e.sheet, e.row) for e in result.errors}
             raise CommandError(
-                _("导入失败：%(rows)d 行有错误，未写入任何数据。")
-                % {"rows": len({e.row for e in result.errors})}
+                _("导入失败：%(rows)d 行有错误，未写入任何数据。") % {"rows": len(failed_rows)}
             )
         for line in result.summary_lines():
             self.stdout.write(line)

@@ -1,0 +1,264 @@
+"""Posts (岗位, issue 19): which posts an enterprise must fill, and its board of them.
+
+A post's conditions (``PostType``: scales, requires-CQO, industry sections, high-risk,
+licences) are evaluated here, once in Python (:func:`is_required`, :func:`posts_required`, for
+one enterprise) and once as a query (:func:`required_q`, :func:`enterprises_requiring`, for
+lists and statistics); ``tests/appointments/test_posts.py`` checks that the two agree.
+
+The board (:func:`enterprise_board`) is what the registry's enterprise page and the
+enterprise's portal home show: every post the enterprise must fill, filled / under review /
+vacant, and its holders' training hours this year against the post's requirement.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cqo_registry.workflows import save_validated
+from enterprises.models import Enterprise, licence_field
+from training.models import TrainingAttendance
+
+from .models import CQO_POST, Appointment, Filing, FilingKind, FilingStatus, Holders, PostType
+from .registry import days_vacant, filed_current_on, is_overdue
+
+
+def required_q(post: PostType, prefix: str = "") -> Q:
+    """On enterprises (``prefix``: the path to the enterprise from the queried model): the
+    enterprise must fill ``post`` — every condition the post sets holds (issue 19 §1). The
+    CQO's post gives ``requires_cqo = True``, SPEC §2's rule. Activity is not part of it:
+    combine with ``registry.active_on`` where a date matters."""
+    conditions = Q()
+    if post.scales:
+        conditions &= Q(**{f"{prefix}scale__in": post.scales})
+    if post.requires_cqo is not None:
+        conditions &= Q(**{f"{prefix}requires_cqo": post.requires_cqo})
+    if post.industries:
+        conditions &= Q(**{f"{prefix}industry__in": post.industries})
+    if post.high_risk is not None:
+        conditions &= Q(**{f"{prefix}high_risk": post.high_risk})
+    if post.licences:
+        conditions &= reduce(
+            or_, (Q(**{f"{prefix}{licence_field(licence)}": True}) for licence in post.licences)
+        )
+    return conditions
+
+
+def is_required(post: PostType, enterprise: Enterprise) -> bool:
+    """The Python form of :func:`required_q` for one enterprise (no query)."""
+    return (
+        (not post.scales or enterprise.scale in post.scales)
+        and (post.requires_cqo is None or enterprise.requires_cqo == post.requires_cqo)
+        and (not post.industries or enterprise.industry in post.industries)
+        and (post.high_risk is None or enterprise.high_risk == post.high_risk)
+        and (not post.licences or bool(enterprise.licences & set(post.licences)))
+    )
+
+
+def active_posts() -> QuerySet[PostType]:
+    """The posts in force (``active``), in the board's order."""
+    return PostType.objects.filter(active=True).order_by("sort_order", "code")
+
+
+def posts_required(enterprise: Enterprise, day: date | None = None) -> list[PostType]:
+    """Every active post ``enterprise`` must fill, in the board's order (issue 19 §1): the
+    posts whose conditions it meets; none when it is not active at ``day`` (SPEC §3 *active
+    at D*; ``day`` defaults to not checking). One query (the posts)."""
+    if day is not None and not enterprise.is_active_on(day):
+        return []
+    return [post for post in active_posts() if is_required(post, enterprise)]
+
+
+def enterprises_requiring(post: PostType) -> QuerySet[Enterprise]:
+    """The enterprises that must fill ``post`` (attributes as they are now, SPEC §3), the
+    query form of :func:`posts_required` for statistics and lists."""
+    return Enterprise.objects.filter(required_q(post))
+
+
+# --- The board --------------------------------------------------------------------------------
+
+
+class BoardState:
+    FILLED = "filled"
+    UNDER_REVIEW = "under_review"
+    VACANT = "vacant"
+
+
+@dataclass
+class Holder:
+    name: str
+    hours: Decimal  # training hours this calendar year, up to the board's day
+
+
+@dataclass
+class BoardRow:
+    """One post of an enterprise's board. ``state``: :class:`BoardState`. ``vacant_since``
+    and ``days_vacant`` only when vacant (SPEC §2's rule, applied to the post: from the day
+    the registry knows the enterprise, or from the end of the post's last filed appointment).
+    The CQO's post has no ``in_force_from``, so its row agrees with ``registry.vacant_since``;
+    another post is vacant from its ``in_force_from`` at the earliest. ``hours_met``: every
+    holder has the post's yearly hours (``None`` when the post asks for none or nobody holds
+    it)."""
+
+    post: PostType
+    state: str
+    holders: list[Holder] = field(default_factory=list)
+    vacant_since: date | None = None
+    days_vacant: int | None = None
+    overdue: bool = False
+
+    @property
+    def hours_met(self) -> bool | None:
+        if not self.post.training_hours or not self.holders:
+            return None
+        return all(h.hours >= self.post.training_hours for h in self.holders)
+
+
+def _hours_this_year(person_ids, day: date) -> dict[int, Decimal]:
+    """Training hours per person in ``day``'s calendar year up to ``day``: attended sessions
+    that started in that span, the attendance's hours or else the session's."""
+    rows = (
+        TrainingAttendance.objects.filter(
+            person_id__in=person_ids,
+            attended=True,
+            session__starts_on__gte=date(day.year, 1, 1),
+            session__starts_on__lte=day,
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(total=Sum(Coalesce("hours", "session__hours")))
+    )
+    return {row["person_id"]: row["total"] or Decimal(0) for row in rows}
+
+
+def enterprise_board(enterprise: Enterprise, day: date) -> list[BoardRow]:
+    """The board of ``enterprise`` at ``day`` (issue 19 §1): one :class:`BoardRow` per post it
+    must fill (:func:`posts_required`). Filled: it has a filed current appointment to the post
+    (SPEC §3's rule, per post); under review: none, but a submitted appoint/change filing for
+    the post waits for the bureau; vacant otherwise. The caller checks that the user may see
+    the enterprise. Four queries whatever the number of posts."""
+    posts = posts_required(enterprise, day)
+    if not posts:
+        return []
+    codes = [post.code for post in posts]
+    appointments = list(
+        Appointment.objects.filter(enterprise=enterprise, post__in=codes)
+        .select_related("person")
+        .order_by("appointed_on", "pk")
+    )
+    current = Q(pk__in=[a.pk for a in appointments]) & filed_current_on(day, post=None)
+    current_ids = set(Appointment.objects.filter(current).values_list("pk", flat=True))
+    reviewing = set(
+        Filing.objects.filter(
+            enterprise=enterprise,
+            status=FilingStatus.SUBMITTED,
+            kind__in=[FilingKind.APPOINT, FilingKind.CHANGE],
+            appointment__post__in=codes,
+        ).values_list("appointment__post", flat=True)
+    )
+    hours = _hours_this_year({a.person_id for a in appointments if a.pk in current_ids}, day)
+    known_from = enterprise.established_on or timezone.localtime(enterprise.created_at).date()
+
+    rows = []
+    for post in posts:
+        mine = [a for a in appointments if a.post_id == post.code]
+        holders = [
+            Holder(name=a.person.name, hours=hours.get(a.person_id, Decimal(0)))
+            for a in mine
+            if a.pk in current_ids
+        ]
+        if holders:
+            rows.append(BoardRow(post=post, state=BoardState.FILLED, holders=holders))
+            continue
+        ends = [
+            a.ended_on
+            for a in mine
+            if a.filed_on and a.filed_on <= day and a.ended_on and a.ended_on <= day
+        ]
+        since = min(max([known_from, *ends, *filter(None, [post.in_force_from])]), day)
+        state = BoardState.UNDER_REVIEW if post.code in reviewing else BoardState.VACANT
+        rows.append(
+            BoardRow(
+                post=post,
+                state=state,
+                vacant_since=since,
+                days_vacant=days_vacant(since, day),
+                overdue=is_overdue(since, day),
+            )
+        )
+    return rows
+
+
+__all__ = [
+    "CQO_POST",
+    "BoardRow",
+    "BoardState",
+    "active_posts",
+    "enterprise_board",
+    "enterprises_requiring",
+    "holders_problem",
+    "is_required",
+    "post_type_save",
+    "posts_required",
+    "required_q",
+]
+
+
+# --- Managing posts (the bureau admin, in the Django admin) ----------------------------------
+
+
+def holders_problem(code: str, holders: str) -> str | None:
+    """Why the post ``code`` may not have the holders rule ``holders`` (a
+    :class:`Holders` value), or ``None``: the CQO's post has one holder (SPEC §2); a post
+    made single-holder must not have an enterprise with two current holders already."""
+    if holders != Holders.ONE:
+        return _("首席质量官岗位限一人（SPEC §2）。") if code == CQO_POST else None
+    several = (
+        Appointment.objects.filter(post=code, filed_on__isnull=False, ended_on__isnull=True)
+        .order_by()
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+    )
+    if several.exists():
+        return _("已有企业在此岗位上有多名在任人员，不能改为限一人；请先办理解聘后再修改。")
+    return None
+
+
+@transaction.atomic
+def post_type_save(*, post: PostType, actor) -> PostType:
+    """Validate and save ``post`` (history by ``actor``), and copy its holders rule to its
+    appointments' ``single_holder`` — what the database's "one current holder per enterprise
+    and post" reads. Raises ``ValidationError`` when the CQO's post would change its code or
+    holders, or when a post made single-holder has an enterprise with two current holders."""
+    if post.pk:
+        before = PostType.objects.select_for_update(of=("self",)).get(pk=post.pk)
+        if before.code != post.code:
+            raise ValidationError({"code": _("岗位代码创建后不可修改。")}, code="post_code_fixed")
+    problem = holders_problem(post.code, post.holders)
+    if problem:
+        raise ValidationError({"holders": problem}, code="holders")
+    save_validated(post, actor)
+    try:
+        with transaction.atomic():
+            Appointment.objects.filter(post=post.code).exclude(
+                single_holder=post.single_holder
+            ).update(single_holder=post.single_holder)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "holders": _(
+                    "已有企业在此岗位上有多名在任人员，不能改为限一人；请先办理解聘后再修改。"
+                )
+            },
+            code="several_current_holders",
+        ) from None
+    return post

@@ -1,0 +1,79 @@
+"""The audit trail's page (/audit/, issue 14 §1): bureau admins search it by user, object,
+action and date, and export what they found. Everybody else gets 403 (the anonymous the login
+page). Exporting the trail is itself recorded."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cqo_registry import params
+from cqo_registry.accounts.access import permission_required
+from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.responses import excel_response
+from cqo_registry.spreadsheets import table_workbook
+
+from .exports import audit_columns, searched_events
+from .forms import AuditSearchForm
+from .selectors import audit_events
+from .services import Counted, audit_export, retention_days
+
+PER_PAGE = 50
+admin_only = permission_required("audit.view_trail")
+
+
+def _events(form: AuditSearchForm):
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    return audit_events(
+        user=data["user"].strip(),
+        obj=data["object"].strip(),
+        action=data["action"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+    )
+
+
+@admin_only
+@require_GET
+def events(request):
+    form = AuditSearchForm(request.GET or None)
+    found = _events(form) if request.GET else audit_events()
+    page = params.page(request, Paginator(found if found is not None else [], PER_PAGE))
+    return render(
+        request,
+        "audit/events.html",
+        {
+            "form": form,
+            "page": page,
+            "query": params.query_without(request, "page"),
+            "retention_days": retention_days(),
+        },
+        status=200 if found is not None else 400,
+    )
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def export(request):
+    """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
+    (``exports.AuditExport``) whose page the user is sent to."""
+    found = searched_events(request.GET)
+    if found is None:
+        return events(request)
+
+    def respond():
+        rows = Counted(found.iterator(chunk_size=2000))
+        workbook = table_workbook(_("审计记录"), audit_columns(), rows)
+        audit_export(request, export="audit:export", rows=rows.count)
+        return excel_response(workbook, filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx")
+
+    return export_or_run(
+        request,
+        kind="audit",
+        parameters=request_parameters(request, day=timezone.localdate().isoformat()),
+        count=found.order_by().count(),
+        respond=respond,
+    )

@@ -1,0 +1,84 @@
+"""The vacancy list's Excel export (issue 15 §2): its rows and columns, used by the
+synchronous export (``views.town.vacancies_export``) and by the background task
+(:class:`VacancyExport`) alike."""
+
+from datetime import date
+
+from django.http import Http404, QueryDict
+from django.utils.translation import gettext as _
+
+from appointments.models import FilingStatus
+from appointments.registry import overdue
+from cqo_registry.accounts import access
+from cqo_registry.exports.base import TableExport
+
+from . import vacancies as services
+from .forms_town import VacancyFilterForm
+from .models import ReminderKind, Scale
+from .selectors import town_list
+
+
+def filtered_vacancies(user, data: QueryDict, day: date):
+    """The filter form of ``data`` (a page's query) and the rows it selects, scoped to
+    ``user``. A town outside the user's scope is a 404 (as for the dashboards'
+    drill-downs), not an empty list."""
+    town_officer = access.is_town_officer(user)
+    form = VacancyFilterForm(data or None, towns=town_list(user), show_town=not town_officer)
+    town_id, search, overdue_only = None, "", False
+    if form.is_bound:
+        if not form.is_valid():
+            if "town" in form.errors:
+                raise Http404
+        else:
+            town = form.cleaned_data["town"]
+            town_id = town.pk if town else None
+            search = form.cleaned_data["q"]
+            overdue_only = form.cleaned_data["overdue"]
+    rows = services.vacancy_list(user, day=day, town_id=town_id, search=search)
+    if overdue_only:
+        rows = rows.filter(overdue(day))
+    return form, rows
+
+
+def vacancy_columns(day: date):
+    scales = dict(Scale.choices)
+    statuses = dict(FilingStatus.choices)
+    reminder_kinds = dict(ReminderKind.choices)
+    yes, no = _("是"), _("否")
+    return [
+        (_("统一社会信用代码"), 22, lambda e: e.uscc),
+        (_("企业名称"), 36, lambda e: e.name),
+        (_("所属镇"), 14, lambda e: e.town_name),
+        (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
+        (_("法定代表人"), 12, lambda e: e.legal_representative),
+        (_("联系电话"), 16, lambda e: e.contact_phone),
+        (_("空缺起始日"), 12, lambda e: e.vacancy_start),
+        (_("空缺天数"), 10, lambda e: services.days_open(e, day)),
+        (_("是否超期"), 10, lambda e: yes if e.overdue else no),
+        (_("备案进展"), 12, lambda e: str(statuses.get(e.filing_status, ""))),
+        (_("最近跟进情况"), 40, lambda e: e.last_note_text or ""),
+        (_("最近跟进时间"), 18, lambda e: e.last_note_at or ""),
+        (_("最近提醒日期"), 14, lambda e: e.last_reminder_on or ""),
+        (_("提醒方式"), 14, lambda e: str(reminder_kinds.get(e.last_reminder_kind, ""))),
+    ]
+
+
+class VacancyExport(TableExport):
+    """``parameters``: ``query`` (the vacancy page's filters), ``day`` (ISO date asked on)."""
+
+    slug = "vacancies"
+    permission = "enterprises.view_vacancies"
+    audit_name = "town:vacancies_export"
+
+    def title(self, parameters):
+        return _("空缺企业")
+
+    def filename(self, parameters):
+        return f"vacancies_{parameters['day']}.xlsx"
+
+    def rows(self, user, parameters):
+        day = date.fromisoformat(parameters["day"])
+        return filtered_vacancies(user, QueryDict(parameters.get("query", "")), day)[1]
+
+    def columns(self, user, parameters):
+        return vacancy_columns(date.fromisoformat(parameters["day"]))

@@ -1,0 +1,65 @@
+"""Enterprises 待完善 (/enterprises/incomplete/, issue 17 §1): those the above-scale
+reconciliation brought in without a town or an industry section, for the bureau to complete.
+Bureau roles only (reviewers keep the registry; others 403, the anonymous to the login page).
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cqo_registry import params
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+
+from .. import services
+from ..forms_upkeep import CompleteEnterpriseForm
+from ..selectors import enterprise_list
+from ..validators import normalize_uscc
+
+PER_PAGE = 50
+bureau_only = permission_required("enterprises.complete_enterprise")
+
+
+@bureau_only
+def incomplete(request):
+    queryset = enterprise_list(request.user).incomplete().order_by("-created_at", "pk")
+    q = params.text(request, "q")
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(uscc=normalize_uscc(q)))
+    page = params.page(request, Paginator(queryset, PER_PAGE))
+    query = urlencode({"q": q}) if q else ""
+    return render(request, "enterprises/incomplete.html", {"page": page, "q": q, "query": query})
+
+
+@bureau_only
+@require_http_methods(["GET", "POST"])
+def complete(request, pk: int):
+    enterprise = get_scoped_or_404(enterprise_list(request.user).incomplete(), pk=pk)
+    initial = {"town": enterprise.town_id, "industry": enterprise.industry}
+    form = CompleteEnterpriseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_complete(
+                enterprise=enterprise,
+                town=form.cleaned_data["town"],
+                industry=form.cleaned_data["industry"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name}
+            )
+            return redirect("enterprises:incomplete")
+    return render(
+        request,
+        "enterprises/complete.html",
+        {"form": form, "enterprise": enterprise},
+        status=400 if form.is_bound and form.errors else 200,
+    )

@@ -1,0 +1,63 @@
+"""Role-scoped reads of the reports app (SPEC §6): the dashboards' figures
+(:mod:`.dashboard`) and the lists behind them, one kind of list per class (:mod:`.drilldown`).
+Callers import from here (``from reports import selectors``)."""
+
+from .dashboard import (
+    Indicators,
+    current_cqo_appointments,
+    dashboard_indicators,
+    indicators_by_town,
+    submitted_filings,
+    sum_indicators,
+    town_figures,
+    training_coverage,
+)
+from .drilldown import (
+    CONFIRM_CODE,
+    KINDS,
+    LATE_ALL_CODE,
+    LATE_CODE,
+    PRINCIPAL_CODE,
+    SHOW_ALL,
+    SHOW_COUNTED,
+    SHOW_MISSING,
+    VACANCY_CODE,
+    Explained,
+    Kind,
+    explain_keys,
+    explain_page_keys,
+    explain_page_rows,
+    explain_rows,
+    explain_totals,
+    explained_for_code,
+    filter_show,
+)
+
+__all__ = [
+    "CONFIRM_CODE",
+    "KINDS",
+    "LATE_ALL_CODE",
+    "LATE_CODE",
+    "PRINCIPAL_CODE",
+    "SHOW_ALL",
+    "SHOW_COUNTED",
+    "SHOW_MISSING",
+    "VACANCY_CODE",
+    "Explained",
+    "Indicators",
+    "Kind",
+    "current_cqo_appointments",
+    "dashboard_indicators",
+    "explain_keys",
+    "explain_page_keys",
+    "explain_page_rows",
+    "explain_rows",
+    "explain_totals",
+    "explained_for_code",
+    "filter_show",
+    "indicators_by_town",
+    "submitted_filings",
+    "sum_indicators",
+    "town_figures",
+    "training_coverage",
+]

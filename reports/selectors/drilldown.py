@@ -1,0 +1,826 @@
+""" "Explain this number" (SPEC §6): the lists behind the dashboard's figures, one class per
+kind of list in :data:`KINDS`.
+
+A kind says everything the drill-down page, its Excel export and its template need about
+its rows: the rows behind the figure (:meth:`Kind.rows`), the rows of one page
+(:meth:`Kind.page_rows`), the figure as stored in a snapshot (:meth:`Kind.stored_totals`),
+the Excel columns (:meth:`Kind.columns`) and the templates of its summary and table. Adding
+an indicator is one class here (and its code in :func:`explained_for_code`) plus one test.
+
+The rows are built from the statistics engine's own querysets and Q builders
+(``reports.statistics``) and the dashboard's sets (``reports.selectors.dashboard``), so the
+list behind a number is by construction the same set as the number: ``len(counted rows) ==
+figure.counted`` and ``len(all rows) == figure.population`` for any target, date, town and
+industry section. Every function here runs a fixed number of queries, whatever the size of
+the data.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment, Filing, FilingKind
+from appointments.registry import (
+    days_vacant,
+    filed_current_on,
+    has_filed_cqo,
+    overdue,
+    overdue_before,
+    vacant_enterprises,
+    vacant_since,
+)
+from confirmations import selectors as confirmation_selectors
+from confirmations.models import ConfirmationStatus
+from cqo_registry.accounts import access
+from enterprises.models import Enterprise, Industry, Person, Scale, Town
+from enterprises.validators import normalize_uscc
+from training.models import TrainingAttendance
+
+from .. import statistics
+from ..models import Population, Target
+from .dashboard import current_cqo_appointments, submitted_filings
+from .keyset import SortKey, ordering, seek
+
+# The drill-down of vacancies (SPEC §2) is not a target but is explained the same way:
+# its "population" is every vacant enterprise, "counted" the overdue ones.
+VACANCY_CODE = "VACANCY"
+# The dashboard's other indicators, explained the same way. PRINCIPAL: the filed current
+# appointments at D, "counted" those held by the enterprise's principal (主要负责人兼任).
+# LATE: the filings submitted in D's year up to D, "counted" the late ones; LATE_ALL: every
+# filing submitted up to D (the dashboard's cumulative late figure).
+PRINCIPAL_CODE = "PRINCIPAL"
+LATE_CODE = "LATE"
+LATE_ALL_CODE = "LATE_ALL"
+# The yearly confirmation (issue 17 §3): the enterprises of the round of D, "counted" those
+# that had confirmed by D (see ``confirmations.selectors``).
+CONFIRM_CODE = "CONFIRM"
+
+SHOW_COUNTED, SHOW_MISSING, SHOW_ALL = "counted", "missing", "all"
+
+
+def filter_show(queryset: QuerySet, show: str) -> QuerySet:
+    if show == SHOW_COUNTED:
+        return queryset.filter(counted=True)
+    if show == SHOW_MISSING:
+        return queryset.filter(counted=False)
+    return queryset
+
+
+def _current_cqo(day: date, field: str):
+    current = Appointment.objects.filter(filed_current_on(day), enterprise=OuterRef("pk")).order_by(
+        "-appointed_on"
+    )
+    return Subquery(current.values(field)[:1])
+
+
+def _status(explained) -> dict[bool, str]:
+    return {True: str(explained.counted_label), False: str(explained.missing_label)}
+
+
+# --- The kinds of list ----------------------------------------------------------------------
+
+
+class Kind:
+    """One kind of list behind a figure. Subclasses set ``slug`` (the name the templates
+    are found by: ``reports/explain/<slug>.html`` and ``<slug>_summary.html``) and the two
+    labels of the ``counted`` mark, and implement the four methods below."""
+
+    slug: str
+    counted_label: str
+    missing_label: str
+    # The list's order; the last key is unique (the primary key), so that a page can start
+    # right after any row (keyset pages, :func:`explain_page_keys`).
+    sort_keys: tuple[SortKey, ...]
+
+    @property
+    def table_template(self) -> str:
+        """The table's head and rows (``row`` per row, ``explained`` and ``user`` given)."""
+        return f"reports/explain/{self.slug}.html"
+
+    @property
+    def summary_template(self) -> str:
+        """The sentence under the title saying what the figure counts."""
+        return f"reports/explain/{self.slug}_summary.html"
+
+    def summary_context(self, day: date) -> dict:
+        """What :attr:`summary_template` needs beyond the figure (``totals``, ``day``)."""
+        return {}
+
+    def rows(self, explained, day: date, *, user, town_id=None, industry="", search=""):
+        """The rows behind the figure, each annotated ``counted`` (bool), scoped to ``user``
+        and filtered, in list order; ``show`` filtering is left to :func:`filter_show`."""
+        raise NotImplementedError
+
+    def page_rows(self, explained, day: date, keys: list, *, user, **filters) -> QuerySet:
+        """The rows whose primary keys are ``keys`` (one page, any order) with the display
+        columns of :meth:`rows` and the row's own ``counted`` mark, computed for those rows
+        alone."""
+        raise NotImplementedError
+
+    def stored_totals(self, explained, run, *, town_id, industry: str):
+        """The figure as the snapshot ``run`` stored it for ``town_id`` (``None``: county)
+        and ``industry``, or ``None`` when the snapshot does not hold it."""
+        return None
+
+    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
+        """The sort key values of the ``size`` rows of ``rows`` after (``backward``: before)
+        the row whose key values are ``after`` (``None``: from the top), in list order, and
+        whether more lie beyond them: one seek query, ``(keys) > (after) … LIMIT size + 1``.
+        ``town_id``: the one town the rows lie in, if any; ``narrowed``: the rows are a small
+        part of the figure's (a search, a section) — hints a kind may use to pick a plan."""
+        keys = self.sort_keys
+        queryset = seek(rows, keys, after, backward=backward)
+        found = list(queryset.values_list(*(key.field for key in keys))[: size + 1])
+        return _page_of(found, size, backward)
+
+    def columns(self, explained, day: date, user) -> list:
+        """The Excel columns: ``(header, width, value of a row)`` triples."""
+        raise NotImplementedError
+
+    def label(self, rows: list) -> None:
+        """Set the labels of choices on a page's rows (looked up once per page here:
+        ``get_FOO_display()`` re-hashes the choices per call)."""
+
+
+# Enterprises: the targets on enterprises (T1, T2…), the vacancies, the confirmations.
+
+
+class EnterpriseKind(Kind):
+    """Enterprises of a target's population, ``counted`` when they have a filed current
+    CQO (SPEC §6, T1/T2-like targets)."""
+
+    slug = "enterprises"
+    counted_label = _("已备案")
+    missing_label = _("未备案")
+    counted_badge = "text-bg-success"
+    # Town by its code (an enterprise still without a town, issue 17 §1, last), then name.
+    sort_keys = (
+        SortKey("town__code", nullable=True),
+        SortKey("town__name", nullable=True),
+        SortKey("name"),
+        SortKey("pk"),
+    )
+
+    def enterprise_set(self, explained, day: date) -> QuerySet[Enterprise]:
+        return statistics.enterprise_population(explained.target.population, day).annotate(
+            counted=has_filed_cqo(day), vacancy_start=vacant_since(day)
+        )
+
+    def page_annotations(self, day: date) -> dict:
+        """The per-row ``counted`` mark (and any other column) of :meth:`page_rows`."""
+        return {"counted": has_filed_cqo(day)}
+
+    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+        queryset = (
+            self.enterprise_set(explained, day)
+            .select_related("town")
+            .annotate(
+                cqo_name=_current_cqo(day, "person__name"),
+                cqo_appointed_on=_current_cqo(day, "appointed_on"),
+            )
+        )
+        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
+        if town_id:
+            queryset = queryset.filter(town=town_id)
+        if industry:
+            queryset = queryset.filter(industry=industry)
+        if search:
+            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        return queryset.order_by(*ordering(self.sort_keys))
+
+    def page_rows(self, explained, day, keys, *, user, **filters):
+        return (
+            Enterprise.objects.filter(pk__in=keys)
+            .annotate(vacancy_start=vacant_since(day))
+            .select_related("town")
+            .annotate(
+                **self.page_annotations(day),
+                cqo_name=_current_cqo(day, "person__name"),
+                cqo_appointed_on=_current_cqo(day, "appointed_on"),
+            )
+        )
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
+
+        return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+
+    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
+        """As :meth:`Kind.page_keys`, walking the towns in their order, each by the
+        enterprises' (town, scale, name, id) index from where the page starts: an index range
+        of the page's size, at any depth, instead of sorting the whole figure's enterprises
+        across the join to their towns on every page. A town's walk stops as soon as the page
+        is full, so a page reads one town or two (a query each, plus the towns' list). A list
+        narrowed by a search or a section is sorted whole instead (one seek query): walking
+        twenty towns to find a few rows would cost more."""
+        if narrowed:
+            return super().page_keys(rows, after=after, backward=backward, size=size)
+        towns = list(Town.objects.order_by("code", "name", "pk").values_list("pk", "code", "name"))
+        if town_id is not None:
+            towns = [town for town in towns if town[0] == town_id]
+        else:
+            # The enterprises without a town (issue 17 §1) come last, as in the list's order.
+            towns.append((None, None, None))
+        start, within = (len(towns) - 1 if backward else 0), None
+        if after is not None:
+            start = next((i for i, t in enumerate(towns) if [t[1], t[2]] == after[:2]), None)
+            if start is None:  # its town renamed since the link was made: sort them all
+                return super().page_keys(rows, after=after, backward=backward, size=size)
+            within = after[2:]
+        walk = reversed(towns[: start + 1]) if backward else towns[start:]
+        in_town = self.sort_keys[2:]
+        found: list[tuple] = []
+        for i, (town, code, name) in enumerate(walk):
+            part = rows.filter(town__isnull=True) if town is None else rows.filter(town=town)
+            part = seek(part, in_town, within if i == 0 else None, backward=backward)
+            rest = size + 1 - len(found)
+            found += [(code, name, *row) for row in part.values_list("name", "pk")[:rest]]
+            if len(found) > size:
+                break
+        return _page_of(found, size, backward)
+
+    def shows_vacancy(self, row) -> bool:
+        """An enterprise that has its CQO has no vacancy to show."""
+        return not row.counted
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+        industries, scales = dict(Industry.choices), dict(Scale.choices)
+
+        def vacancy_start(e):
+            return e.vacancy_start if self.shows_vacancy(e) else ""
+
+        def vacancy_days(e):
+            shown = self.shows_vacancy(e) and e.vacancy_start
+            return days_vacant(e.vacancy_start, day) if shown else ""
+
+        return [
+            (_("统一社会信用代码"), 22, lambda e: e.uscc),
+            (_("企业名称"), 36, lambda e: e.name),
+            (_("所属镇"), 14, lambda e: e.town_name),
+            (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
+            (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
+            (_("状态"), 14, lambda e: status[bool(e.counted)]),
+            (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
+            (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
+            (_("空缺起始日"), 12, vacancy_start),
+            (_("空缺天数"), 10, vacancy_days),
+        ]
+
+    def label(self, rows):
+        industries, scales = dict(Industry.choices), dict(Scale.choices)
+        for row in rows:
+            row.industry_label = industries.get(row.industry, row.industry)
+            row.scale_label = scales.get(row.scale, row.scale)
+            row.shown_vacancy_start = row.vacancy_start if self.shows_vacancy(row) else None
+
+
+class VacancyKind(EnterpriseKind):
+    """Vacant enterprises (SPEC §2), ``counted`` when overdue, longest vacant first."""
+
+    slug = "vacancies"
+    counted_label = _("逾期空缺")
+    missing_label = _("未逾期空缺")
+    counted_badge = "text-bg-danger"
+    table_template = "reports/explain/enterprises.html"  # the enterprises' table
+    sort_keys = (SortKey("vacancy_start", nullable=True), SortKey("name"), SortKey("pk"))
+
+    def enterprise_set(self, explained, day):
+        return vacant_enterprises(day, per_row=True).annotate(**self.page_annotations(day))
+
+    def page_annotations(self, day):
+        return {"counted": ExpressionWrapper(overdue(day), output_field=BooleanField())}
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
+
+        if industry:
+            return None  # the snapshot holds indicators per town, not per section
+        stored = snapshots.stored_indicators(run, town=town_id)
+        if stored is None or stored.vacancy_limit_days != settings.CQO_VACANCY_LIMIT_DAYS:
+            return None
+        return statistics.Figure(stored.vacancies, stored.overdue_vacancies)
+
+    def page_keys(self, rows, **options):
+        return Kind.page_keys(self, rows, **options)  # ordered by vacancy start, not by town
+
+    def shows_vacancy(self, row):
+        return True
+
+    def summary_context(self, day):
+        return {"overdue_before": overdue_before(day)}
+
+
+class ConfirmationKind(EnterpriseKind):
+    """The enterprises of the confirmation round of D, ``counted`` when they had confirmed
+    by D (issue 17 §3). Not in the snapshots: a closed round keeps its own frozen figures."""
+
+    slug = "confirmations"
+    counted_label = _("已确认")
+    missing_label = _("未确认")
+
+    def enterprise_set(self, explained, day):
+        return confirmation_selectors.confirmation_enterprises(day).annotate(
+            vacancy_start=vacant_since(day)
+        )
+
+    def page_annotations(self, day):
+        return confirmation_selectors.answer_annotations(day)
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        return None
+
+    def summary_context(self, day):
+        return {"confirmation_round": confirmation_selectors.round_on(day)}
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+        industries = dict(Industry.choices)
+        answers = dict(ConfirmationStatus.choices)
+        return [
+            (_("统一社会信用代码"), 22, lambda e: e.uscc),
+            (_("企业名称"), 36, lambda e: e.name),
+            (_("所属镇"), 14, lambda e: e.town_name),
+            (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
+            (_("状态"), 12, lambda e: status[bool(e.counted)]),
+            (
+                _("确认情况"),
+                24,
+                lambda e: str(answers.get(e.confirmation_status, "")) if e.counted else "",
+            ),
+            (_("确认时间"), 18, lambda e: e.confirmation_at or ""),
+        ]
+
+    def label(self, rows):
+        super().label(rows)
+        answers = dict(ConfirmationStatus.choices)
+        for row in rows:
+            row.confirmation_label = answers.get(row.confirmation_status, "")
+
+
+# Persons: the targets on filed CQOs (T3).
+
+
+class PersonKind(Kind):
+    """The persons holding T3's appointments (the engine's ``cqo_appointments``), each with
+    those appointments, ``counted`` when trained (SPEC §6, T3-like targets)."""
+
+    slug = "persons"
+    counted_label = _("已培训合格")
+    missing_label = _("未培训合格")
+    sort_keys = (SortKey("name"), SortKey("pk"))
+
+    @staticmethod
+    def appointments(day, *, town_id=None, industry=None, search="", user=None):
+        """T3's appointments (the engine's ``cqo_appointments``) limited by the filters."""
+        queryset = statistics.cqo_appointments(day)
+        if user is not None:
+            queryset = access.scope(
+                queryset, user, town_field="enterprise__town", enterprise_field=None
+            )
+        if town_id:
+            queryset = queryset.filter(enterprise__town=town_id)
+        if industry:
+            queryset = queryset.filter(enterprise__industry=industry)
+        if search:
+            queryset = queryset.filter(
+                Q(person__name__icontains=search)
+                | Q(enterprise__name__icontains=search)
+                | Q(enterprise__uscc=normalize_uscc(search))
+            )
+        return queryset
+
+    @staticmethod
+    def persons(day, appointments, counted=None) -> QuerySet[Person]:
+        trained_on = (
+            TrainingAttendance.objects.filter(
+                person=OuterRef("pk"), passed=True, session__ends_on__lte=day
+            )
+            .order_by()
+            .values("person")
+            .annotate(first=Min("session__ends_on"))
+            .values("first")
+        )
+        if counted is None:
+            # The engine's own "trained" mark. It is the person's (not the appointment's),
+            # and every listed person has an appointment in ``appointments``: read on the
+            # person itself — a semi/anti-join as a filter, not an EXISTS nested in an EXISTS.
+            counted = statistics.is_trained(day, outer="pk")
+        return Person.objects.filter(pk__in=appointments.values("person")).annotate(
+            counted=counted, trained_on=Subquery(trained_on, output_field=DateField())
+        )
+
+    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+        appointments = self.appointments(
+            day, town_id=town_id, industry=industry, search=search, user=user
+        )
+        return (
+            self.persons(day, appointments)
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    queryset=appointments.select_related("enterprise__town").order_by(
+                        "enterprise__name"
+                    ),
+                    to_attr="current_appointments",
+                )
+            )
+            .order_by(*ordering(self.sort_keys))
+        )
+
+    def page_rows(self, explained, day, keys, *, user, town_id=None, industry="", search=""):
+        appointments = self.appointments(
+            day, town_id=town_id, industry=industry, search=search, user=user
+        )
+        passed = TrainingAttendance.objects.filter(
+            person=OuterRef("pk"), passed=True, session__ends_on__lte=day
+        )
+        return (
+            self.persons(day, appointments, counted=Exists(passed))
+            .filter(pk__in=keys)
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    # The T3 appointments of these persons, without the engine's "trained"
+                    # mark (not shown; it would hash every attendance for 50 rows).
+                    queryset=Appointment.objects.filter(
+                        pk__in=appointments.values("pk"), person__in=keys
+                    )
+                    .select_related("enterprise__town")
+                    .order_by("enterprise__name"),
+                    to_attr="current_appointments",
+                )
+            )
+        )
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
+
+        return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+
+        def enterprises(p, attr):
+            return "；".join(attr(a) for a in p.current_appointments)
+
+        return [
+            (_("姓名"), 12, lambda p: p.name),
+            (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
+            (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
+            (_("培训合格日期"), 14, lambda p: p.trained_on or ""),
+            (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
+            (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
+            (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town_name)),
+            (_("职务"), 14, lambda p: enterprises(p, lambda a: a.position)),
+        ]
+
+
+# The dashboard's other indicators: rows are appointments or filings, the mark a column.
+
+
+class RowOfEnterpriseKind(Kind):
+    """Rows that belong to an enterprise (appointments, filings), ``counted`` by a column of
+    the row itself (``mark``)."""
+
+    model: type
+    mark: str
+
+    def row_set(self, explained, day) -> QuerySet:
+        raise NotImplementedError
+
+    def display(self, queryset: QuerySet) -> QuerySet:
+        """The display columns of the rows (their enterprise, town and person)."""
+        raise NotImplementedError
+
+    def found(self, search: str) -> Q:
+        return Q(enterprise__name__icontains=search) | Q(enterprise__uscc=normalize_uscc(search))
+
+    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+        queryset = access.scope(
+            self.row_set(explained, day).annotate(counted=F(self.mark)),
+            user,
+            town_field="enterprise__town",
+            enterprise_field=None,
+        )
+        if town_id:
+            queryset = queryset.filter(enterprise__town=town_id)
+        if industry:
+            queryset = queryset.filter(enterprise__industry=industry)
+        if search:
+            queryset = queryset.filter(self.found(search))
+        return self.display(queryset).order_by(*ordering(self.sort_keys))
+
+    def page_rows(self, explained, day, keys, *, user, **filters):
+        return self.display(self.model.objects.filter(pk__in=keys).annotate(counted=F(self.mark)))
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
+
+        if industry:
+            return None  # the snapshot holds indicators per town, not per section
+        stored = snapshots.stored_indicators(run, town=town_id)
+        return None if stored is None else self.stored_figure(explained, stored)
+
+    def stored_figure(self, explained, stored) -> statistics.Figure:
+        raise NotImplementedError
+
+    @staticmethod
+    def enterprise_columns():
+        industries = dict(Industry.choices)
+        return [
+            (_("统一社会信用代码"), 22, lambda r: r.enterprise.uscc),
+            (_("企业名称"), 36, lambda r: r.enterprise.name),
+            (_("所属镇"), 14, lambda r: r.enterprise.town_name),
+            (
+                _("行业门类"),
+                30,
+                lambda r: str(industries.get(r.enterprise.industry, r.enterprise.industry)),
+            ),
+        ]
+
+    def label(self, rows):
+        industries = dict(Industry.choices)
+        for row in rows:
+            row.industry_label = industries.get(row.enterprise.industry, row.enterprise.industry)
+
+
+class PrincipalKind(RowOfEnterpriseKind):
+    """The filed current appointments at D, ``counted`` when held by the enterprise's
+    principal (主要负责人兼任)."""
+
+    slug = "principals"
+    counted_label = _("主要负责人兼任")
+    missing_label = _("非主要负责人")
+    model = Appointment
+    mark = "is_principal"
+    sort_keys = (
+        SortKey("enterprise__town__code", nullable=True),
+        SortKey("enterprise__town__name", nullable=True),
+        SortKey("enterprise__name"),
+        SortKey("pk"),
+    )
+
+    def row_set(self, explained, day):
+        return current_cqo_appointments(day)
+
+    def display(self, queryset):
+        return queryset.select_related("enterprise__town", "person")
+
+    def found(self, search):
+        return super().found(search) | Q(person__name__icontains=search)
+
+    def stored_figure(self, explained, stored):
+        return stored.principal
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+        return [
+            *self.enterprise_columns(),
+            (_("首席质量官"), 12, lambda a: a.person.name),
+            (_("职务"), 16, lambda a: a.position),
+            (_("主要负责人兼任"), 16, lambda a: status[bool(a.counted)]),
+            (_("聘任日期"), 12, lambda a: a.appointed_on),
+            (_("备案日期"), 12, lambda a: a.filed_on or ""),
+        ]
+
+
+class LateFilingKind(RowOfEnterpriseKind):
+    """The filings submitted in D's year up to D (every year when ``cumulative``),
+    ``counted`` when late, latest first."""
+
+    slug = "filings"
+    counted_label = _("逾期报送")
+    missing_label = _("按时报送")
+    model = Filing
+    mark = "is_late"
+    sort_keys = (SortKey("submitted_at", descending=True, nullable=True), SortKey("pk", True))
+
+    def row_set(self, explained, day):
+        return submitted_filings(day, year=None if explained.cumulative else day.year)
+
+    def display(self, queryset):
+        return queryset.select_related("enterprise__town", "appointment__person").annotate(
+            submitted_on=TruncDate("submitted_at")
+        )
+
+    def found(self, search):
+        return (
+            super().found(search)
+            | Q(appointment__person__name__icontains=search)
+            | Q(number__iexact=search.strip())
+        )
+
+    def stored_figure(self, explained, stored):
+        return stored.late_total if explained.cumulative else stored.late_in_year
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+        kinds = dict(FilingKind.choices)
+        return [
+            *self.enterprise_columns(),
+            (_("备案号"), 18, lambda f: f.number or ""),
+            (_("备案类型"), 12, lambda f: str(kinds.get(f.kind, f.kind))),
+            (_("首席质量官"), 12, lambda f: f.appointment.person.name),
+            (_("提交日期"), 12, lambda f: f.submitted_on or ""),
+            (
+                _("报送用时（天）"),
+                14,
+                lambda f: "" if f.days_to_submit is None else f.days_to_submit,
+            ),
+            (_("报送情况"), 12, lambda f: status[bool(f.counted)]),
+        ]
+
+    def label(self, rows):
+        super().label(rows)
+        kinds = dict(FilingKind.choices)
+        for row in rows:
+            row.kind_label = kinds.get(row.kind, row.kind)
+
+
+KINDS: dict[str, Kind] = {
+    kind.slug: kind
+    for kind in (
+        EnterpriseKind(),
+        PersonKind(),
+        VacancyKind(),
+        PrincipalKind(),
+        LateFilingKind(),
+        ConfirmationKind(),
+    )
+}
+
+
+# --- A drill-down code and its rows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explained:
+    """What a drill-down code stands for: its kind of list and, for a target, the target."""
+
+    code: str
+    name: str
+    kind: Kind
+    target: Target | None = None
+    cumulative: bool = False  # filings: every year up to D, not only D's year
+
+    @property
+    def counted_label(self):
+        return self.kind.counted_label
+
+    @property
+    def missing_label(self):
+        return self.kind.missing_label
+
+    @property
+    def title(self) -> str:
+        """What a person calls this figure: a target's code and name (``T1 规上企业…``), an
+        indicator's name alone — its internal code (``LATE_ALL``) is never shown."""
+        return f"{self.code} {self.name}" if self.target else self.name
+
+    def show_label(self, show: str) -> str:
+        """The label of a ``show`` value (``all``/``counted``/``missing``) for this figure."""
+        return {SHOW_COUNTED: self.counted_label, SHOW_MISSING: self.missing_label}.get(
+            show, _("全部")
+        )
+
+
+# The codes that name a list rather than a target: (name, kind, cumulative).
+_LISTS = {
+    VACANCY_CODE: (_("首席质量官空缺企业"), "vacancies", False),
+    PRINCIPAL_CODE: (_("主要负责人兼任首席质量官"), "principals", False),
+    LATE_CODE: (_("当年逾期报送备案"), "filings", False),
+    CONFIRM_CODE: (_("年度确认"), "confirmations", False),
+    LATE_ALL_CODE: (_("累计逾期报送备案"), "filings", True),
+}
+
+
+def explained_for_code(code: str) -> Explained:
+    """The target (or the vacancy, principal, late-filing or confirmation list) a drill-down
+    code names; 404 for an unknown code, and for one no target can have (longer than a code,
+    or with a NUL byte, which PostgreSQL refuses in a query)."""
+    if code in _LISTS:
+        name, kind, cumulative = _LISTS[code]
+        return Explained(code=code, name=str(name), kind=KINDS[kind], cumulative=cumulative)
+    if len(code) > Target._meta.get_field("code").max_length or "\x00" in code:
+        raise Http404
+    target = Target.objects.filter(code=code).first()
+    if target is None:
+        raise Http404
+    kind = "persons" if target.population == Population.FILED_CQOS else "enterprises"
+    return Explained(code=target.code, name=target.name, kind=KINDS[kind], target=target)
+
+
+def explain_rows(
+    explained: Explained,
+    day: date,
+    *,
+    user,
+    town_id: int | None = None,
+    industry: str = "",
+    search: str = "",
+) -> QuerySet:
+    """The rows behind a figure, each annotated ``counted`` (bool), scoped to ``user`` —
+    enterprises for T1/T2-like targets, vacancies and confirmations, persons (with their
+    enterprises) for T3-like targets, appointments for the principal share and filings for
+    the late filings. ``show`` filtering is left to :func:`filter_show`."""
+    return explained.kind.rows(
+        explained, day, user=user, town_id=town_id, industry=industry, search=search
+    )
+
+
+def explain_keys(rows: QuerySet, show: str) -> QuerySet:
+    """The primary keys of the rows behind a figure, in list order, filtered by ``show``: what a
+    page of the list is cut from. Only the engine's own mark (``counted``) and the ordering
+    columns are computed for the whole set; the page's display columns are computed for its
+    rows alone by :func:`explain_page_rows`."""
+    return filter_show(rows, show).values_list("pk", flat=True)
+
+
+def explain_page_keys(
+    explained: Explained,
+    rows: QuerySet,
+    show: str,
+    *,
+    after: list | None = None,
+    backward: bool = False,
+    size: int = 50,
+    town_id: int | None = None,
+    narrowed: bool = False,
+) -> tuple[list[tuple], bool]:
+    """One page of the list by keyset (seek) rather than OFFSET: the sort key values of the
+    ``size`` rows that follow the row whose sort key values are ``after`` (``None``: from
+    the top) — or, ``backward``, that precede it — in list order, each tuple ending with the
+    row's primary key; and whether more rows lie beyond them in that direction. Of the same
+    cost at any depth (see :meth:`Kind.page_keys`); ``town_id`` (the one town the rows lie
+    in) and ``narrowed`` (a search or a section) help the kind pick its plan."""
+    return explained.kind.page_keys(
+        filter_show(rows, show),
+        after=after,
+        backward=backward,
+        size=size,
+        town_id=town_id,
+        narrowed=narrowed,
+    )
+
+
+def _page_of(found: list[tuple], size: int, backward: bool) -> tuple[list[tuple], bool]:
+    """``size + 1`` rows fetched in the walking direction → the page in list order, and
+    whether there are more."""
+    more = len(found) > size
+    found = found[:size]
+    if backward:
+        found.reverse()
+    return found, more
+
+
+def explain_page_rows(
+    explained: Explained,
+    day: date,
+    keys,
+    *,
+    user,
+    town_id: int | None = None,
+    industry: str = "",
+    search: str = "",
+) -> list:
+    """The rows of one page (``keys`` from :func:`explain_keys`), in that order, with the
+    columns :func:`explain_rows` gives. ``counted`` is read per row here — for an enterprise,
+    whether it has a filed current appointment; for a person, whether they passed a training
+    that ended by ``day`` — which is the engine's mark for that row, without the engine's
+    set-wide subquery (a hash over every appointment or attendance, paid once per page)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    queryset = explained.kind.page_rows(
+        explained, day, keys, user=user, town_id=town_id, industry=industry, search=search
+    )
+    by_pk = {row.pk: row for row in queryset}
+    return [by_pk[pk] for pk in keys if pk in by_pk]
+
+
+def explain_totals(queryset: QuerySet) -> statistics.Figure:
+    """Population and counted of an (unfiltered by ``show``) drill-down list: the counts of
+    the very lists the page shows. Two COUNT queries rather than one filtered aggregate:
+    Django 5.2 compiles ``Count(filter=Q(counted=True))`` over these annotations into a
+    reference to a column the query does not select."""
+    return statistics.Figure(
+        queryset.order_by().count(), filter_show(queryset, SHOW_COUNTED).order_by().count()
+    )

@@ -1,0 +1,121 @@
+"""The enterprise registry (/enterprises/) and an enterprise's page (/enterprises/<id>/):
+searchable, filterable, sortable, paginated, exportable; scoped by role like every page —
+bureau roles and leaders see the county, a town officer their town; an enterprise user only
+their own enterprise's page (issue 12)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments import posts
+from appointments.models import CQO_POST, Filing
+from appointments.sanctions import sanction_list_for
+from appointments.selectors import appointment_list
+from cqo_registry import params
+from cqo_registry.accounts import access
+from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.responses import excel_response
+from cqo_registry.spreadsheets import table_workbook
+from enterprises.models import Licence, VacancyNote
+
+from .. import enterprise_registry as registry
+from ..exports import registry_columns, registry_filename, registry_rows
+
+
+def _rows(request):
+    day = timezone.localdate()
+    form, queryset = registry_rows(request.user, request.GET, day)
+    return form, queryset, day
+
+
+@permission_required("enterprises.view_registry")
+def registry_list(request):
+    form, queryset, day = _rows(request)
+    page = params.page_by_keys(request, queryset, registry.PAGE_SIZE)
+    for row in page.object_list:
+        row.status_label = registry.status_label(row)
+    query = params.query_without(request, "page")
+    return render(
+        request,
+        "enterprises/registry.html",
+        {"form": form, "page": page, "query": query, "day": day},
+    )
+
+
+@permission_required("enterprises.view_registry")
+def registry_export(request):
+    """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
+    (``reports.exports.RegistryExport``) whose page the user is sent to."""
+    _form, queryset, day = _rows(request)
+
+    def respond():
+        rows = queryset.iterator(chunk_size=2000)
+        workbook = table_workbook(_("企业名录"), registry_columns(), rows)
+        return excel_response(workbook, filename=registry_filename(day))
+
+    return export_or_run(
+        request,
+        kind="registry",
+        parameters=request_parameters(request, day=day.isoformat()),
+        count=queryset.order_by().count(),
+        respond=respond,
+    )
+
+
+@login_required
+def enterprise_detail(request, pk: int):
+    """The whole record of one enterprise: details, current CQO, filings, vacancy notes,
+    training of its CQOs, evaluations, sanctions and the history of changes."""
+    user = request.user
+    day = timezone.localdate()
+    enterprise = get_scoped_or_404(registry.annotated(user, day).select_related("town"), pk=pk)
+    appointments = list(
+        appointment_list(user)
+        .filter(enterprise=enterprise, post=CQO_POST)
+        .select_related("person")
+        .order_by("-appointed_on", "-pk")
+    )
+    filings = (
+        Filing.objects.filter(enterprise=enterprise)
+        .select_related("appointment__person")
+        .order_by("-created_at", "-pk")
+    )
+    notes = VacancyNote.objects.filter(enterprise=enterprise).select_related("author")
+    persons = {a.person_id for a in appointments}
+    from training.models import Evaluation, TrainingAttendance
+
+    attendances = (
+        TrainingAttendance.objects.filter(person_id__in=persons)
+        .select_related("session", "person")
+        .order_by("-session__starts_on", "-pk")
+    )
+    evaluations = (
+        Evaluation.objects.filter(appointment__enterprise=enterprise)
+        .select_related("appointment__person")
+        .order_by("-year", "-pk")
+    )
+    history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request,
+        "enterprises/enterprise.html",
+        {
+            "enterprise": enterprise,
+            "status_label": registry.status_label(enterprise),
+            "appointments": appointments,
+            "board": posts.enterprise_board(enterprise, day),
+            "licences": [
+                Licence(value).label for value in Licence.values if value in enterprise.licences
+            ],
+            "filings": filings,
+            "notes": notes.order_by("-created_at", "-pk"),
+            "attendances": attendances,
+            "evaluations": evaluations,
+            "sanctions": sanction_list_for(user).filter(appointment__enterprise=enterprise),
+            "history": history,
+            "is_bureau": access.is_bureau(user),
+            "chases": user.has_perm("enterprises.chase_enterprise", enterprise),
+            "day": day,
+        },
+    )

@@ -1,0 +1,138 @@
+"""The enterprise registry (/enterprises/) and an enterprise's page: search (the full ID
+number exact, for bureau roles only), filters, sort, pages, export; scoped by role, with
+outsider tests and the list's query count (issue 12)."""
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/enterprises/"
+
+
+def names(response) -> list[str]:
+    return [row.name for row in response.context["page"].object_list]
+
+
+def test_bureau_sees_the_county_and_a_town_officer_their_town(
+    client_for, reviewer, town_officer, county
+):
+    assert set(names(client_for(reviewer).get(LIST))) == {
+        "城关精密机械有限公司",
+        "城关食品有限公司",
+        "双墩电子有限公司",
+    }
+    assert set(names(client_for(town_officer).get(LIST))) == {
+        "城关精密机械有限公司",
+        "城关食品有限公司",
+    }
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "no_role_user"])
+def test_enterprise_users_and_users_without_a_role_get_403(request, client_for, role, county):
+    response = client_for(request.getfixturevalue(role)).get(LIST)
+    assert response.status_code == 403
+    assert client_for(request.getfixturevalue(role)).get(LIST + "export.xlsx").status_code == 403
+
+
+def test_anonymous_is_sent_to_sign_in(client_for):
+    assert client_for(None).get(LIST).status_code == 302
+
+
+def test_search_by_name_uscc_and_cqo_name(client_for, reviewer, county, home_appointment):
+    client = client_for(reviewer)
+    assert names(client.get(LIST, {"q": "食品"})) == ["城关食品有限公司"]
+    uscc = home_appointment.enterprise.uscc
+    assert names(client.get(LIST, {"q": uscc.lower()})) == ["城关精密机械有限公司"]
+    person = home_appointment.person.name
+    assert names(client.get(LIST, {"q": person})) == ["城关精密机械有限公司"]
+
+
+def test_full_id_number_finds_the_enterprise_for_bureau_roles_only(
+    client_for, reviewer, leader, county, home_appointment
+):
+    number = home_appointment.person.id_number
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
+    assert names(client_for(reviewer).get(LIST, {"q": spaced})) == ["城关精密机械有限公司"]
+    assert names(client_for(leader).get(LIST, {"q": number})) == []
+
+
+def test_filters_status_and_flags(client_for, reviewer, county, home_town):
+    vacant = EnterpriseFactory(town=home_town, name="城关空缺公司", requires_cqo=True)
+    client = client_for(reviewer)
+    assert names(client.get(LIST, {"status": "vacant"})) == [vacant.name]
+    assert vacant.name not in names(client.get(LIST, {"status": "filed"}))
+    assert names(client.get(LIST, {"high_risk": "yes"})) == ["城关食品有限公司"]
+    assert set(names(client.get(LIST, {"town": home_town.pk, "trained": "yes"}))) == {
+        "城关精密机械有限公司",
+        "城关食品有限公司",
+    }
+    assert names(client.get(LIST, {"sort": "-name", "town": home_town.pk}))[0] == "城关食品有限公司"
+
+
+def test_filter_fields_have_bootstrap_look_and_all_as_their_blank(client_for, reviewer, county):
+    """Every filter is a Bootstrap field (unstyled, they sat beside their labels and the
+    wide selects ran off a 1366 px page) and the town's blank reads 全部, not "---------"."""
+    form = client_for(reviewer).get(LIST).context["form"]
+    for name, field in form.fields.items():
+        assert {"form-control", "form-select"} & set(field.widget.attrs["class"].split()), name
+    assert "---------" not in str(form["town"])
+    assert '<option value="" selected>全部</option>' in str(form["town"])
+
+
+def test_hostile_filters_show_the_list(client_for, reviewer, county):
+    response = client_for(reviewer).get(LIST, {"town": "x", "status": "nope", "sort": "???"})
+    assert response.status_code == 200
+    assert len(names(response)) == 3
+
+
+def test_the_list_makes_the_same_few_queries_however_many_rows(
+    client_for, reviewer, county, home_town
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(reviewer)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST)
+    for i in range(30):
+        EnterpriseFactory(town=home_town, name=f"批量企业{i:02d}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(LIST)
+    assert len(names(response)) == 33
+    # session, user, notifications, towns of the filter, count, the page's keys, the page's
+    # rows (annotated: cqo_registry.params.page_by_keys)
+    assert len(many) == len(few) <= 11
+
+
+def test_export_is_the_filtered_list(client_for, town_officer, county):
+    response = client_for(town_officer).get(LIST + "export.xlsx", {"high_risk": "yes"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    rows = list(load_workbook(BytesIO(body), read_only=True).active.values)
+    assert rows[0][0] == "统一社会信用代码"
+    assert [row[1] for row in rows[1:]] == ["城关食品有限公司"]
+
+
+def test_enterprise_page_shows_the_whole_record(client_for, reviewer, county, home_appointment):
+    url = reverse("enterprises:detail", args=[home_appointment.enterprise_id])
+    html = client_for(reviewer).get(url).content.decode()
+    assert "城关精密机械有限公司" in html
+    assert home_appointment.person.name in html
+    assert 'id="enterprise-filings"' in html and 'id="enterprise-history"' in html
+
+
+def test_enterprise_page_is_404_outside_the_scope(
+    client_for, town_officer, enterprise_user, outsider_enterprise, home_enterprise, county
+):
+    outside = reverse("enterprises:detail", args=[outsider_enterprise.pk])
+    assert client_for(town_officer).get(outside).status_code == 404
+    assert client_for(enterprise_user).get(outside).status_code == 404
+    own = reverse("enterprises:detail", args=[home_enterprise.pk])
+    assert client_for(enterprise_user).get(own).status_code == 200

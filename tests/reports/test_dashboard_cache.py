@@ -1,0 +1,119 @@
+"""The county dashboard's figures, drawn from a snapshot, are cached as HTML (issue 15 §1):
+the cached page is the page, and whatever it shows — a new snapshot, a target's goal or name,
+a town's name, the language — changes it at once."""
+
+import re
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports import snapshots
+from reports.models import Target
+from tests.reports.test_drilldown import build_county
+
+pytestmark = pytest.mark.django_db
+
+D = date(2021, 6, 30)
+DASHBOARD = reverse("reports:dashboard")
+PARAMS = {"as_of": D.isoformat()}
+
+
+def page(client, **headers) -> str:
+    response = client.get(DASHBOARD, PARAMS, **headers)
+    assert response.status_code == 200
+    # The per-request tokens are the only parts that differ between two renders.
+    return re.sub(r'(value|nonce|content)="[^"]{20,}"', r'\1="-"', response.content.decode())
+
+
+def fresh(client, **headers) -> str:
+    cache.clear()
+    return page(client, **headers)
+
+
+@pytest.fixture
+def county(home_town, other_town):
+    build_county([home_town, other_town])
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+
+
+def test_the_cached_page_is_the_page_and_reads_no_figures(county, leader, client_for):
+    client = client_for(leader)
+    built = fresh(client)
+    with CaptureQueriesContext(connection) as queries:
+        cached = page(client)
+    assert cached == built
+    read = " ".join(q["sql"] for q in queries)
+    # The key only asks whether the run holds each target and its indicators (EXISTS).
+    assert '"reports_snapshotfigure"."population"' not in read
+    assert '"reports_snapshotindicator"."principal_population"' not in read
+    assert 'data-target="T1"' in cached and "dashboard-charts" in cached
+
+
+def test_a_new_snapshot_of_the_day_shows_at_once(county, home_town, leader, client_for):
+    client = client_for(leader)
+    before = page(client)
+    build_county([home_town], size=3)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    after = page(client)
+    assert after != before
+    assert after == fresh(client)
+
+
+def test_a_snapshot_of_another_day_adds_to_the_trend_at_once(county, leader, client_for):
+    client = client_for(leader)
+    before = page(client)
+    snapshots.snapshot_take(as_of=date(2021, 3, 31), kind="on_demand")
+    after = page(client)
+    assert "2021-03-31" not in before and "2021-03-31" in after
+    assert after == fresh(client)
+
+
+def test_a_target_or_a_town_edited_shows_at_once(county, home_town, leader, client_for):
+    client = client_for(leader)
+    page(client)
+    Target.objects.filter(code="T1").update(name="改名后的目标")
+    assert "改名后的目标" in page(client)
+    home_town.name = "改名镇"
+    home_town.save()
+    assert "改名镇" in page(client)
+
+
+def test_each_language_has_its_own_fragments(county, leader, client_for):
+    client = client_for(leader)
+    chinese = page(client)
+    client.cookies["django_language"] = "en"
+    english = page(client)
+    assert english != chinese
+    assert english == fresh(client)
+    assert "工作目标完成情况" in chinese and "工作目标完成情况" not in english
+
+
+def test_a_town_dashboard_and_a_day_without_snapshot_are_not_cached(
+    county, leader, town_officer, client_for
+):
+    town_view = client_for(town_officer).get(reverse("reports:town_dashboard"), PARAMS)
+    assert town_view.context["fragment_key"] == ""
+    live = client_for(leader).get(DASHBOARD, {"as_of": "2021-07-01"})
+    assert live.context["fragment_key"] == ""
+    snapshot_day = client_for(leader).get(DASHBOARD, PARAMS)
+    assert snapshot_day.context["fragment_key"].startswith("dashboard:")
+
+
+def test_a_target_the_snapshot_lacks_is_never_cached(county, leader, client_for):
+    """Its figure is computed live (it would go stale in a cached fragment)."""
+    t1 = Target.objects.get(code="T1")
+    Target.objects.create(
+        code="T9",
+        name="快照之后新增的目标",
+        population=t1.population,
+        criterion=t1.criterion,
+        deadline=t1.deadline,
+        goal_rate=t1.goal_rate,
+    )
+    response = client_for(leader).get(DASHBOARD, PARAMS)
+    assert response.context["fragment_key"] == ""
+    assert "快照之后新增的目标" in response.content.decode()
