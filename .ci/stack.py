@@ -66,6 +66,9 @@ import psycopg2
 from stdnum.cn import uscc as uscc_number
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.ports import free_port  # noqa: E402  (needs ROOT on the path)
+
 ARTIFACTS = ROOT / "test-artifacts" / "stack"
 BIN = Path(sys.executable).parent
 PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
@@ -100,12 +103,6 @@ def wait_for(condition, what: str, timeout: float = STEP_TIMEOUT, interval: floa
         if time.monotonic() > deadline:
             raise CheckFailed(f"{what}: not within {timeout:.0f}s")
         time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def port_open(port: int) -> bool:
@@ -615,7 +612,8 @@ class Stack:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
-        except OSError:
+        except (OSError, ValueError):
+            # Not answering yet, or something other than our host answering on the port.
             return 0, {}
 
     def mails(self) -> list[tuple[str, str]]:

@@ -3,17 +3,12 @@ port to play a mail server outage. It keeps what it received; ``refuse`` makes i
 a recipient with the given reply (e.g. ``"550 no such user"``)."""
 
 import email
-import socket
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class _Handler:

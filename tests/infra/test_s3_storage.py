@@ -15,7 +15,7 @@ from cqo_registry.backups import private_files
 from cqo_registry.private_storage import s3_private_storage
 from tests.factories import PDF_BYTES, pdf_letter
 from tests.portal.conftest import filing_data
-from tests.smtp import free_port
+from tests.ports import free_port
 
 CREDENTIALS = {"access_key": "cqo-test", "secret_key": "cqo-test-secret", "region": "us-east-1"}
 
