@@ -18,8 +18,21 @@ from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +210,125 @@ def enterprise_board(enterprise: Enterprise, day: date) -> list[BoardRow]:
     return rows
 
 
+# --- Posts in the statistics (issue 19: targets per post) --------------------------------------
+#
+# The query forms of the board's rules, read by ``reports.statistics`` and the drill-downs, so
+# that a post's figures, its lists and its enterprises' boards agree.
+
+
+def post_filed_current_on(post: PostType | str, day: date, prefix: str = "") -> Q:
+    """On appointments: a filed current appointment to ``post`` (a PostType or its code) at
+    ``day`` — SPEC §3's rule (``registry.filed_current_on``) applied to the post. An
+    enterprise has the post *filled* at ``day`` when it has at least one (for a single-holder
+    post, the one)."""
+    return filed_current_on(day, prefix, post=getattr(post, "code", post))
+
+
+def has_filled_post(post: PostType | str, day: date) -> Exists:
+    """Per row of enterprises: the post is filled at ``day`` (:func:`post_filed_current_on`)."""
+    return Exists(
+        Appointment.objects.filter(post_filed_current_on(post, day), enterprise=OuterRef("pk"))
+    )
+
+
+def yearly_hours_attendances(day: date) -> Q:
+    """On training attendances: those that count toward the yearly hours at ``day`` — the
+    board's rule (:func:`enterprise_board`): attended, of a session that started in ``day``'s
+    calendar year on or before ``day``. Their hours are the attendance's, else the
+    session's (:data:`ATTENDANCE_HOURS`)."""
+    return Q(
+        attended=True,
+        session__starts_on__gte=date(day.year, 1, 1),
+        session__starts_on__lte=day,
+    )
+
+
+# The hours an attendance counts for: its own, else its session's.
+ATTENDANCE_HOURS = Coalesce("hours", "session__hours")
+
+
+def yearly_hours(day: date, outer: str = "pk") -> Subquery:
+    """Per row: the training hours in ``day``'s calendar year up to ``day`` of the person
+    ``outer`` names (a ``Decimal``, ``None`` when none) — the board's hours."""
+    hours = (
+        TrainingAttendance.objects.filter(yearly_hours_attendances(day), person=OuterRef(outer))
+        .order_by()
+        .values("person")
+        .annotate(total=Sum(ATTENDANCE_HOURS))
+        .values("total")
+    )
+    return Subquery(hours, output_field=DecimalField(max_digits=7, decimal_places=1))
+
+
+def post_trained_persons(post: PostType, day: date) -> QuerySet[TrainingAttendance]:
+    """The persons who meet ``post``'s training requirement at ``day``, as a query with one
+    column ``t_person`` (a person may appear more than once):
+
+    * a post that asks for yearly hours (``training_hours`` > 0): the persons whose hours in
+      ``day``'s calendar year up to ``day`` (:func:`yearly_hours_attendances`) reach them —
+      one row per person;
+    * a post that asks for none (the CQO's, as seeded): SPEC §3's *trained*, a passed
+      attendance of a session that ended on or before ``day`` — one row per attendance.
+
+    The rule is the post's as it is now (like enterprise attributes, SPEC §3)."""
+    if post.training_hours:
+        return (
+            TrainingAttendance.objects.filter(yearly_hours_attendances(day))
+            .order_by()
+            .values(t_person=F("person_id"))
+            .annotate(total=Sum(ATTENDANCE_HOURS))
+            .filter(total__gte=post.training_hours)
+            .values("t_person")
+        )
+    return (
+        TrainingAttendance.objects.filter(passed=True, session__ends_on__lte=day)
+        .order_by()
+        .values(t_person=F("person_id"))
+    )
+
+
+def is_post_trained(post: PostType, day: date, outer: str = "pk") -> Exists:
+    """Per row: the person ``outer`` names meets ``post``'s training requirement at ``day``
+    (:func:`post_trained_persons`), as a semi-join."""
+    if post.training_hours:
+        return Exists(
+            TrainingAttendance.objects.filter(yearly_hours_attendances(day), person=OuterRef(outer))
+            .order_by()
+            .values("person")
+            .annotate(total=Sum(ATTENDANCE_HOURS))
+            .filter(total__gte=post.training_hours)
+        )
+    return Exists(
+        TrainingAttendance.objects.filter(
+            passed=True, session__ends_on__lte=day, person=OuterRef(outer)
+        )
+    )
+
+
+def post_vacant_since(post: PostType, day: date):
+    """The board's *vacant since* of ``post`` at ``day`` as an expression on enterprises (a
+    ``DateField``; only meaningful where the post is vacant at ``day``): the latest of the day
+    the registry knows the enterprise (``established_on``, else the record's creation day),
+    the ``ended_on`` of its last filed appointment to the post that ended on or before
+    ``day``, and the post's ``in_force_from``; never later than ``day``. For the CQO's post it
+    is ``registry.vacant_since``."""
+    last_end = (
+        Appointment.objects.filter(
+            enterprise=OuterRef("pk"), post=post.code, filed_on__lte=day, ended_on__lte=day
+        )
+        .order_by()
+        .values("enterprise")
+        .annotate(last=Max("ended_on"))
+        .values("last")
+    )
+    known_from = Coalesce("established_on", TruncDate("created_at"), output_field=DateField())
+    parts = [known_from, Coalesce(Subquery(last_end, output_field=DateField()), known_from)]
+    if post.in_force_from:
+        parts.append(Value(post.in_force_from, output_field=DateField()))
+    since = Greatest(*parts, output_field=DateField())
+    return Least(since, Value(day, output_field=DateField()), output_field=DateField())
+
+
 __all__ = [
     "CQO_POST",
     "BoardRow",
@@ -204,11 +336,18 @@ __all__ = [
     "active_posts",
     "enterprise_board",
     "enterprises_requiring",
+    "has_filled_post",
     "holders_problem",
+    "is_post_trained",
     "is_required",
+    "post_filed_current_on",
+    "post_trained_persons",
+    "post_vacant_since",
     "post_type_save",
     "posts_required",
     "required_q",
+    "yearly_hours",
+    "yearly_hours_attendances",
 ]
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -6,24 +7,58 @@ from simple_history.models import HistoricalRecords
 
 
 class Population(models.TextChoices):
-    """Who a target counts (SPEC §3). A fixed set: each needs its own query."""
+    """Who a target counts (SPEC §3). A fixed set: each needs its own query. The first three
+    are the CQO's (SPEC §3, the target's post is the CQO's); the last two are any post's
+    (issue 19), read with the target's ``post``."""
 
     ABOVE_SCALE = "above_scale", _("存续的规模以上企业")
     SME_REQUIRED = "sme_required", _("存续的需聘任首席质量官的中小微企业")
     FILED_CQOS = "filed_cqos", _("存续企业中已备案在任的首席质量官（人）")
+    POST_REQUIRED = "post_required", _("存续的须设该岗位的企业")
+    POST_HOLDERS = "post_holders", _("存续企业中已备案在任的该岗位人员（人）")
 
 
 class Criterion(models.TextChoices):
     FILED_CURRENT = "filed_current", _("有已备案的在任首席质量官")
     TRAINED = "trained", _("已培训合格")
+    POST_FILLED = "post_filled", _("该岗位有已备案的在任人员")
+    POST_TRAINED = "post_trained", _("达到该岗位的年度培训要求")
+
+
+# The CQO's populations (SPEC §3) and the populations of any post (issue 19), each with the
+# one criterion it is counted by.
+CQO_POPULATIONS = (Population.ABOVE_SCALE, Population.SME_REQUIRED, Population.FILED_CQOS)
+POST_POPULATIONS = (Population.POST_REQUIRED, Population.POST_HOLDERS)
+PERSON_POPULATIONS = (Population.FILED_CQOS, Population.POST_HOLDERS)
+CRITERION_OF = {
+    Population.ABOVE_SCALE: Criterion.FILED_CURRENT,
+    Population.SME_REQUIRED: Criterion.FILED_CURRENT,
+    Population.FILED_CQOS: Criterion.TRAINED,
+    Population.POST_REQUIRED: Criterion.POST_FILLED,
+    Population.POST_HOLDERS: Criterion.POST_TRAINED,
+}
 
 
 class Target(models.Model):
     """A programme target (notice part 二), e.g. T1: 100% of above-scale enterprises with a
-    filed CQO by 2021-01-31. Targets are data: bureau admins add next years' targets."""
+    filed CQO by 2021-01-31. Targets are data: bureau admins add next years' targets.
+
+    ``post`` (issue 19): the post the target is about, the CQO's by default. The CQO's
+    populations (T1–T3's) belong to the CQO's post alone; a target of any post (the CQO's
+    too) counts either the active enterprises that must fill it (``post_required``, counted
+    when the post is filled) or the persons holding it (``post_holders``, counted when they
+    meet the post's yearly training; see ``reports.statistics``)."""
 
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=200)
+    post = models.ForeignKey(
+        "appointments.PostType",
+        verbose_name=_("岗位"),
+        to_field="code",
+        default="cqo",
+        on_delete=models.PROTECT,
+        related_name="targets",
+    )
     population = models.CharField(_("统计对象"), max_length=20, choices=Population.choices)
     criterion = models.CharField(_("达标条件"), max_length=20, choices=Criterion.choices)
     deadline = models.DateField(_("完成时限"))
@@ -41,14 +76,41 @@ class Target(models.Model):
             models.CheckConstraint(
                 name="target_population_criterion_pair",
                 condition=(
-                    Q(population__in=["above_scale", "sme_required"], criterion="filed_current")
-                    | Q(population="filed_cqos", criterion="trained")
+                    Q(
+                        population__in=["above_scale", "sme_required"],
+                        criterion="filed_current",
+                        post="cqo",
+                    )
+                    | Q(population="filed_cqos", criterion="trained", post="cqo")
+                    | Q(population="post_required", criterion="post_filled")
+                    | Q(population="post_holders", criterion="post_trained")
                 ),
             ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        """The population's own criterion, and the CQO's populations for the CQO's post only:
+        said in words before the database's check says it in a constraint's name."""
+        errors = {}
+        expected = CRITERION_OF.get(self.population)
+        if expected is not None and self.criterion != expected:
+            errors["criterion"] = _("该统计对象的达标条件应为“%(criterion)s”。") % {
+                "criterion": expected.label
+            }
+        if self.population in CQO_POPULATIONS and self.post_id not in (None, "cqo"):
+            errors["population"] = _(
+                "该统计对象只适用于首席质量官岗位；其他岗位请选择“须设该岗位的企业”或“该岗位人员”。"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_persons(self) -> bool:
+        """Whether the target counts persons (T3-like) rather than enterprises."""
+        return self.population in PERSON_POPULATIONS
 
 
 # --- Snapshots (SPEC §6 "replay any date": frozen figures) -----------------------------------

@@ -27,6 +27,26 @@ when it outgrows ``work_mem``: linear whatever the server's memory settings.
 
 The sets are ORM querysets built from :func:`active_on` and :func:`filed_current_on`, compiled
 and joined in SQL, so the engine and the drill-down lists share one definition of each rule.
+
+Targets per post (issue 19). A target names a post (the CQO's by default); T1–T3 are the
+CQO's and are computed exactly as above. A target of any post counts either
+
+* ``post_required`` — the enterprises active at D that must fill the post
+  (``appointments.posts.required_q``, attributes as they are now), counted when the post is
+  *filled* at D: at least one filed current appointment to the post at D (SPEC §3's rule per
+  post; for a single-holder post that is its one holder, for an at-least-one post any
+  number ≥ 1; a dismissed holder's appointment has ended and no longer counts); or
+* ``post_holders`` — the distinct persons holding a filed current appointment to the post at
+  D in an active enterprise (T3's population, per post), counted when *trained for the
+  post* at D (``appointments.posts.post_trained_persons``): for a post asking for yearly
+  training hours, at least that many hours attended in D's calendar year up to D (the
+  enterprise board's hours: attended sessions that started from 1 January to D, the
+  attendance's hours or else the session's); for a post asking for none, SPEC §3's *trained*
+  (a passed attendance of a session that ended by D).
+
+Each post's enterprise targets come from one query of the shape above (the post's filed set
+in place of the CQO's), each post's person targets from one statement of T3's shape (the
+post's appointments and its trained set): the queries of the CQO's targets are unchanged.
 """
 
 from collections import defaultdict
@@ -39,14 +59,15 @@ from operator import or_
 from django.db import connections, router
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
-from appointments.models import Appointment
+from appointments.models import CQO_POST, Appointment, PostType
+from appointments.posts import post_filed_current_on, post_trained_persons, required_q
 
 # The date rules are the registry's (SPEC §3), defined once in the appointments domain.
 from appointments.registry import active_on, filed_current_on
 from enterprises.models import Enterprise, Scale, Town
 from training.models import TrainingAttendance
 
-from .models import Criterion, Population, Target
+from .models import PERSON_POPULATIONS, POST_POPULATIONS, Criterion, Population, Target
 
 
 @dataclass(frozen=True)
@@ -80,7 +101,11 @@ _MEMBERS = {
 }
 
 
-def _members(population: str) -> Q:
+def _members(population: str, post: PostType | None = None) -> Q:
+    if population == Population.POST_REQUIRED:
+        if post is None:
+            raise ValueError("the post_required population needs its post")
+        return required_q(post)
     try:
         return _MEMBERS[population]
     except KeyError:
@@ -93,15 +118,31 @@ def enterprise_population(population: str, day: date) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(active_on(day)).filter(_members(population))
 
 
+def post_enterprise_population(post: PostType, day: date) -> QuerySet[Enterprise]:
+    """The population of a ``post_required`` target of ``post``: the enterprises active at
+    ``day`` that must fill the post (issue 19)."""
+    return Enterprise.objects.filter(active_on(day)).filter(required_q(post))
+
+
+def post_appointments(post: PostType, day: date) -> QuerySet[Appointment]:
+    """The appointments behind a ``post_holders`` target of ``post``: filed current
+    appointments to the post at ``day`` in enterprises active at ``day`` (T3's set, per
+    post); the population is their distinct persons."""
+    return Appointment.objects.filter(post_filed_current_on(post, day)).filter(
+        active_on(day, prefix="enterprise__")
+    )
+
+
 def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def filed_enterprises(day: date) -> QuerySet[Appointment]:
-    """The de-duplicated set of enterprises with a filed current appointment at ``day``: one
-    row per enterprise id, column ``f_enterprise``."""
+def filed_enterprises(day: date, post: str = CQO_POST) -> QuerySet[Appointment]:
+    """The de-duplicated set of enterprises with a filed current appointment at ``day`` (to
+    ``post``, a post's code: the CQO's by default): one row per enterprise id, column
+    ``f_enterprise``."""
     return (
-        Appointment.objects.filter(filed_current_on(day))
+        Appointment.objects.filter(filed_current_on(day, post=post))
         .order_by()
         .values(f_enterprise=F("enterprise_id"))
         .distinct()
@@ -157,13 +198,16 @@ def _run(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _enterprise_cells(populations: list[str], day: date, town_id=None) -> dict[str, _Cells]:
+def _enterprise_cells(
+    populations: list[str], day: date, town_id=None, post: PostType | None = None
+) -> dict[str, _Cells]:
     """Population and counted of every enterprise population in ``populations``, county-wide,
     per town id and per section, from one query: one pass over the active enterprises of any
-    of them, LEFT JOINed to :func:`filed_enterprises`, grouped by (town, section)."""
-    marks = {f"m{i}": _flag(_members(p)) for i, p in enumerate(populations)}
+    of them, LEFT JOINed to :func:`filed_enterprises` (of ``post``, the CQO's when ``None``),
+    grouped by (town, section)."""
+    marks = {f"m{i}": _flag(_members(p, post)) for i, p in enumerate(populations)}
     enterprises = Enterprise.objects.filter(active_on(day)).filter(
-        reduce(or_, (_members(p) for p in populations))
+        reduce(or_, (_members(p, post) for p in populations))
     )
     if town_id is not None:
         enterprises = enterprises.filter(town_id=town_id)
@@ -173,7 +217,7 @@ def _enterprise_cells(populations: list[str], day: date, town_id=None) -> dict[s
         .annotate(**marks)
     )
     e_sql, e_params = _sql(enterprises)
-    f_sql, f_params = _sql(filed_enterprises(day))
+    f_sql, f_params = _sql(filed_enterprises(day, post.code if post else CQO_POST))
     sums = ", ".join(
         f"SUM(CASE WHEN e.{m} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN e.{m} AND f.f_enterprise IS NOT NULL THEN 1 ELSE 0 END)"
@@ -198,7 +242,7 @@ def _enterprise_cells(populations: list[str], day: date, town_id=None) -> dict[s
     return cells
 
 
-def _person_cells(day: date, town_id=None) -> _Cells:
+def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cells:
     """T3's population and counted (distinct persons), county-wide, per town id and per
     section (of the enterprises they serve), from one statement.
 
@@ -209,10 +253,17 @@ def _person_cells(day: date, town_id=None) -> _Cells:
     straight from that row; only the few persons whose lowest and highest differ are looked
     up again in ``serving`` and counted once per distinct town or section. Every step is a
     hash join or a hash aggregate, which PostgreSQL spills to disk in batches when it
-    outgrows ``work_mem``: linear whatever the server's memory settings."""
-    serving = Appointment.objects.filter(filed_current_on(day)).filter(
-        active_on(day, prefix="enterprise__")
-    )
+    outgrows ``work_mem``: linear whatever the server's memory settings.
+
+    ``post`` (a ``post_holders`` target's): the post's appointments and the persons trained
+    for it (``posts.post_trained_persons``) instead of T3's (``None``)."""
+    if post is None:
+        serving = Appointment.objects.filter(filed_current_on(day))
+        trained = passed_attendances(day)
+    else:
+        serving = Appointment.objects.filter(post_filed_current_on(post, day))
+        trained = post_trained_persons(post, day)
+    serving = serving.filter(active_on(day, prefix="enterprise__"))
     if town_id is not None:
         serving = serving.filter(enterprise__town_id=town_id)
     serving = serving.order_by().values(
@@ -221,7 +272,7 @@ def _person_cells(day: date, town_id=None) -> _Cells:
         c_section=F("enterprise__industry"),
     )
     c_sql, c_params = _sql(serving)
-    t_sql, t_params = _sql(passed_attendances(day))
+    t_sql, t_params = _sql(trained)
     rows = _run(
         f"WITH serving AS ({c_sql}), "
         "persons AS ("
@@ -286,27 +337,40 @@ def compute_all(
 
     Queries: one for all the targets over enterprise populations together, one for all the
     targets over filed CQOs, one for the town names — whatever the number of targets or the
-    size of the registry. ``progress(done)`` is called after each target's figures are ready
-    (targets sharing a query are ready together)."""
+    size of the registry; with targets of other posts (issue 19), one for those posts and
+    one per post and kind of population (enterprises, persons). ``progress(done)`` is called
+    after each target's figures are ready (targets sharing a query are ready together)."""
     targets = list(targets if targets is not None else Target.objects.all())
     town_id = getattr(town, "pk", town)
-    enterprise_populations = list(
-        dict.fromkeys(
-            target.population for target in targets if target.population != Population.FILED_CQOS
-        )
-    )
-    computed: dict[str, _Cells] = {}
+    # A target's cells are keyed by (population, post code); T1–T3 are the CQO's.
+    other_posts = {t.post_id for t in targets if t.population in POST_POPULATIONS}
+    posts = PostType.objects.in_bulk(other_posts, field_name="code") if other_posts else {}
+    enterprise_populations: dict[str, list[str]] = {}
+    for target in targets:
+        if target.population not in PERSON_POPULATIONS:
+            populations = enterprise_populations.setdefault(target.post_id, [])
+            if target.population not in populations:
+                populations.append(target.population)
+    computed: dict[tuple[str, str], _Cells] = {}
     town_names = None
     results = []
     for done, target in enumerate(targets, start=1):
-        if target.population not in computed:
+        key = (target.population, target.post_id)
+        if key not in computed:
             if target.population == Population.FILED_CQOS:
-                computed[target.population] = _person_cells(day, town_id)
+                computed[key] = _person_cells(day, town_id)
+            elif target.population == Population.POST_HOLDERS:
+                computed[key] = _person_cells(day, town_id, posts[target.post_id])
             else:
-                computed.update(_enterprise_cells(enterprise_populations, day, town_id))
+                post = posts.get(target.post_id)  # None for the CQO's T1/T2-like targets
+                populations = enterprise_populations[target.post_id]
+                cells = _enterprise_cells(populations, day, town_id, post)
+                computed.update(
+                    ((population, target.post_id), cells[population]) for population in cells
+                )
         if town_names is None:
             town_names = dict(Town.objects.values_list("pk", "name"))
-        results.append(_figures(target, day, computed[target.population], town_names))
+        results.append(_figures(target, day, computed[key], town_names))
         if progress is not None:
             progress(done)
     return results
