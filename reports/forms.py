@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments.models import CQO_POST
 from cqo_registry import params
 from enterprises.models import Industry
 
@@ -37,6 +38,21 @@ class AsOfForm(forms.Form):
     @property
     def day(self):
         return self.cleaned_data.get("as_of") or timezone.localdate()
+
+
+class DashboardForm(AsOfForm):
+    """A dashboard's query string: the as-of date and the post whose targets it shows (issue
+    19; the CQO's when left out). ``posts``: the posts offered (``posts.active_posts()``)."""
+
+    post = forms.ChoiceField(label=_("岗位"), required=False)
+
+    def __init__(self, *args, posts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].choices = [(p.code, p.display_name) for p in posts]
+
+    @property
+    def post_code(self) -> str:
+        return self.cleaned_data.get("post") or CQO_POST
 
 
 class ExplainFilterForm(forms.Form):

@@ -65,6 +65,7 @@ from .keeping import build_keeping
 from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, REGISTRY_START, TOWNS
 from .oversight import build_incidents_and_sanctions
 from .portal import build_portal
+from .post_targets import build_post_targets
 from .posts import build_posts
 from .selection import build_selection
 from .snapshots import take_history_snapshots
@@ -222,6 +223,7 @@ def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: s
     build_portal(builder, reviewer=reviewer, town_officer=town_officer, password=password)
     build_keeping(builder, reviewer=reviewer, admin=admin, town_officer=town_officer)
     build_posts(builder)
+    build_post_targets(builder.today)
     # The demo's addresses are made up: its notifications count as delivered, so that no
     # email leaves when the command commits (they stay unread in the app).
     Notification.objects.filter(pk__gt=first_notification or 0, email_pending=True).update(

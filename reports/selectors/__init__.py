@@ -17,6 +17,7 @@ from .drilldown import (
     KINDS,
     LATE_ALL_CODE,
     LATE_CODE,
+    POST_KINDS,
     PRINCIPAL_CODE,
     SHOW_ALL,
     SHOW_COUNTED,
@@ -32,10 +33,12 @@ from .drilldown import (
     explained_for_code,
     filter_show,
 )
+from .post_drilldown import PostEnterpriseKind, PostPersonKind  # registers the post kinds
 
 __all__ = [
     "CONFIRM_CODE",
     "KINDS",
+    "POST_KINDS",
     "LATE_ALL_CODE",
     "LATE_CODE",
     "PRINCIPAL_CODE",
@@ -46,6 +49,8 @@ __all__ = [
     "Explained",
     "Indicators",
     "Kind",
+    "PostEnterpriseKind",
+    "PostPersonKind",
     "current_cqo_appointments",
     "dashboard_indicators",
     "explain_keys",

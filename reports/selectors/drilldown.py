@@ -712,6 +712,19 @@ _LISTS = {
 }
 
 
+# The kinds of list of the targets of a post (issue 19), registered by ``.post_drilldown``
+# beside ``KINDS`` (whose lists ``tests/reports/test_drilldown.py`` checks against the CQO's
+# figures; ``tests/reports/test_post_dashboard.py`` checks these).
+POST_KINDS: dict[str, Kind] = {}
+
+# The kind of list of a target's population: T1/T2-like targets list enterprises.
+_KIND_OF_POPULATION = {
+    Population.FILED_CQOS: "persons",
+    Population.POST_REQUIRED: "post_enterprises",
+    Population.POST_HOLDERS: "post_persons",
+}
+
+
 def explained_for_code(code: str) -> Explained:
     """The target (or the vacancy, principal, late-filing or confirmation list) a drill-down
     code names; 404 for an unknown code, and for one no target can have (longer than a code,
@@ -721,11 +734,12 @@ def explained_for_code(code: str) -> Explained:
         return Explained(code=code, name=str(name), kind=KINDS[kind], cumulative=cumulative)
     if len(code) > Target._meta.get_field("code").max_length or "\x00" in code:
         raise Http404
-    target = Target.objects.filter(code=code).first()
+    target = Target.objects.select_related("post").filter(code=code).first()
     if target is None:
         raise Http404
-    kind = "persons" if target.population == Population.FILED_CQOS else "enterprises"
-    return Explained(code=target.code, name=target.name, kind=KINDS[kind], target=target)
+    kind = _KIND_OF_POPULATION.get(target.population, "enterprises")
+    kind = KINDS[kind] if kind in KINDS else POST_KINDS[kind]
+    return Explained(code=target.code, name=target.name, kind=kind, target=target)
 
 
 def explain_rows(

@@ -20,13 +20,22 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from appointments.models import CQO_POST
+from appointments.posts import active_posts
 from confirmations import selectors as confirmation_selectors
 from cqo_registry.accounts import access
 from enterprises.models import Industry, Town
 
 from .. import selectors, snapshots
-from ..forms import AsOfForm
-from ..models import SnapshotFigure, SnapshotIndicator, SnapshotRun, SnapshotScope, Target
+from ..forms import DashboardForm
+from ..models import (
+    POST_POPULATIONS,
+    SnapshotFigure,
+    SnapshotIndicator,
+    SnapshotRun,
+    SnapshotScope,
+    Target,
+)
 from ..statistics import Figure, TargetFigures
 
 INDUSTRY_LABELS = dict(Industry.choices)
@@ -137,7 +146,12 @@ class TargetCard:
 
     @property
     def is_persons(self) -> bool:
-        return self.result.target.population == "filed_cqos"
+        return self.result.target.is_persons
+
+    @property
+    def is_post(self) -> bool:
+        """A target of the posts' populations (issue 19): its own words on the page."""
+        return self.result.target.population in POST_POPULATIONS
 
     def chart(self, kind: str, rows: list[Row], title: str, axis: str) -> dict:
         return {
@@ -254,22 +268,23 @@ FIGURE_CONTEXT = (
 )
 
 
-def fragment_key(day: date, run) -> str:
+def fragment_key(day: date, run, post: str = CQO_POST) -> str:
     """The cache key of the county dashboard's figures at ``day`` drawn from the snapshot
     ``run`` (issue 15 §1: the page's HTML, but for the live parts, is the same for everyone
     until something it shows changes). It names everything the fragments are made of: the
-    language, the day, the run, every finished snapshot (the trend charts), the targets (name,
-    goal, deadline) and the towns (names, order). ``""`` (not cached) when ``run`` lacks a
-    target's figures or the indicators, which the page then computes live. Four small
+    language, the post shown (issue 19), the day, the run, every finished snapshot (the trend
+    charts), the post's targets (name, goal, deadline) and the towns (names, order). ``""``
+    (not cached) when ``run`` lacks a target's figures or the indicators, which the page then
+    computes live. Four small
     queries; the page's figures, indicators and trends are then neither queried nor rendered
     while the key stays the same."""
     runs = SnapshotRun.objects.done().aggregate(
         n=Count("pk"), last=Max("pk"), finished=Max("finished_at")
     )
     targets = list(
-        Target.objects.annotate(
-            stored=Exists(SnapshotFigure.objects.filter(run=run, target=OuterRef("pk")))
-        ).values_list(
+        Target.objects.filter(post=post)
+        .annotate(stored=Exists(SnapshotFigure.objects.filter(run=run, target=OuterRef("pk"))))
+        .values_list(
             "pk", "code", "name", "population", "criterion", "deadline", "goal_rate", "stored"
         )
     )
@@ -281,20 +296,28 @@ def fragment_key(day: date, run) -> str:
     stamp = hashlib.sha256(
         repr((run.pk, run.created_at, runs, targets, towns)).encode()
     ).hexdigest()[:32]
-    return f"dashboard:{translation.get_language()}:{day.isoformat()}:{stamp}"
+    return f"dashboard:{translation.get_language()}:{post}:{day.isoformat()}:{stamp}"
 
 
-def _figure_context(day: date, run, town: Town | None) -> dict:
-    """The figures' part of the dashboard's context (``FIGURE_CONTEXT``)."""
+def _figure_context(day: date, run, town: Town | None, post: str = CQO_POST) -> dict:
+    """The figures' part of the dashboard's context (``FIGURE_CONTEXT``): the targets of
+    ``post`` (a post's code, issue 19), and for the CQO's the programme's other indicators."""
     if town is None:
-        results = snapshots.dashboard_figures(day, run=run)
+        results = snapshots.dashboard_figures(day, run=run, post=post)
         towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
     else:
         # The snapshot does not hold a town's per-industry breakdown: computed live.
-        results = selectors.town_figures(day, town)
+        results = selectors.town_figures(day, town, post=post)
         towns = [(town.pk, town.name)]
     link = ExplainLinks(day)
     cards = [_card(result, day, towns, town, link) for result in results]
+    if post != CQO_POST:
+        # The other indicators (principal, late filings, vacancies, training) are the CQO's.
+        return {
+            **dict.fromkeys(FIGURE_CONTEXT),
+            "cards": cards,
+            "charts": [chart for card in cards for chart in card.charts.values()],
+        }
     indicators = snapshots.dashboard_indicators(day, town=town, run=run)
     scope_town = town.pk if town else None
     training = selectors.training_coverage(results)
@@ -369,18 +392,24 @@ def _render(request, *, town: Town | None):
     data = request.GET.copy()
     if not data.get("as_of"):
         data["as_of"] = timezone.localdate().isoformat()
-    form = AsOfForm(data)
-    context = {"form": form, "town": town, "cards": [], "valid": True}
+    posts = list(active_posts())
+    form = DashboardForm(data, posts=posts)
+    context = {"form": form, "town": town, "cards": [], "valid": True, "posts": posts}
     if not form.is_valid():
         context["valid"] = False
         return render(request, "reports/dashboard.html", context)
     day = form.day
+    post = form.post_code
+    context.update(
+        post=next((p for p in posts if p.code == post), None),
+        is_cqo=post == CQO_POST,
+    )
     # The snapshot of the day, when stored, holds the figures and the indicators: the page
     # then runs no query over the registry itself, and its figures' HTML is cached (the
     # {% figures_cache %} fragments of the template, keyed by fragment_key). A town's
     # dashboard, and a day without a snapshot, are computed for each request.
     run = snapshots.snapshot_for(day)
-    figures = functools.cache(lambda: _figure_context(day, run, town))
+    figures = functools.cache(lambda: _figure_context(day, run, town, post))
     # Lazy: built when the template first renders one of them (never, for a cached fragment).
     # ``charts`` only goes through json_script, which cannot encode a lazy object: a callable,
     # which the template calls.
@@ -388,7 +417,14 @@ def _render(request, *, town: Town | None):
         {name: SimpleLazyObject(functools.partial(_item, figures, name)) for name in FIGURE_CONTEXT}
     )
     context["charts"] = functools.partial(_item, figures, "charts")
-    context["fragment_key"] = fragment_key(day, run) if town is None and run is not None else ""
+    context["fragment_key"] = (
+        fragment_key(day, run, post) if town is None and run is not None else ""
+    )
+    context.update(day=day, as_of=day, is_bureau=request.user.has_perm("reports.take_snapshots"))
+    if post != CQO_POST:
+        # A post's own dashboard (issue 19): its targets' figures; the yearly confirmation
+        # is the CQO's.
+        return render(request, "reports/dashboard.html", context)
     scope_town = town.pk if town else None
     link = ExplainLinks(day)
 
@@ -403,12 +439,6 @@ def _render(request, *, town: Town | None):
         confirmation=confirmation,
         confirmation_links=confirm,
         confirmation_rate=percent(confirmation.rate) if confirmation else "—",
-    )
-    context.update(
-        day=day,
-        # Read by the snapshot recompute partial (bureau roles).
-        as_of=day,
-        is_bureau=request.user.has_perm("reports.take_snapshots"),
     )
     return render(request, "reports/dashboard.html", context)
 

@@ -18,6 +18,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from appointments.models import CQO_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export, audit_id_numbers_shown
@@ -170,6 +171,15 @@ def _known_totals(explained, day: date, user, *, town_id, industry: str, search:
     return (figure, run) if figure is not None else (None, None)
 
 
+def _dashboard_url(dashboard: str, day: date, explained) -> str:
+    """The dashboard the list's figure is on: a post target's is its post's (issue 19)."""
+    url = f"{reverse(dashboard)}?as_of={day.isoformat()}"
+    target = explained.target
+    if target is not None and target.post_id != CQO_POST:
+        url += f"&post={target.post_id}"
+    return url
+
+
 def _filters(request, code: str):
     return explain_filters(request.user, request.GET, code)
 
@@ -216,7 +226,7 @@ def explain(request, code: str):
             explained, form.day, page.object_list, user=request.user, **filters
         )
         explained.kind.label(page.object_list)
-        if explained.kind.slug == "persons":
+        if explained.kind.slug == "persons" or getattr(explained.kind, "shows_id_numbers", False):
             audit_id_numbers_shown(request, page.object_list, page="reports:explain")
         query = params.query_without(request, "page", "cursor")
         town_officer = access.is_town_officer(request.user)
@@ -231,7 +241,7 @@ def explain(request, code: str):
             page=page,
             query=query,
             export_url=f"{reverse('reports:explain_export', args=[code])}?{query}",
-            dashboard_url=f"{reverse(dashboard)}?as_of={form.day.isoformat()}",
+            dashboard_url=_dashboard_url(dashboard, form.day, explained),
             **explained.kind.summary_context(form.day),
         )
     return render(request, "reports/explain.html", context)

@@ -85,3 +85,12 @@
     charts.forEach(function (chart) { chart.resize(); });
   });
 })();
+
+// The post selector (issue 19): choosing a post shows its dashboard for the same date.
+(function () {
+  "use strict";
+  var select = document.querySelector("[data-post-select]");
+  if (select && select.form) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  }
+})();

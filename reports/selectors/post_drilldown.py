@@ -1,0 +1,208 @@
+""" "Explain this number" for the targets of a post (issue 19): the enterprises that must fill
+the post, counted when it is filled, and the persons holding it, counted when trained for it.
+
+The rows are built from the engine's own sets (``statistics.post_enterprise_population``,
+``statistics.post_appointments``) and the posts' rules (``appointments.posts``), so
+``len(counted rows) == figure.counted`` and ``len(all rows) == figure.population`` as for the
+CQO's targets. Paging reuses the keyset of :mod:`.drilldown` (the enterprises walk the towns
+as T1's do; the persons are sought by name), scope and filters are the CQO lists' own. The
+two kinds are registered in ``POST_KINDS`` when this module is imported (``reports.selectors``
+imports it), under the slugs ``explained_for_code`` gives a post target's population.
+"""
+
+from datetime import date
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment, PostType
+from appointments.posts import (
+    has_filled_post,
+    is_post_trained,
+    post_filed_current_on,
+    post_vacant_since,
+    yearly_hours,
+)
+from appointments.registry import days_vacant
+from cqo_registry.accounts import access
+from enterprises.models import Enterprise, Industry, Person, Scale
+from enterprises.validators import normalize_uscc
+
+from .. import statistics
+from .drilldown import POST_KINDS, EnterpriseKind, Kind, _status
+from .keyset import SortKey, ordering
+
+
+def _post(explained) -> PostType:
+    return explained.target.post
+
+
+def _holder(post: PostType, day: date, field: str) -> Subquery:
+    """Per enterprise: ``field`` of its first current holder of ``post`` at ``day``."""
+    current = Appointment.objects.filter(
+        post_filed_current_on(post, day), enterprise=OuterRef("pk")
+    ).order_by("appointed_on", "pk")
+    return Subquery(current.values(field)[:1])
+
+
+def _holder_count(post: PostType, day: date) -> Coalesce:
+    """Per enterprise: how many current holders of ``post`` it has at ``day``."""
+    count = (
+        Appointment.objects.filter(post_filed_current_on(post, day), enterprise=OuterRef("pk"))
+        .order_by()
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
+class PostEnterpriseKind(EnterpriseKind):
+    """The active enterprises that must fill a target's post, ``counted`` when the post is
+    filled (a filed current holder at D; for an at-least-one post, one or more), with their
+    first holder, the number of holders and, for a vacant post, the board's vacant-since."""
+
+    slug = "post_enterprises"
+    counted_label = _("已配备")
+    missing_label = _("未配备")
+
+    def holder_columns(self, post: PostType, day: date) -> dict:
+        return {
+            "holder_name": _holder(post, day, "person__name"),
+            "holder_appointed_on": _holder(post, day, "appointed_on"),
+            "holder_count": _holder_count(post, day),
+            "vacancy_start": post_vacant_since(post, day),
+        }
+
+    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+        post = _post(explained)
+        queryset = (
+            statistics.post_enterprise_population(post, day)
+            .annotate(counted=has_filled_post(post, day))
+            .select_related("town")
+            .annotate(**self.holder_columns(post, day))
+        )
+        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
+        if town_id:
+            queryset = queryset.filter(town=town_id)
+        if industry:
+            queryset = queryset.filter(industry=industry)
+        if search:
+            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        return queryset.order_by(*ordering(self.sort_keys))
+
+    def page_rows(self, explained, day, keys, *, user, **filters):
+        post = _post(explained)
+        return (
+            Enterprise.objects.filter(pk__in=keys)
+            .select_related("town")
+            .annotate(counted=has_filled_post(post, day), **self.holder_columns(post, day))
+        )
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+        industries, scales = dict(Industry.choices), dict(Scale.choices)
+
+        def vacancy_days(e):
+            shown = not e.counted and e.vacancy_start
+            return days_vacant(e.vacancy_start, day) if shown else ""
+
+        return [
+            (_("统一社会信用代码"), 22, lambda e: e.uscc),
+            (_("企业名称"), 36, lambda e: e.name),
+            (_("所属镇"), 14, lambda e: e.town_name),
+            (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
+            (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
+            (_("状态"), 14, lambda e: status[bool(e.counted)]),
+            (_("在岗人员"), 12, lambda e: e.holder_name or ""),
+            (_("在岗人数"), 10, lambda e: e.holder_count),
+            (_("聘任日期"), 12, lambda e: e.holder_appointed_on or ""),
+            (_("空缺起始日"), 12, lambda e: "" if e.counted else e.vacancy_start),
+            (_("空缺天数"), 10, vacancy_days),
+        ]
+
+
+class PostPersonKind(Kind):
+    """The persons holding a target's post at D in active enterprises (the engine's
+    ``post_appointments``), each with those appointments and their training hours of D's
+    year up to D, ``counted`` when trained for the post (``posts.post_trained_persons``)."""
+
+    slug = "post_persons"
+    counted_label = _("培训达标")
+    missing_label = _("培训未达标")
+    sort_keys = (SortKey("name"), SortKey("pk"))
+    shows_id_numbers = True
+
+    @staticmethod
+    def appointments(post, day, *, town_id=None, industry=None, search="", user=None):
+        queryset = statistics.post_appointments(post, day)
+        if user is not None:
+            queryset = access.scope(
+                queryset, user, town_field="enterprise__town", enterprise_field=None
+            )
+        if town_id:
+            queryset = queryset.filter(enterprise__town=town_id)
+        if industry:
+            queryset = queryset.filter(enterprise__industry=industry)
+        if search:
+            queryset = queryset.filter(
+                Q(person__name__icontains=search)
+                | Q(enterprise__name__icontains=search)
+                | Q(enterprise__uscc=normalize_uscc(search))
+            )
+        return queryset
+
+    def persons(self, post, day, appointments) -> QuerySet[Person]:
+        return (
+            Person.objects.filter(pk__in=appointments.values("person"))
+            .annotate(counted=is_post_trained(post, day), hours=yearly_hours(day))
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    queryset=appointments.select_related("enterprise__town").order_by(
+                        "enterprise__name"
+                    ),
+                    to_attr="current_appointments",
+                )
+            )
+        )
+
+    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+        post = _post(explained)
+        appointments = self.appointments(
+            post, day, town_id=town_id, industry=industry, search=search, user=user
+        )
+        return self.persons(post, day, appointments).order_by(*ordering(self.sort_keys))
+
+    def page_rows(self, explained, day, keys, *, user, town_id=None, industry="", search=""):
+        post = _post(explained)
+        appointments = self.appointments(
+            post, day, town_id=town_id, industry=industry, search=search, user=user
+        ).filter(person__in=keys)
+        return self.persons(post, day, appointments).filter(pk__in=keys)
+
+    def stored_totals(self, explained, run, *, town_id, industry):
+        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
+
+        return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+
+    def columns(self, explained, day, user):
+        status = _status(explained)
+
+        def enterprises(p, attr):
+            return "；".join(attr(a) for a in p.current_appointments)
+
+        return [
+            (_("姓名"), 12, lambda p: p.name),
+            (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
+            (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
+            (_("本年度培训学时"), 14, lambda p: p.hours or 0),
+            (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
+            (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
+            (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town_name)),
+            (_("职务"), 14, lambda p: enterprises(p, lambda a: a.position)),
+        ]
+
+
+POST_KINDS.update({kind.slug: kind for kind in (PostEnterpriseKind(), PostPersonKind())})
