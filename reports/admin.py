@@ -7,9 +7,14 @@ from .models import SnapshotFigure, SnapshotIndicator, SnapshotRun, Target
 
 @admin.register(Target)
 class TargetAdmin(HistoryAdmin):
-    list_display = ["code", "name", "population", "criterion", "deadline", "goal_rate"]
-    list_filter = ["population", "criterion"]
+    """The bureau admin defines targets, for the CQO or any other post (issue 19): the post,
+    the population rule and its criterion, the deadline and the goal."""
+
+    list_display = ["code", "name", "post", "population", "criterion", "deadline", "goal_rate"]
+    list_filter = ["post", "population", "criterion"]
+    list_select_related = ["post"]
     search_fields = ["code", "name"]
+    fields = ["code", "name", "post", "population", "criterion", "deadline", "goal_rate"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments.models import CQO_POST
 from appointments.registry import days_vacant, vacant_enterprises
 from cqo_registry.bureau import profile
 from enterprises.models import Scale, Town
@@ -148,7 +149,8 @@ def vacant_rows(queryset: QuerySet, day: date) -> Iterator[VacantEnterprise]:
 
 
 def build_report(day: date, targets=None) -> AssessmentReport:
-    targets = list(targets if targets is not None else Target.objects.all())
+    # The CQO's report: the CQO's targets (other posts' targets are on their dashboards).
+    targets = list(targets if targets is not None else Target.objects.filter(post=CQO_POST))
     towns = list(Town.objects.order_by("code", "name").values_list("name", flat=True))
     sections = []
     for target in targets:

@@ -42,13 +42,13 @@ class AsOfForm(forms.Form):
 
 class DashboardForm(AsOfForm):
     """A dashboard's query string: the as-of date and the post whose targets it shows (issue
-    19; the CQO's when left out). ``posts``: the posts offered (``posts.active_posts()``)."""
+    19; the CQO's when left out). ``posts``: the (code, name) of the posts offered."""
 
     post = forms.ChoiceField(label=_("岗位"), required=False)
 
     def __init__(self, *args, posts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["post"].choices = [(p.code, p.display_name) for p in posts]
+        self.fields["post"].choices = posts
 
     @property
     def post_code(self) -> str:

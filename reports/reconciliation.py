@@ -334,7 +334,11 @@ def target_effects(day: date, *, new: list[dict], joined: list[dict], left: list
     moves += [(Scale.ABOVE, True, e) for e in joined]
     moves += [(Scale.SME, e["requires_cqo_before"], e) for e in left]
     effects = []
-    for target in Target.objects.exclude(population=Population.FILED_CQOS):
+    # T1/T2-like targets only: the reconciliation changes scales, which the CQO's enterprise
+    # populations read (another post's population is not worked out here).
+    for target in Target.objects.filter(
+        population__in=[Population.ABOVE_SCALE, Population.SME_REQUIRED]
+    ):
         before = statistics.compute_target(target, day).total
         population, counted = before.population, before.counted
         for scale_after, requires_after, entry in moves:

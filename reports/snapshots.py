@@ -237,15 +237,12 @@ def figures_of_run(run: SnapshotRun, targets: Iterable[Target] | None = None):
 _LOOK_UP = object()
 
 
-def dashboard_figures(
-    day: date, *, run=_LOOK_UP, post: str | None = None
-) -> list[statistics.TargetFigures]:
-    """Figures of every target as of ``day`` (of the post whose code is ``post`` only, when
-    given: issue 19): from the latest stored snapshot of that day when one exists (a target
-    the snapshot does not hold is computed live), else computed live. A constant number of
-    queries when the snapshot holds every target."""
-    targets = Target.objects.all()
-    targets = list(targets.filter(post=post) if post else targets)
+def dashboard_figures(day: date, *, run=_LOOK_UP, targets=None) -> list[statistics.TargetFigures]:
+    """Figures of every target as of ``day`` (of ``targets`` only, when given: a dashboard
+    shows one post's, issue 19): from the latest stored snapshot of that day when one exists
+    (a target the snapshot does not hold is computed live), else computed live. A constant
+    number of queries when the snapshot holds every target."""
+    targets = list(targets if targets is not None else Target.objects.all())
     if run is _LOOK_UP:
         run = snapshot_for(day)
     if run is None:

@@ -16,7 +16,7 @@ from appointments.registry import active_on, filed_current_on, overdue_before, v
 from enterprises.models import Town
 
 from .. import statistics
-from ..models import Criterion, Target
+from ..models import Criterion
 
 # --- The sets behind the dashboard's other indicators ---------------------------------------
 
@@ -43,14 +43,11 @@ def submitted_filings(day: date, *, year: int | None = None) -> QuerySet[Filing]
 # --- Figures for one town -------------------------------------------------------------------
 
 
-def town_figures(
-    day: date, town: Town, *, post: str | None = None
-) -> list[statistics.TargetFigures]:
-    """Each target's figures for one town (of the post whose code is ``post`` only, when
-    given: issue 19), with that town's per-industry breakdown: the engine itself limited to
-    the town (``statistics.compute_all(day, town=town)``; a fixed number of queries whatever
-    the number of targets)."""
-    targets = Target.objects.filter(post=post) if post else None
+def town_figures(day: date, town: Town, *, targets=None) -> list[statistics.TargetFigures]:
+    """Each target's figures for one town (of ``targets`` only, when given: a dashboard shows
+    one post's, issue 19), with that town's per-industry breakdown: the engine itself limited
+    to the town (``statistics.compute_all(day, town=town)``; a fixed number of queries
+    whatever the number of targets)."""
     return statistics.compute_all(day, targets, town=town)
 
 

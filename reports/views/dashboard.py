@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Value
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,13 +21,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST
-from appointments.posts import active_posts
 from confirmations import selectors as confirmation_selectors
 from cqo_registry.accounts import access
 from enterprises.models import Industry, Town
 
 from .. import selectors, snapshots
-from ..forms import DashboardForm
+from ..forms import AsOfForm, DashboardForm
 from ..models import (
     POST_POPULATIONS,
     SnapshotFigure,
@@ -268,46 +267,67 @@ FIGURE_CONTEXT = (
 )
 
 
-def fragment_key(day: date, run, post: str = CQO_POST) -> str:
+def fragment_key(day: date, run, post: str = CQO_POST, targets=None) -> str:
     """The cache key of the county dashboard's figures at ``day`` drawn from the snapshot
     ``run`` (issue 15 §1: the page's HTML, but for the live parts, is the same for everyone
     until something it shows changes). It names everything the fragments are made of: the
     language, the post shown (issue 19), the day, the run, every finished snapshot (the trend
     charts), the post's targets (name, goal, deadline) and the towns (names, order). ``""``
     (not cached) when ``run`` lacks a target's figures or the indicators, which the page then
-    computes live. Four small
-    queries; the page's figures, indicators and trends are then neither queried nor rendered
-    while the key stays the same."""
+    computes live. ``targets``: the post's targets as :func:`page_targets` read them (read
+    here when left out). Three small queries besides; the page's figures, indicators and
+    trends are then neither queried nor rendered while the key stays the same."""
+    if targets is None:
+        targets = [t for t in page_targets(run) if t.post_id == post]
     runs = SnapshotRun.objects.done().aggregate(
         n=Count("pk"), last=Max("pk"), finished=Max("finished_at")
     )
-    targets = list(
-        Target.objects.filter(post=post)
-        .annotate(stored=Exists(SnapshotFigure.objects.filter(run=run, target=OuterRef("pk"))))
-        .values_list(
-            "pk", "code", "name", "population", "criterion", "deadline", "goal_rate", "stored"
-        )
-    )
-    if not all(target[-1] for target in targets):
+    if not all(target.stored for target in targets):
         return ""
     if not SnapshotIndicator.objects.filter(run=run, scope=SnapshotScope.COUNTY).exists():
         return ""
+    described = [
+        (t.pk, t.code, t.name, t.population, t.criterion, t.deadline, t.goal_rate) for t in targets
+    ]
     towns = list(Town.objects.order_by("code", "name").values_list("pk", "name", "code"))
     stamp = hashlib.sha256(
-        repr((run.pk, run.created_at, runs, targets, towns)).encode()
+        repr((run.pk, run.created_at, runs, described, towns)).encode()
     ).hexdigest()[:32]
     return f"dashboard:{translation.get_language()}:{post}:{day.isoformat()}:{stamp}"
 
 
-def _figure_context(day: date, run, town: Town | None, post: str = CQO_POST) -> dict:
-    """The figures' part of the dashboard's context (``FIGURE_CONTEXT``): the targets of
-    ``post`` (a post's code, issue 19), and for the CQO's the programme's other indicators."""
+def page_targets(run) -> list[Target]:
+    """Every target with its post, in target order, each marked ``stored`` when the snapshot
+    ``run`` holds its figures (never, without a run): one query, from which a dashboard takes
+    its post's targets and its post selector (issue 19)."""
+    stored = (
+        Exists(SnapshotFigure.objects.filter(run=run, target=OuterRef("pk")))
+        if run is not None
+        else Value(False)
+    )
+    return list(Target.objects.select_related("post").annotate(stored=stored))
+
+
+def post_options(targets: list[Target]) -> list[tuple[str, str]]:
+    """The dashboard's post selector: (code, name) of every post with a target, the CQO's
+    first (offered even without a target: it is the default), then in the posts' order."""
+    posts = {t.post_id: t.post for t in targets}
+    options = {CQO_POST: posts[CQO_POST].display_name if CQO_POST in posts else _("首席质量官")}
+    for post in sorted(posts.values(), key=lambda p: (p.sort_order, p.code)):
+        options.setdefault(post.code, post.display_name)
+    return list(options.items())
+
+
+def _figure_context(day: date, run, town: Town | None, post: str, targets) -> dict:
+    """The figures' part of the dashboard's context (``FIGURE_CONTEXT``): the figures of
+    ``targets`` (those of ``post``, a post's code: issue 19), and for the CQO's the
+    programme's other indicators."""
     if town is None:
-        results = snapshots.dashboard_figures(day, run=run, post=post)
+        results = snapshots.dashboard_figures(day, run=run, targets=targets)
         towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
     else:
         # The snapshot does not hold a town's per-industry breakdown: computed live.
-        results = selectors.town_figures(day, town, post=post)
+        results = selectors.town_figures(day, town, targets=targets)
         towns = [(town.pk, town.name)]
     link = ExplainLinks(day)
     cards = [_card(result, day, towns, town, link) for result in results]
@@ -392,24 +412,29 @@ def _render(request, *, town: Town | None):
     data = request.GET.copy()
     if not data.get("as_of"):
         data["as_of"] = timezone.localdate().isoformat()
-    posts = list(active_posts())
+    dated = AsOfForm(data)
+    if not dated.is_valid():
+        context = {"form": dated, "town": town, "cards": [], "valid": False}
+        return render(request, "reports/dashboard.html", context)
+    day = dated.day
+    run = snapshots.snapshot_for(day)
+    # Every target once, with its post and whether the snapshot holds it: the post selector
+    # and the chosen post's targets (issue 19) come from this one query.
+    targets = page_targets(run)
+    posts = post_options(targets)
     form = DashboardForm(data, posts=posts)
     context = {"form": form, "town": town, "cards": [], "valid": True, "posts": posts}
     if not form.is_valid():
         context["valid"] = False
         return render(request, "reports/dashboard.html", context)
-    day = form.day
     post = form.post_code
-    context.update(
-        post=next((p for p in posts if p.code == post), None),
-        is_cqo=post == CQO_POST,
-    )
+    targets = [target for target in targets if target.post_id == post]
+    context.update(post=post, post_name=dict(posts)[post], is_cqo=post == CQO_POST)
     # The snapshot of the day, when stored, holds the figures and the indicators: the page
     # then runs no query over the registry itself, and its figures' HTML is cached (the
     # {% figures_cache %} fragments of the template, keyed by fragment_key). A town's
     # dashboard, and a day without a snapshot, are computed for each request.
-    run = snapshots.snapshot_for(day)
-    figures = functools.cache(lambda: _figure_context(day, run, town, post))
+    figures = functools.cache(lambda: _figure_context(day, run, town, post, targets))
     # Lazy: built when the template first renders one of them (never, for a cached fragment).
     # ``charts`` only goes through json_script, which cannot encode a lazy object: a callable,
     # which the template calls.
@@ -418,7 +443,7 @@ def _render(request, *, town: Town | None):
     )
     context["charts"] = functools.partial(_item, figures, "charts")
     context["fragment_key"] = (
-        fragment_key(day, run, post) if town is None and run is not None else ""
+        fragment_key(day, run, post, targets) if town is None and run is not None else ""
     )
     context.update(day=day, as_of=day, is_bureau=request.user.has_perm("reports.take_snapshots"))
     if post != CQO_POST:

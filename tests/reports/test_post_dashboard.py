@@ -119,11 +119,18 @@ def test_a_posts_dashboard_shows_its_figures_per_town(food, client_for, leader):
     assert "已配备" in content and "培训达标" in content
 
 
-def test_a_post_without_targets_says_so(client_for, leader):
+def test_the_selector_offers_the_posts_with_targets(food, client_for, leader):
+    response = client_for(leader).get(DASHBOARD)
+    assert response.context["posts"] == [("cqo", "首席质量官"), ("food_officer", "食品安全员")]
+    # A post without a target is not offered: asking for it says so.
     response = client_for(leader).get(DASHBOARD, {"post": "quality_officer"})
     assert response.status_code == 200
-    assert response.context["cards"] == []
-    assert 'id="post-no-targets"' in response.content.decode()
+    assert 'id="post-errors"' in response.content.decode()
+
+
+def test_without_other_posts_targets_the_cqo_page_has_no_selector(county, client_for, leader):
+    response = client_for(leader).get(DASHBOARD, {"as_of": D.isoformat()})
+    assert "data-post-select" not in response.content.decode()
 
 
 @pytest.mark.parametrize("value", ["nope", "cqo'--", "9" * 500])
