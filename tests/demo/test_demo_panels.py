@@ -106,6 +106,31 @@ class TestSeededPanels:
         assert cards and all(len(card.trend) >= 60 for card in cards)
         assert 'id="chart-trend-T1"' in response.content.decode()
 
+    @pytest.mark.parametrize(
+        ("post", "codes"),
+        [
+            ("food_director", ["FS1"]),
+            ("food_officer", ["FS2", "FS3"]),
+            ("special_equipment_director", ["SE1"]),
+            ("special_equipment_officer", ["SE2"]),
+        ],
+    )
+    def test_the_food_and_special_equipment_posts_show_figures(self, post, codes):
+        """Issue 19: the post's dashboard has its targets, with enterprises (or holders)
+        counted and missing, trends from the month-end snapshots, and lists behind them."""
+        client = Client()
+        client.force_login(User.objects.get(username="leader"))
+        response = client.get("/dashboard/", {"post": post})
+        assert response.status_code == 200
+        cards = {card.target.code: card for card in response.context["cards"]}
+        assert list(cards) == codes
+        for card in cards.values():
+            assert card.total.counted > 0 and card.missing > 0
+            assert len(card.trend) >= 1
+            assert sum(1 for row in card.towns if row.figure.population) > 1
+        listed = client.get(f"/dashboard/explain/{codes[0]}/")
+        assert listed.status_code == 200 and listed.context["page"].object_list
+
     def test_first_filing_is_a_vacant_enterprise_with_nothing_filed(self, county):
         user = User.objects.get(username=FIRST_FILING_USER)
         enterprise = user.enterprise
