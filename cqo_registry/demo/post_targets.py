@@ -2,9 +2,11 @@
 targets the bureau admin would define, so that the leader's dashboard has a post to choose
 with figures per town, and drill-downs behind them.
 
-Deadlines at the end of the demo's year: no deadline snapshot is added to the history's (the
-CQO demo's snapshot dates stay the same), and the month-end snapshots taken afterwards hold
-the post targets' figures as they were then.
+Due at the end of the year before the demo's today: a deadline already past (nothing the
+demo holds is dated after its today but plans of its own kinds), and a month-end, so the
+history's snapshot dates stay the same — that month-end's snapshot is stored as the
+deadline's. Made before the history's snapshots, which then hold the post targets' figures
+as they were on each date.
 """
 
 from datetime import date
@@ -26,8 +28,8 @@ CRITERIA = {
 
 
 def build_post_targets(today: date) -> list[Target]:
-    """The targets of :data:`POST_TARGETS`, due at the end of ``today``'s year (made once:
-    a second run finds them)."""
+    """The targets of :data:`POST_TARGETS`, due on 31 December of the year before ``today``
+    (made once: a second run finds them)."""
     made = []
     for code, name, post, population in POST_TARGETS:
         target, _created = Target.objects.get_or_create(
@@ -37,7 +39,7 @@ def build_post_targets(today: date) -> list[Target]:
                 "post_id": post,
                 "population": population,
                 "criterion": CRITERIA[population],
-                "deadline": date(today.year, 12, 31),
+                "deadline": date(today.year - 1, 12, 31),
             },
         )
         made.append(target)
