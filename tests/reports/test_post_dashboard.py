@@ -247,3 +247,28 @@ def test_each_post_list_is_its_figures_set(code, food, client_for, leader):
     assert {row.pk for row in page if row.counted} == set(counted.values_list("pk", flat=True))
     headers = [header for header, _width, _value in explained.kind.columns(explained, D, leader)]
     assert len(headers) == len(set(headers))
+
+
+def test_the_bureau_admin_defines_a_post_target_in_the_admin(client_for, bureau_admin, leader):
+    client = client_for(bureau_admin)
+    add = reverse("admin:reports_target_add")
+    form = {
+        "code": "SE2",
+        "name": "特种设备安全员配备到位",
+        "post": "special_equipment_officer",
+        "population": Population.ABOVE_SCALE,
+        "criterion": Criterion.FILED_CURRENT,
+        "deadline": "2026-12-31",
+        "goal_rate": "1",
+    }
+    # A CQO population for another post is refused in words, and nothing is saved.
+    refused = client.post(add, form)
+    assert refused.status_code == 200
+    assert "该统计对象只适用于首席质量官岗位" in refused.content.decode()
+    assert not Target.objects.filter(code="SE2").exists()
+    form.update(population=Population.POST_REQUIRED, criterion=Criterion.POST_FILLED)
+    assert client.post(add, form).status_code == 302
+    target = Target.objects.get(code="SE2")
+    assert (target.post_id, target.population) == ("special_equipment_officer", "post_required")
+    response = client_for(leader).get(DASHBOARD, {"post": "special_equipment_officer"})
+    assert list(cards(response)) == ["SE2"]
