@@ -170,8 +170,22 @@ def _known_totals(explained, day: date, user, *, town_id, industry: str, search:
     return (figure, run) if figure is not None else (None, None)
 
 
-def _filters(request, code: str):
-    return explain_filters(request.user, request.GET, code)
+def _filters(request, code: str, *, paged: bool = False):
+    return explain_filters(request.user, request.GET, code, paged=paged)
+
+
+def _computed_totals(explained, day: date, user, *, town_id, industry: str, search: str):
+    """The figure of a date without a snapshot from the statistics engine, when the list
+    is a target's population in the user's scope (one query instead of counting the list
+    twice; the same number, see ``Kind.computed_totals``); ``None`` for a search or a list
+    that is not a target's — it is counted then."""
+    if search:
+        return None
+    if access.is_town_officer(user):
+        town_id = user.town_id
+    elif not access.sees_whole_county(user):
+        return None
+    return explained.kind.computed_totals(explained, day, town_id=town_id, industry=industry)
 
 
 _filter_values = filter_values
@@ -179,7 +193,7 @@ _filter_values = filter_values
 
 @access.permission_required("reports.explain_figures")
 def explain(request, code: str):
-    explained, form, rows = _filters(request, code)
+    explained, form, rows = _filters(request, code, paged=True)
     context = {"explained": explained, "form": form, "page": None}
     if rows is not None:
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
@@ -192,12 +206,17 @@ def explain(request, code: str):
             except InvalidCursor:
                 return _bad_cursor(request, code)
         # The figure (population and counted) is the snapshot's when it holds it; else it
-        # is counted once, on the first page, and carried (signed) in the pages' cursors.
-        # Each page computes its display columns for its own 50 rows only.
+        # is the engine's (a target's) or counted (other lists, searches) once, on the first
+        # page, and carried (signed) in the pages' cursors. Each page computes its display
+        # columns for its own 50 rows only.
         totals, totals_run = _known_totals(explained, form.day, request.user, **filters)
         extra = {}
         if totals is None:
-            totals = _carried_totals(cursor) or selectors.explain_totals(rows)
+            totals = (
+                _carried_totals(cursor)
+                or _computed_totals(explained, form.day, request.user, **filters)
+                or selectors.explain_totals(rows)
+            )
             extra = {"c": [totals.population, totals.counted]}
         count = {
             selectors.SHOW_COUNTED: totals.counted,
