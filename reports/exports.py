@@ -78,11 +78,10 @@ def filter_values(form) -> dict:
     }
 
 
-def explain_filters(user, data: QueryDict, code: str, *, paged: bool = False):
+def explain_filters(user, data: QueryDict, code: str):
     """The drill-down's subject, its filter form (of ``data``, a page's query; the date
     defaults to today) and, when the form is valid, the rows scoped to ``user`` (not yet
-    filtered by ``show``; ``None`` otherwise). A town outside the user's scope is a 404.
-    ``paged``: the rows are for a page of the list (see ``selectors.explain_rows``)."""
+    filtered by ``show``; ``None`` otherwise). A town outside the user's scope is a 404."""
     from django.utils import timezone
 
     explained = selectors.explained_for_code(code)
@@ -98,9 +97,7 @@ def explain_filters(user, data: QueryDict, code: str, *, paged: bool = False):
         if "town" in form.errors:
             raise Http404
         return explained, form, None
-    rows = selectors.explain_rows(
-        explained, form.day, user=user, paged=paged, **filter_values(form)
-    )
+    rows = selectors.explain_rows(explained, form.day, user=user, **filter_values(form))
     return explained, form, rows
 
 

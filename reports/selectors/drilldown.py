@@ -93,21 +93,6 @@ def _status(explained) -> dict[bool, str]:
     return {True: str(explained.counted_label), False: str(explained.missing_label)}
 
 
-def _engine_figure(explained, day: date, *, town_id, industry: str):
-    """A target's figure at ``day`` from the engine (``statistics.compute_all`` of that
-    target, limited to ``town_id``; one query and the towns' names), for ``industry`` when
-    given: the same number as counting its drill-down list, by construction — the list is
-    the engine's population (SPEC §3 "active", "filed current appointment") filtered the
-    same way, and ``counted`` the engine's mark. ``None`` for a list that is not a
-    target's."""
-    if explained.target is None:
-        return None
-    figures = statistics.compute_all(day, [explained.target], town=town_id)[0]
-    if industry:
-        return figures.by_industry.get(industry, statistics.Figure(0, 0))
-    return figures.total
-
-
 # --- The kinds of list ----------------------------------------------------------------------
 
 
@@ -155,13 +140,6 @@ class Kind:
     def stored_totals(self, explained, run, *, town_id, industry: str):
         """The figure as the snapshot ``run`` stored it for ``town_id`` (``None``: county)
         and ``industry``, or ``None`` when the snapshot does not hold it."""
-        return None
-
-    def computed_totals(self, explained, day: date, *, town_id, industry: str):
-        """The figure as the statistics engine computes it at ``day`` for ``town_id``
-        (``None``: county) and ``industry`` — when the list is by definition the engine's
-        set (a target's population, SPEC §3), so that its count is the engine's figure —
-        or ``None`` (the list is then counted)."""
         return None
 
     def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
@@ -246,9 +224,6 @@ class EnterpriseKind(Kind):
         from .. import snapshots  # snapshots reads the dashboard selectors: imported late
 
         return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
-
-    def computed_totals(self, explained, day, *, town_id, industry):
-        return _engine_figure(explained, day, town_id=town_id, industry=industry)
 
     def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
         """As :meth:`Kind.page_keys`, walking the towns in their order, each by the
@@ -523,9 +498,6 @@ class PersonKind(Kind):
         from .. import snapshots  # snapshots reads the dashboard selectors: imported late
 
         return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
-
-    def computed_totals(self, explained, day, *, town_id, industry):
-        return _engine_figure(explained, day, town_id=town_id, industry=industry)
 
     def columns(self, explained, day, user):
         status = _status(explained)

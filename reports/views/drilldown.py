@@ -170,22 +170,8 @@ def _known_totals(explained, day: date, user, *, town_id, industry: str, search:
     return (figure, run) if figure is not None else (None, None)
 
 
-def _filters(request, code: str, *, paged: bool = False):
-    return explain_filters(request.user, request.GET, code, paged=paged)
-
-
-def _computed_totals(explained, day: date, user, *, town_id, industry: str, search: str):
-    """The figure of a date without a snapshot from the statistics engine, when the list
-    is a target's population in the user's scope (one query instead of counting the list
-    twice; the same number, see ``Kind.computed_totals``); ``None`` for a search or a list
-    that is not a target's — it is counted then."""
-    if search:
-        return None
-    if access.is_town_officer(user):
-        town_id = user.town_id
-    elif not access.sees_whole_county(user):
-        return None
-    return explained.kind.computed_totals(explained, day, town_id=town_id, industry=industry)
+def _filters(request, code: str):
+    return explain_filters(request.user, request.GET, code)
 
 
 _filter_values = filter_values
@@ -193,7 +179,7 @@ _filter_values = filter_values
 
 @access.permission_required("reports.explain_figures")
 def explain(request, code: str):
-    explained, form, rows = _filters(request, code, paged=True)
+    explained, form, rows = _filters(request, code)
     context = {"explained": explained, "form": form, "page": None}
     if rows is not None:
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
@@ -206,17 +192,12 @@ def explain(request, code: str):
             except InvalidCursor:
                 return _bad_cursor(request, code)
         # The figure (population and counted) is the snapshot's when it holds it; else it
-        # is the engine's (a target's) or counted (other lists, searches) once, on the first
-        # page, and carried (signed) in the pages' cursors. Each page computes its display
-        # columns for its own 50 rows only.
+        # is counted once, on the first page, and carried (signed) in the pages' cursors.
+        # Each page computes its display columns for its own 50 rows only.
         totals, totals_run = _known_totals(explained, form.day, request.user, **filters)
         extra = {}
         if totals is None:
-            totals = (
-                _carried_totals(cursor)
-                or _computed_totals(explained, form.day, request.user, **filters)
-                or selectors.explain_totals(rows)
-            )
+            totals = _carried_totals(cursor) or selectors.explain_totals(rows)
             extra = {"c": [totals.population, totals.counted]}
         count = {
             selectors.SHOW_COUNTED: totals.counted,
@@ -228,8 +209,13 @@ def explain(request, code: str):
             else filters["town_id"],
             "narrowed": bool(filters["industry"] or filters["search"]),
         }
+        # The same rows, in a query shaped for reading one page (T3: per-row probes along
+        # the persons' name index); the count above reads them whole.
+        paged = selectors.explain_rows(
+            explained, form.day, user=request.user, paged=True, **filters
+        )
         page = _keyset_page(
-            explained, rows, show, cursor, scope=scope, count=count, extra=extra, hints=hints
+            explained, paged, show, cursor, scope=scope, count=count, extra=extra, hints=hints
         )
         page.object_list = selectors.explain_page_rows(
             explained, form.day, page.object_list, user=request.user, **filters

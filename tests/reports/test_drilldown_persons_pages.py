@@ -139,7 +139,7 @@ def test_pages_hold_the_pinned_rows_in_order_both_ways(
     forward = pages(client, url(**params))
     assert [rows_of(p) for p in forward] == cut(expected, county)
     assert [p.context["page"].number for p in forward] == list(range(1, len(forward) + 1))
-    # No snapshot of D: the count is the engine's figure, and it is the list's length.
+    # No snapshot of D: the list is counted on the first page, and carried.
     assert all(p.context["page"].paginator.count == len(expected) for p in forward)
     assert [p.context["page"].has_next() for p in forward] == [True] * (len(forward) - 1) + [False]
     back = pages(client, link(forward[-1], "prev"), rel="prev")
