@@ -420,11 +420,13 @@ class PersonKind(Kind):
         ``appointments``") and the mark are then :class:`~.keyset.Probe` — index probes for
         each person the query reads, never joins. That is the shape for a keyset page,
         which walks the persons' ``(name, id)`` index from its boundary and stops after a
-        page's worth: a few hundred probes at any depth. Without ``probe`` they are the
-        engine's semi/anti-joins, which PostgreSQL may hash over the whole population
-        (~1 s per page at 300k when it does, issue 11): the shape for reading or counting
-        the whole set, or a small one (a search, a section) that a walk would cross the
-        whole index to fill."""
+        page's worth: ``size / share`` persons, at any depth and any registry size, where
+        share is the part of all persons the list holds (100–200 persons for a county-wide
+        list of the benchmark's data, ~4,000 for one town's untrained CQOs). Without
+        ``probe`` they are the engine's semi/anti-joins, which PostgreSQL may hash over the
+        whole population (~1 s per page at 300k when it does, issue 11): the shape for
+        reading or counting the whole set, or a small one (a search, a section) that a walk
+        would cross the whole index to fill."""
         trained_on = (
             TrainingAttendance.objects.filter(
                 person=OuterRef("pk"), passed=True, session__ends_on__lte=day
