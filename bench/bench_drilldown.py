@@ -6,9 +6,9 @@
 
 Runs on a database that ``bench_stats.py`` filled (``--reuse`` there; nothing is dropped or
 loaded here) and that holds the snapshot of D that ``bench_stats.py`` takes. For each list —
-T1 county-wide, T1 of one town "missing", T3 "missing" (from the snapshot of D, so the count
-is the snapshot's), and T1 at D + 1 (no snapshot: the first page counts the list, the others
-carry that count in their cursor) — it:
+T1 county-wide, T1 of one town "missing", T3 "missing" county-wide and of one town (from
+the snapshot of D, so the count is the snapshot's), and T1 at D + 1 (no snapshot: the first
+page counts the list, the others carry that count in their cursor) — it:
 
 1. walks the whole list as a person would, following each page's "next" link from the first
    page to the last, timing every request once, and checks that the rows (``data-row`` of
@@ -190,6 +190,7 @@ def main() -> None:
         "T1": f"/dashboard/explain/T1/?as_of={day}",
         "T1 town missing": f"/dashboard/explain/T1/?as_of={day}&town={town}&show=missing",
         "T3 missing": f"/dashboard/explain/T3/?as_of={day}&show=missing",
+        "T3 town missing": f"/dashboard/explain/T3/?as_of={day}&town={town}&show=missing",
         "T1 no snapshot": f"/dashboard/explain/T1/?as_of={live_day}",
     }
     only = set(args.only.split(",")) if args.only else set(lists)

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     Min,
@@ -56,7 +55,7 @@ from training.models import TrainingAttendance
 from .. import statistics
 from ..models import Population, Target
 from .dashboard import current_cqo_appointments, submitted_filings
-from .keyset import SortKey, ordering, seek
+from .keyset import Probe, SortKey, ordering, seek
 
 # The drill-down of vacancies (SPEC §2) is not a target but is explained the same way:
 # its "population" is every vacant enterprise, "counted" the overdue ones.
@@ -123,9 +122,13 @@ class Kind:
         """What :attr:`summary_template` needs beyond the figure (``totals``, ``day``)."""
         return {}
 
-    def rows(self, explained, day: date, *, user, town_id=None, industry="", search=""):
+    def rows(
+        self, explained, day: date, *, user, town_id=None, industry="", search="", paged=False
+    ):
         """The rows behind the figure, each annotated ``counted`` (bool), scoped to ``user``
-        and filtered, in list order; ``show`` filtering is left to :func:`filter_show`."""
+        and filtered, in list order; ``show`` filtering is left to :func:`filter_show`.
+        ``paged``: the rows are read a page at a time (:meth:`page_keys`), not whole (an
+        export, a count) — the same rows, but a kind may pick the query's shape for it."""
         raise NotImplementedError
 
     def page_rows(self, explained, day: date, keys: list, *, user, **filters) -> QuerySet:
@@ -187,7 +190,7 @@ class EnterpriseKind(Kind):
         """The per-row ``counted`` mark (and any other column) of :meth:`page_rows`."""
         return {"counted": has_filed_cqo(day)}
 
-    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+    def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
         queryset = (
             self.enterprise_set(explained, day)
             .select_related("town")
@@ -408,7 +411,22 @@ class PersonKind(Kind):
         return queryset
 
     @staticmethod
-    def persons(day, appointments, counted=None) -> QuerySet[Person]:
+    def persons(day, appointments, *, probe: bool = False) -> QuerySet[Person]:
+        """The distinct persons holding ``appointments``, each annotated ``counted`` (the
+        engine's "trained": a passed attendance of a session that ended by ``day``, SPEC §3)
+        and ``trained_on`` (the first such session's end).
+
+        ``probe`` chooses the plan, not the rows: both the membership ("holds one of
+        ``appointments``") and the mark are then :class:`~.keyset.Probe` — index probes for
+        each person the query reads, never joins. That is the shape for a keyset page,
+        which walks the persons' ``(name, id)`` index from its boundary and stops after a
+        page's worth: ``size / share`` persons, at any depth and any registry size, where
+        share is the part of all persons the list holds (100–200 persons for a county-wide
+        list of the benchmark's data, ~4,000 for one town's untrained CQOs). Without
+        ``probe`` they are the engine's semi/anti-joins, which PostgreSQL may hash over the
+        whole population (~1 s per page at 300k when it does, issue 11): the shape for
+        reading or counting the whole set, or a small one (a search, a section) that a walk
+        would cross the whole index to fill."""
         trained_on = (
             TrainingAttendance.objects.filter(
                 person=OuterRef("pk"), passed=True, session__ends_on__lte=day
@@ -418,21 +436,32 @@ class PersonKind(Kind):
             .annotate(first=Min("session__ends_on"))
             .values("first")
         )
-        if counted is None:
+        if probe:
+            passed = TrainingAttendance.objects.filter(
+                person=OuterRef("pk"), passed=True, session__ends_on__lte=day
+            )
+            persons = Person.objects.filter(Probe(appointments.filter(person=OuterRef("pk"))))
+            counted = Probe(passed)
+        else:
             # The engine's own "trained" mark. It is the person's (not the appointment's),
             # and every listed person has an appointment in ``appointments``: read on the
             # person itself — a semi/anti-join as a filter, not an EXISTS nested in an EXISTS.
+            persons = Person.objects.filter(pk__in=appointments.values("person"))
             counted = statistics.is_trained(day, outer="pk")
-        return Person.objects.filter(pk__in=appointments.values("person")).annotate(
+        return persons.annotate(
             counted=counted, trained_on=Subquery(trained_on, output_field=DateField())
         )
 
-    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+    def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
+        """As :meth:`Kind.rows`. Read page by page (``paged``), a list that is not narrowed
+        by a section or a search is walked (``persons(probe=True)``); a narrowed one is a
+        small set, and any list read whole (an export, a count) is cheaper by the engine's
+        joins (a probe per person of the registry is 4–8 s at 300k, the joins 1–1.6 s)."""
         appointments = self.appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
         return (
-            self.persons(day, appointments)
+            self.persons(day, appointments, probe=paged and not (industry or search))
             .prefetch_related(
                 Prefetch(
                     "appointments",
@@ -449,11 +478,8 @@ class PersonKind(Kind):
         appointments = self.appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
-        passed = TrainingAttendance.objects.filter(
-            person=OuterRef("pk"), passed=True, session__ends_on__lte=day
-        )
         return (
-            self.persons(day, appointments, counted=Exists(passed))
+            self.persons(day, appointments, probe=True)
             .filter(pk__in=keys)
             .prefetch_related(
                 Prefetch(
@@ -513,7 +539,7 @@ class RowOfEnterpriseKind(Kind):
     def found(self, search: str) -> Q:
         return Q(enterprise__name__icontains=search) | Q(enterprise__uscc=normalize_uscc(search))
 
-    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+    def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
         queryset = access.scope(
             self.row_set(explained, day).annotate(counted=F(self.mark)),
             user,
@@ -750,13 +776,16 @@ def explain_rows(
     town_id: int | None = None,
     industry: str = "",
     search: str = "",
+    paged: bool = False,
 ) -> QuerySet:
     """The rows behind a figure, each annotated ``counted`` (bool), scoped to ``user`` —
     enterprises for T1/T2-like targets, vacancies and confirmations, persons (with their
     enterprises) for T3-like targets, appointments for the principal share and filings for
-    the late filings. ``show`` filtering is left to :func:`filter_show`."""
+    the late filings. ``show`` filtering is left to :func:`filter_show`. ``paged``: the
+    rows will be read a page at a time by :func:`explain_page_keys` (the drill-down page),
+    not whole (an export, a count): the same rows, in a query shaped for that."""
     return explained.kind.rows(
-        explained, day, user=user, town_id=town_id, industry=industry, search=search
+        explained, day, user=user, town_id=town_id, industry=industry, search=search, paged=paged
     )
 
 

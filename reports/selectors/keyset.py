@@ -23,7 +23,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.core import signing
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 FORWARD, BACKWARD = "next", "prev"
@@ -75,6 +75,19 @@ class SortKey:
             return None
         descending = self.descending != backward
         return Q(**{f"{self.field}__{'lte' if descending else 'gte'}": value})
+
+
+class Probe(Exists):
+    """``EXISTS (subquery)`` that the database evaluates for each row it is asked of — an
+    index probe per row — and never rewrites into a join: ``OFFSET 0`` is PostgreSQL's
+    optimisation fence (a subquery with an OFFSET is not pulled up into a semi/anti-join,
+    nor run once into a hash). For a keyset page that walks an index from its boundary
+    and stops after ``size + 1`` matches, this keeps the page's cost to a few probes per row
+    walked, whatever the planner estimates: a join the planner may hash reads the whole
+    population on every page (issue 11 §1). SQLite runs any EXISTS row by row; ``LIMIT 1
+    OFFSET 0`` means the same there. Filtering on ``~Probe(…)`` gives ``NOT EXISTS``."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
 def ordering(keys: tuple[SortKey, ...], backward: bool = False) -> list[OrderBy]:

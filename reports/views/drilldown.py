@@ -219,8 +219,13 @@ def explain(request, code: str):
             else filters["town_id"],
             "narrowed": bool(filters["industry"] or filters["search"]),
         }
+        # The same rows, in a query shaped for reading one page (T3: per-row probes along
+        # the persons' name index); the count above reads them whole.
+        paged = selectors.explain_rows(
+            explained, form.day, user=request.user, paged=True, **filters
+        )
         page = _keyset_page(
-            explained, rows, show, cursor, scope=scope, count=count, extra=extra, hints=hints
+            explained, paged, show, cursor, scope=scope, count=count, extra=extra, hints=hints
         )
         page.object_list = selectors.explain_page_rows(
             explained, form.day, page.object_list, user=request.user, **filters

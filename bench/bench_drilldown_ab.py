@@ -1,0 +1,148 @@
+"""A/B timing of chosen drill-down pages, for comparing two checkouts on one database
+(issue 11 §1: T3's pages and the first page of a date without a snapshot).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cqo_bench_dk_300k \\
+        .venv/bin/python bench/bench_drilldown_ab.py [--root CHECKOUT] [--requests 10] [--json F]
+
+``--root`` is the checkout whose code serves the pages (default: this one); run it for the
+old and the new checkout alternately, back to back, on a database that ``bench_stats.py``
+filled and snapshotted at D, so that both see the same data and about the same load. Pages:
+the first and a middle page of T1 (a yardstick), of T3 "missing", of T3 county-wide and of
+T3 "missing" of one town, and the first page at D + 1 (no snapshot: the list is counted) of
+T1, T3 and T3 "missing". A middle page is reached by a cursor made here for the row halfway
+down the list, as the page's own "next" link would carry it. Server time in-process through
+``django.test.Client`` as a logged-in leader, ms p50 / p95 / max, and the queries of one
+request. Prints one JSON object.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent))
+parser.add_argument("--requests", type=int, default=10)
+parser.add_argument("--timeout", type=int, default=300, help="statement_timeout, seconds")
+parser.add_argument("--json", help="also write the results to this file")
+args = parser.parse_args()
+
+ROOT = Path(args.root).resolve()
+# From the checkout itself: Django's start-up puts the working directory first on the path.
+os.chdir(ROOT)
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqo_registry.settings.test")
+
+from bench_drilldown import COUNT, ROW  # noqa: E402
+from bench_stats import D, load_average, percentile, set_statement_timeout  # noqa: E402
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    set_statement_timeout(args.timeout)
+    from urllib.parse import quote
+
+    from django.db import connections
+    from django.test import Client
+
+    from cqo_registry.accounts.models import Role, User
+    from enterprises.models import Enterprise
+    from reports import selectors
+    from reports.selectors.keyset import FORWARD, Cursor, ordering
+    from reports.views import drilldown as views
+
+    leader, _ = User.objects.get_or_create(username="bench_leader", defaults={"role": Role.LEADER})
+    client = Client()
+    client.force_login(leader)
+    town = Enterprise.objects.order_by("pk").values_list("town_id", flat=True).first()
+    day, live = D.isoformat(), (D + timedelta(days=1)).isoformat()
+
+    def middle(code, show, town_id=None):
+        """The URL of the page that starts halfway down the list (a snapshot's date)."""
+        explained = selectors.explained_for_code(code)
+        rows = selectors.filter_show(
+            selectors.explain_rows(explained, D, user=leader, town_id=town_id), show
+        )
+        keys = explained.kind.sort_keys
+        total = rows.order_by().count()
+        offset = total // 2 // views.PAGE_SIZE * views.PAGE_SIZE
+        fields = [key.field for key in keys]
+        after = list(rows.order_by(*ordering(keys)).values_list(*fields)[offset - 1 : offset][0])
+        scope = json.dumps([code, day, town_id, "", "", show, leader.pk], ensure_ascii=False)
+        number = offset // views.PAGE_SIZE + 1
+        token = Cursor(FORWARD, after, number, scope, {}).sign(views.CURSOR_SALT)
+        query = f"as_of={day}&show={show}" + (f"&town={town_id}" if town_id else "")
+        return f"/dashboard/explain/{code}/?{query}&cursor={quote(token)}", number
+
+    pages = {
+        # T1 county-wide: the yardstick, unchanged by this work (p95 34 ms on a quiet machine).
+        "T1, first": (f"/dashboard/explain/T1/?as_of={day}", 1),
+        "T1, middle": middle("T1", "all"),
+        "T3 missing, first": (f"/dashboard/explain/T3/?as_of={day}&show=missing", 1),
+        "T3 missing, middle": middle("T3", "missing"),
+        "T3 all, first": (f"/dashboard/explain/T3/?as_of={day}&show=all", 1),
+        "T3 all, middle": middle("T3", "all"),
+        "T3 town missing, first": (
+            f"/dashboard/explain/T3/?as_of={day}&show=missing&town={town}",
+            1,
+        ),
+        "T3 town missing, middle": middle("T3", "missing", town),
+        "T1 no snapshot, first": (f"/dashboard/explain/T1/?as_of={live}", 1),
+        "T3 no snapshot, first": (f"/dashboard/explain/T3/?as_of={live}", 1),
+        "T3 missing no snapshot, first": (
+            f"/dashboard/explain/T3/?as_of={live}&show=missing",
+            1,
+        ),
+    }
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    out = {
+        "code": str(Path(views.__file__).resolve().parents[2]),
+        "started": datetime.now(UTC).isoformat(),
+        "load_before": load_average(),
+        "enterprises": Enterprise.objects.count(),
+        "pages": {},
+    }
+    for name, (url, number) in pages.items():
+        response = client.get(url)  # warm (plans, caches), and check
+        assert response.status_code == 200, (name, response.status_code)
+        body = response.content.decode()
+        rows, shown = ROW.findall(body), COUNT.search(body)
+        assert rows, name
+        executed.clear()
+        with connections["default"].execute_wrapper(count):
+            client.get(url)
+        times = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        out["pages"][name] = {
+            "page": number,
+            "rows": len(rows),
+            "first_row": int(rows[0]),
+            "count": int(shown.group(1).replace(",", "")) if shown else None,
+            "queries": len(executed),
+            "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95),
+            "max_ms": max(times),
+        }
+        print(name, json.dumps(out["pages"][name]), file=sys.stderr)
+    out["load_after"] = load_average()
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1))
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
