@@ -15,6 +15,10 @@ class ConfirmationRoundAdmin(HistoryAdmin):
         # An added round had no year (a server error) and skipped the round's confirmations.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The due date is the round's to set, and rounds are the bureau admin's to manage.
+        return request.user.has_perm("confirmations.manage_rounds")
+
 
 @admin.register(Confirmation)
 class ConfirmationAdmin(CodeSearchMixin, HistoryAdmin):

@@ -3,6 +3,8 @@ permission check) and as a plain one: a form sent as the page gives it is answer
 form's errors or a refusal, never a server error, and no record that only a workflow writes
 (a filing's event, a reminder sent, a confirmation round or answer) can be added by hand."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -11,7 +13,7 @@ from appointments.models import FilingEvent
 from confirmations.models import Confirmation, ConfirmationRound
 from cqo_registry.accounts.rules import READ_ONLY_MODELS
 from cqo_registry.reminders.models import ReminderLog
-from tests.factories import FilingFactory, UserFactory
+from tests.factories import ConfirmationRoundFactory, FilingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +64,15 @@ def test_every_add_page_answers_an_empty_form_without_a_server_error(client_for,
         data["_save"] = "1"
         response = client.post(url, data)
         assert response.status_code in (200, 302, 403), (url, response.status_code)
+
+
+def test_only_a_bureau_admin_moves_a_rounds_due_date_in_the_admin(client_for, reviewer):
+    """Rounds are opened, closed and dated by the bureau admin (confirmations.manage_rounds);
+    the admin's change page let a reviewer move the due date all the same."""
+    round_ = ConfirmationRoundFactory()
+    url = reverse("admin:confirmations_confirmationround_change", args=[round_.pk])
+    client = client_for(reviewer)
+    assert client.get(url).status_code == 200  # reviewers still read it
+    client.post(url, {"due_on": "2099-01-01", "_save": "1"})
+    round_.refresh_from_db()
+    assert round_.due_on != date(2099, 1, 1)
