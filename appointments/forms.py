@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cqo_registry.uploads import check_upload
 from enterprises.fields import IdNumberFormField
 from enterprises.models import Education
-from enterprises.validators import validate_mobile
+from enterprises.validators import validate_mobile, validate_visible_text
 
 from .models import Department, EndReason
 
@@ -45,7 +45,9 @@ class AppointmentFilingForm(_NoFormTag):
     ``appointment``, when given, are the edited filing's, and make the ID number, mobile and
     letter optional (blank keeps the current ones)."""
 
-    person_name = forms.CharField(label=_("姓名"), max_length=50)
+    person_name = forms.CharField(
+        label=_("姓名"), max_length=50, validators=[validate_visible_text]
+    )
     id_number = IdNumberFormField(label=_("身份证号"))
     mobile = forms.CharField(label=_("手机"), max_length=20)
     email = forms.EmailField(label=_("电子邮箱"), required=False)

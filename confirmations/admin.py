@@ -11,6 +11,14 @@ class ConfirmationRoundAdmin(HistoryAdmin):
     # Rounds open and close through their pages (confirmations.services), not here.
     readonly_fields = ["year", "opened_on", "opened_by", "closed_at", "closed_by"]
 
+    def has_add_permission(self, request):
+        # An added round had no year (a server error) and skipped the round's confirmations.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The due date is the round's to set, and rounds are the bureau admin's to manage.
+        return request.user.has_perm("confirmations.manage_rounds")
+
 
 @admin.register(Confirmation)
 class ConfirmationAdmin(CodeSearchMixin, HistoryAdmin):
@@ -28,6 +36,10 @@ class ConfirmationAdmin(CodeSearchMixin, HistoryAdmin):
         "confirmed_at",
         "confirmed_by",
     ]
+
+    def has_add_permission(self, request):
+        # Every field is read-only: the rows come from opening a round and from the answers.
+        return False
 
 
 @admin.register(ConfirmationFigure)

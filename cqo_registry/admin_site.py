@@ -15,11 +15,30 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
+def _refuse(*args, **kwargs) -> bool:
+    return False
+
+
 class RegistryAdminSite(admin.AdminSite):
     def has_permission(self, request):
         from .accounts import access  # models are not loaded when this module is imported
 
         return access.is_bureau(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Records only a workflow writes (``rules.READ_ONLY_MODELS``: a filing's events, the
+        reminders sent, snapshots) stay read-only for a superuser too, who otherwise passes
+        every permission check: the demo's admin could add a filing event by hand (a forged
+        line in the history) or post an empty reminder-log form and get a server error."""
+        super().register(model_or_iterable, admin_class, **options)
+        from .accounts.rules import READ_ONLY_MODELS
+
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
+        for model in models:
+            if f"{model._meta.app_label}.{model._meta.model_name}" in READ_ONLY_MODELS:
+                model_admin = self._registry[model]
+                for action in ("add", "change", "delete"):
+                    setattr(model_admin, f"has_{action}_permission", _refuse)
 
     def login(self, request, extra_context=None):
         """The admin has no sign-in of its own: its login page sends to the product's, where

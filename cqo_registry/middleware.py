@@ -38,5 +38,12 @@ class RefuseNulMiddleware:
 
             from .errors import bad_request
 
+            if request.path.startswith("/api/"):
+                # The provincial platform's client reads JSON, whatever the error.
+                from django.http import JsonResponse
+                from django.utils.translation import gettext as _
+
+                detail = _("请求中含有 NUL 字符，无法处理。")
+                return JsonResponse({"detail": detail}, status=400)
             return bad_request(request, SuspiciousOperation("NUL byte in the request"))
         return self.get_response(request)

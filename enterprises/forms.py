@@ -19,15 +19,17 @@ from cqo_registry.accounts.models import User
 from .fields import UsccFormField
 from .models import Industry, Scale, Town
 from .services import check_uscc_available
-from .validators import validate_mobile
+from .validators import validate_mobile, validate_visible_text
 
 ENTERPRISE_DETAIL_FIELDS = ("town", "scale", "industry", "address")
 
 
 class RegistrationForm(forms.Form):
     uscc = UsccFormField(label=_("统一社会信用代码"), help_text=_("18 位，见营业执照。"))
-    name = forms.CharField(label=_("企业名称"), max_length=200)
-    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    name = forms.CharField(label=_("企业名称"), max_length=200, validators=[validate_visible_text])
+    contact_name = forms.CharField(
+        label=_("联系人"), max_length=50, validators=[validate_visible_text]
+    )
     mobile = forms.CharField(label=_("手机"), max_length=20)
     email = forms.EmailField(label=_("电子邮箱"), help_text=_("审核结果将发送到此邮箱。"))
     username = forms.CharField(
@@ -56,7 +58,9 @@ class RegistrationForm(forms.Form):
     industry = forms.ChoiceField(
         label=_("行业门类"), choices=[("", "---------"), *Industry.choices], required=False
     )
-    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    address = forms.CharField(
+        label=_("地址"), max_length=255, required=False, validators=[validate_visible_text]
+    )
     # Served by the product (django-simple-captcha): a robot cannot register in bulk.
     captcha = captcha_field()
 

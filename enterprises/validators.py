@@ -200,3 +200,25 @@ def mask_mobile(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def validate_visible_text(value: str) -> None:
+    """Refuse text holding an invisible format or control character (Unicode categories Cf
+    and Cc: bidirectional overrides such as U+202E, zero-width spaces and joiners, soft
+    hyphens). A name or an address is read by people: U+202E shows "有限公司" typed backwards
+    as forwards in the reviewer's queue and on public pages, and a zero-width space makes a
+    second enterprise or person that looks like the first to every eye and differs to every
+    search. Such characters arrive by copying from web pages and documents, so the message
+    names the first one's position and code (``U+200B``) for the clerk to delete it. Raises
+    ``ValidationError`` (code ``invisible``); returns ``None`` for visible text (emoji and
+    every script included)."""
+    for position, character in enumerate(str(value or ""), start=1):
+        if unicodedata.category(character) in ("Cf", "Cc"):
+            raise ValidationError(
+                _(
+                    "第 %(position)s 个字符是看不见的控制字符 %(code)s（常在从网页或文档复制时"
+                    "带入）：请删去后重新输入。"
+                )
+                % {"position": position, "code": f"U+{ord(character):04X}"},
+                code="invisible",
+            )

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from cqo_registry.site import site_url
@@ -34,6 +35,11 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, with_captcha: bool = False, **kwargs):
         super().__init__(request, *args, **kwargs)
+        # Django sets the username's max_length after the field is built: the browser's
+        # maxlength, no validator. A longer name sent by a script reached axes' failure row
+        # (255 characters) and PostgreSQL refused it with a server error.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
         if with_captcha:
             self.fields["captcha"] = captcha_field()
 

@@ -118,6 +118,18 @@ def test_success_resets_the_failure_count(victim):
     assert [r.status_code for r in responses] == [200] * 4
 
 
+@pytest.mark.parametrize("length", [151, 300, 20000])
+def test_an_overlong_username_is_a_form_error_not_a_server_error(client, length):
+    """Django's sign-in form only sets the username's maxlength on the widget; a scripted
+    sign-in with a longer name reached axes, whose failure row holds 255 characters, and
+    PostgreSQL answered with a server error. The form refuses it; it still counts as a failed
+    sign-in from that address."""
+    response = log_in(client, "长" * length, WRONG)
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not AccessAttempt.objects.filter(username__startswith="长").exists()
+
+
 def test_failures_of_an_unknown_username_lock_nobody_else(victim):
     fail(Client(), "nobody", 5)
     assert logged_in(log_in(Client(), "victim", DEFAULT_PASSWORD))

@@ -278,3 +278,15 @@ def test_an_address_the_api_does_not_have_is_a_json_404(path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/enterprises/?q=%00", "/api/changes/enterprises/?after=1%00", "/api/x%00/"]
+)
+def test_a_nul_byte_is_the_apis_json_400(registry_client, path):
+    """The site refuses a NUL byte before any view (PostgreSQL cannot take one); under /api/
+    the refusal is JSON like every other answer of the API, not the site's HTML page."""
+    response = registry_client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]

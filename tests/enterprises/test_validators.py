@@ -1,9 +1,12 @@
 """Validation and masking of USCCs, ID numbers and mobiles (enterprises/validators.py)."""
 
+import unicodedata
+
 import pytest
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
 
+from appointments.forms import AppointmentFilingForm
 from enterprises.validators import (
     check_id_number,
     check_uscc,
@@ -15,6 +18,7 @@ from enterprises.validators import (
     validate_id_number,
     validate_mobile,
     validate_uscc,
+    validate_visible_text,
 )
 from tests.factories import EnterpriseFactory, PersonFactory, make_id_number, make_uscc
 
@@ -268,3 +272,27 @@ def test_lower_case_copy_of_existing_id_number_is_refused():
     duplicate = PersonFactory.build(id_number=STANDARD_ID_NUMBER.lower())
     with pytest.raises(ValidationError):
         duplicate.full_clean()
+
+
+@pytest.mark.parametrize(
+    "typed", ["\u202e司公限有", "王\u200b质量", "王\u00ad质量", "王\u2066质量", "王\x07质量"]
+)
+def test_invisible_characters_are_refused_with_position_and_code(typed):
+    with pytest.raises(ValidationError) as error:
+        validate_visible_text(typed)
+    code = next(f"U+{ord(c):04X}" for c in typed if unicodedata.category(c) in ("Cf", "Cc"))
+    assert code in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "typed", ["王质量", "城关🏭食品", "Wang Zhiliang", "שלום", "", "安徽·合肥"]
+)
+def test_visible_text_passes(typed):
+    assert validate_visible_text(typed) is None
+
+
+def test_the_filing_form_refuses_an_invisible_character_in_the_cqo_name():
+    """The CQO's name goes to the reviewer's queue, the receipt and the public lookup."""
+    form = AppointmentFilingForm(data={"person_name": "王\u202e质量"})
+    form.is_valid()
+    assert "U+202E" in " ".join(form.errors["person_name"])

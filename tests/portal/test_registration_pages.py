@@ -2,6 +2,7 @@
 with its errors (bad USCC, account already open, weak password), its CAPTCHA, and a second
 registration of a USCC that is waiting for review (accepted: issue 13, no squatting)."""
 
+import pytest
 from django.urls import reverse
 
 from cqo_registry.accounts.models import User
@@ -130,3 +131,33 @@ def test_enterprise_with_account_is_told_to_contact_bureau(client, enterprise_us
 def test_taken_username_is_refused(client, home_enterprise, reviewer):
     response = client.post(URL, form_data(uscc=home_enterprise.uscc, username="REVIEWER"))
     assert "已被使用" in response.context["form"].errors["username"][0]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "named"),
+    [
+        # U+202E turns the rest of the name round on every page that shows it: "有限公司"
+        # can be typed backwards and read forwards in the reviewer's queue.
+        ("name", "\u202e司公限有品食城关", "U+202E"),
+        # A zero-width space makes a second "城关食品有限公司" that looks like the first.
+        ("name", "城关食品\u200b有限公司", "U+200B"),
+        ("contact_name", "赵\u200d联系", "U+200D"),
+        ("address", "城关镇\u2066人民路\u2069 1 号", "U+2066"),
+    ],
+)
+def test_invisible_characters_are_refused_with_their_code(client, home_town, field, typed, named):
+    response = client.post(
+        URL, form_data(town=home_town.pk, scale="sme", industry="C", **{field: typed})
+    )
+    assert response.status_code == 200
+    assert named in " ".join(response.context["form"].errors[field])
+    assert not EnterpriseRegistration.objects.exists()
+
+
+def test_emoji_and_other_scripts_in_a_name_are_kept(client, home_town):
+    """Refusing invisible characters does not refuse what a person can see."""
+    response = client.post(
+        URL, form_data(town=home_town.pk, scale="sme", industry="C", name="城关🏭食品 Ltd. שלום")
+    )
+    assert response.status_code == 302
+    assert EnterpriseRegistration.objects.get().name == "城关🏭食品 Ltd. שלום"

@@ -242,3 +242,20 @@ def test_admin_csv_export_prefixes_hostile_text(client_for, bureau_admin, hostil
         assert name not in fields
     assert not any(looks_like_formula(field) for field in fields)
     assert Appointment.objects.count() == 1  # exporting wrote nothing
+
+
+def test_admin_csv_export_opens_in_excel_with_its_chinese_intact(client_for, bureau_admin, hostile):
+    """Excel on a Chinese Windows reads a CSV without a byte-order mark as GBK: every Chinese
+    header and name would come out garbled. The export starts with the UTF-8 BOM and says its
+    charset."""
+    client = client_for(bureau_admin)
+    url = reverse("admin:enterprises_enterprise_export")
+    form = client.get(url).context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if field.initial is not None}
+    data["format"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("统一社会信用代码")

@@ -235,3 +235,15 @@ def test_anonymous_goes_to_login(client_for, url, db):
     response = client_for(None).get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_summary_is_one_sentence_in_either_language(client_for, town_officer, vacancies):
+    """The summary's punctuation belongs to its sentence: English read "…with a vacancy，2
+    overdue。" with the Chinese comma and full stop left outside the translation."""
+    client = client_for(town_officer)
+    chinese = client.get(LIST_URL).content.decode()
+    assert "共 4 家空缺企业，其中超期 2 家。" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(LIST_URL).content.decode()
+    assert "4 enterprises with a vacancy, 2 overdue." in english
+    assert "，" not in english and "。" not in english
