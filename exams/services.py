@@ -184,11 +184,12 @@ def _draw(rule: PaperRule, rng: random.Random) -> list[tuple[int, int, Decimal]]
 
 
 @transaction.atomic
-def paper_start(*, candidate: Candidate, now=None) -> Paper:
+def paper_start(*, candidate: Candidate, now=None, seed: int | None = None) -> Paper:
     """The candidate's paper, drawn now if it was not yet: a random seed is kept, and from it
     the questions (by section, in random order) and each question's options are shuffled
     (判断 keeps 正确 before 错误). Raises ``ExamError`` when the sitting is not open or the
-    bank cannot fill the rule."""
+    bank cannot fill the rule. ``seed``: the draw's seed (the demo's, to be repeatable);
+    by default a random one."""
     now = now or timezone.now()
     candidate = Candidate.objects.select_for_update(of=("self",)).get(pk=candidate.pk)
     existing = Paper.objects.filter(candidate=candidate).first()
@@ -200,7 +201,7 @@ def paper_start(*, candidate: Candidate, now=None) -> Paper:
     rule = PaperRule.objects.filter(post=sitting.post_id).first()
     if rule is None:
         raise ExamError(_("该岗位还没有组卷规则，请联系监考人员。"))
-    seed = secrets.randbits(62)
+    seed = secrets.randbits(62) if seed is None else seed
     rng = random.Random(seed)
     drawn = _draw(rule, rng)
     versions = {
