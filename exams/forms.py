@@ -126,6 +126,9 @@ class SittingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["post"].queryset = PostType.objects.filter(active=True)
         self.fields["training_session"].queryset = TrainingSession.objects.order_by("-starts_on")
+        if self.instance.pk and self.instance.candidates.exists():
+            # Candidates were entered for this post: it stays.
+            self.fields["post"].disabled = True
 
 
 class AddCandidatesForm(forms.Form):

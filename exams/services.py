@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
+from appointments.receipts import bureau_name
 from cqo_registry.importing import parsers
 from enterprises.models import Person
 from training.models import SessionKind, TrainingAttendance, TrainingSession
@@ -317,7 +318,7 @@ def exam_training_session(sitting: Sitting) -> TrainingSession:
             "ends_on": sitting.held_on,
             "kind": SessionKind.OTHER,
             "place": sitting.place,
-            "organiser": _("县市场监督管理局"),
+            "organiser": bureau_name()[:100],
         },
     )
     return session

@@ -150,3 +150,35 @@ def test_outsiders_get_403(request, client_for, role, exam):
 
 def test_anonymous_goes_to_login(client, exam):
     assert client.get(f"/exams/sittings/{exam.sitting.pk}/").status_code == 302
+
+
+def test_sitting_pages_take_the_same_queries_whatever_the_candidates(client_for, reviewer, exam):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AppointmentFactory
+
+    client = client_for(reviewer)
+    pk = exam.sitting.pk
+
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    before = [count(f"/exams/sittings/{pk}/"), count(f"/exams/sittings/{pk}/results.xlsx")]
+    more = [AppointmentFactory().pk for _ in range(5)]
+    services.sitting_add_candidates(sitting=exam.sitting, appointment_ids=more, actor=reviewer)
+    for candidate in exam.sitting.candidates.all()[:3]:
+        services.paper_start(candidate=candidate)
+    after = [count(f"/exams/sittings/{pk}/"), count(f"/exams/sittings/{pk}/results.xlsx")]
+    assert after == before
+
+
+def test_the_post_of_a_sitting_with_candidates_stays(client_for, reviewer, exam):
+    client_for(reviewer).post(
+        f"/exams/sittings/{exam.sitting.pk}/edit/",
+        {"post": "food_officer", "title": "改名", "held_on": "2026-12-01", "place": "x"},
+    )
+    exam.sitting.refresh_from_db()
+    assert exam.sitting.post_id == "cqo" and exam.sitting.title == "改名"
