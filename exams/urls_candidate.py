@@ -13,4 +13,5 @@ urlpatterns = [
     path("certificate.pdf", candidate.certificate, name="certificate"),
     path("sign-out/", candidate.sign_out, name="sign_out"),
     path("verify/<str:token>/", candidate.verify, name="verify"),
+    path("results/<int:pk>/", candidate.published_results, name="published_results"),
 ]

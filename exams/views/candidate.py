@@ -8,7 +8,7 @@ drawn and sends back the letters shown."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,15 @@ from cqo_registry.workflows import error_text
 
 from .. import certificates, services, throttles
 from ..forms import SignInForm
-from ..models import OPTION_LETTERS, Candidate, Paper, QuestionType, SubmittedBy
+from ..models import (
+    OPTION_LETTERS,
+    Candidate,
+    Paper,
+    QuestionType,
+    Sitting,
+    SittingStatus,
+    SubmittedBy,
+)
 
 SESSION_KEY = "exam_candidate"
 
@@ -213,3 +221,23 @@ def verify(request, token: str):
     response = render(request, "exams/verify.html", {"paper": paper}, status=200 if paper else 404)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@require_GET
+def published_results(request, pk: int):
+    """Public: the results of a closed sitting whose post's rule publishes them (SAMR's spot
+    checks publish their results): name, enterprise and pass or fail — no ID number, no
+    score. 404 for any other sitting."""
+    sitting = (
+        Sitting.objects.select_related("post")
+        .filter(pk=pk, status=SittingStatus.CLOSED, post__paper_rule__publish_results=True)
+        .first()
+    )
+    if sitting is None:
+        raise Http404
+    papers = (
+        Paper.objects.filter(candidate__sitting=sitting, submitted_at__isnull=False)
+        .select_related("candidate__person", "candidate__enterprise")
+        .order_by("candidate__enterprise__name", "candidate__person__name")
+    )
+    return render(request, "exams/published_results.html", {"sitting": sitting, "papers": papers})

@@ -276,3 +276,16 @@ def test_an_edited_question_keeps_the_version_on_the_paper(exam, reviewer):
     )  # fmt: skip
     question.refresh_from_db()
     assert question.version == old and question.version.stem != "改过的题干"
+
+
+def test_results_are_published_only_where_the_rule_says(client_for, reviewer, exam):
+    paper = services.paper_submit(paper=services.paper_start(candidate=exam.candidate))
+    url = f"/exam/results/{exam.sitting.pk}/"
+    assert Client().get(url).status_code == 404  # still open
+    services.sitting_step(sitting=exam.sitting, action="close", actor=reviewer)
+    assert Client().get(url).status_code == 404  # the rule does not publish
+    exam.rule.publish_results = True
+    exam.rule.save()
+    page = Client().get(url).content.decode()
+    assert exam.candidate.person.name in page and "不合格" in page
+    assert exam.candidate.person.id_number not in page and str(paper.score) not in page

@@ -528,6 +528,7 @@ KWARG_VALUES = {
     "exams:candidate_remove": {"pk": _pk("sitting"), "candidate_pk": _pk("candidate")},
     **{f"exams:{name}": {"pk": _pk("paper")} for name in ("paper", "certificate")},
     "exam:verify": {"token": lambda cast: [cast["certificate_token"]]},
+    "exam:published_results": {"pk": _pk("sitting")},
 }
 
 
