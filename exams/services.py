@@ -23,7 +23,7 @@ from cqo_registry.importing import parsers
 from enterprises.models import Person
 from training.models import SessionKind, TrainingAttendance, TrainingSession
 
-from . import rules
+from . import paper_rules
 from .models import (
     OPTION_LETTERS,
     Candidate,
@@ -83,7 +83,7 @@ def sitting_add_candidates(*, sitting: Sitting, appointment_ids: list[int], acto
         if appointment.person_id in seen:
             continue
         seen.add(appointment.person_id)
-        standing = rules.retake_standing(
+        standing = paper_rules.retake_standing(
             person_id=appointment.person_id, rule=rule, on=sitting.held_on
         )
         if not standing.allowed:

@@ -12,7 +12,7 @@ from appointments.models import PostType
 from cqo_registry.accounts.access import permission_required
 from cqo_registry.workflows import error_text
 
-from .. import rules
+from .. import paper_rules
 from ..forms import PaperRuleForm, SectionFormSet
 from ..models import PaperRule
 
@@ -58,13 +58,15 @@ def rule_edit(request, post: str):
         ]
         deleted = [f.instance for f in formset.deleted_forms if f.instance.pk]
         try:
-            rules.paper_rule_save(rule=rule, sections=sections, deleted=deleted, actor=request.user)
+            paper_rules.paper_rule_save(
+                rule=rule, sections=sections, deleted=deleted, actor=request.user
+            )
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
             messages.success(request, _("组卷规则已保存。"))
             return redirect("exams:rule_edit", post=post_type.code)
-    short = rules.shortfalls(rule) if rule.pk else []
+    short = paper_rules.shortfalls(rule) if rule.pk else []
     return render(
         request,
         "exams/rule_form.html",

@@ -288,4 +288,5 @@ def test_results_are_published_only_where_the_rule_says(client_for, reviewer, ex
     exam.rule.save()
     page = Client().get(url).content.decode()
     assert exam.candidate.person.name in page and "不合格" in page
-    assert exam.candidate.person.id_number not in page and str(paper.score) not in page
+    assert exam.candidate.person.id_number not in page and "得分" not in page
+    assert paper.passed is False
