@@ -3,10 +3,9 @@
     .venv/bin/python bench/bench_exam.py [--db-url postgres://postgres@127.0.0.1:5432/cqo_bench_exam]
         [--candidates 200] [--workers 2] [--think 1.0] [--json FILE]
 
-1. The database (created when missing, migrated) gets a CQO question bank (60 single, 15
+1. The database (dropped and created anew, migrated) gets a CQO question bank (60 single, 15
    multiple, 30 true/false questions), a paper rule of 35 questions, and an open sitting with
-   ``--candidates`` candidates (a person, an enterprise and a current CQO appointment each);
-   a previous run's sitting is left alone, a new one is made.
+   ``--candidates`` candidates (a person, an enterprise and a current CQO appointment each).
 2. The server is ``bench_pages.Server``: its own Redis, gunicorn with the production settings
    and ``--workers`` sync workers on a loopback port.
 3. The load: one thread per candidate, each with its own connection and cookies, signs in
@@ -120,15 +119,12 @@ def manage_shell(env: dict, code: str, *args: str) -> dict:
     return json.loads(line[4:])
 
 
-def ensure_database(url: str) -> None:
+def fresh_database(url: str) -> None:
+    """A throw-away database of its own, made anew each run (the factories' sequences would
+    collide with a previous run's persons)."""
     name = url.rsplit("/", 1)[1]
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    if not exists:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
 
 
 def candidate_run(port, code, person, think, rng, timings, failures, answers, lock):
@@ -187,7 +183,7 @@ class dict_form(dict):
 
 
 def run(args) -> dict:
-    ensure_database(args.db_url)
+    fresh_database(args.db_url)
     server = Server(args.db_url, args.workers)
     redis_port = free_port()
     env = production_env(args.db_url, redis_port)
