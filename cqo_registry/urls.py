@@ -40,6 +40,8 @@ urlpatterns = [
     path("bureau/", include("cqo_registry.bureau.urls")),
     path("imports/", include("cqo_registry.importing.urls")),
     path("audit/", include("cqo_registry.audit.urls")),
+    path("exams/", include("exams.urls")),
+    path("exam/", include("exams.urls_candidate")),
     path("exports/", include("cqo_registry.exports.urls")),
     path("api/", include("api.urls")),
     path("", include("reports.urls")),

@@ -697,3 +697,112 @@ class ReportRunFactory(factory.django.DjangoModelFactory):
     title = "企业名录"
     parameters = factory.LazyFunction(lambda: {"query": "", "scope": {"role": "bureau_admin"}})
     created_by = factory.SubFactory("tests.factories.UserFactory", bureau_admin=True)
+
+
+# --- Online assessment (issue 20) ------------------------------------------------------------
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A single-choice question of the CQO's bank, with its first version as ``current``."""
+
+    class Meta:
+        model = "exams.Question"
+        skip_postgeneration_save = True
+
+    post_id = "cqo"
+    qtype = "single"
+    category = "法律法规"
+    difficulty = "medium"
+
+    @factory.post_generation
+    def version(obj, create, extracted, **kwargs):
+        if not create or obj.current_id:
+            return
+        from exams.models import QuestionVersion
+
+        obj.current = QuestionVersion.objects.create(
+            question=obj,
+            number=1,
+            qtype=obj.qtype,
+            stem=f"第{obj.pk}题：首席质量官负责哪项工作？",
+            options=["质量管理", "财务审计", "人事招聘", "市场营销"],
+            answer="A",
+            explanation="通知三、（四）。",
+        )
+        obj.save(update_fields=["current"])
+
+
+class QuestionVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.QuestionVersion"
+
+    question = factory.SubFactory(QuestionFactory)
+    number = factory.Sequence(lambda n: n + 2)
+    qtype = "single"
+    stem = factory.Sequence(lambda n: f"修改后的第{n}题")
+    options = factory.LazyFunction(lambda: ["正确做法", "错误做法"])
+    answer = "A"
+
+
+class PaperRuleFactory(factory.django.DjangoModelFactory):
+    """The CQO's paper rule (one per post): reused when it exists."""
+
+    class Meta:
+        model = "exams.PaperRule"
+        django_get_or_create = ("post_id",)
+
+    post_id = "cqo"
+    pass_mark = Decimal("60")
+
+
+class PaperSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.PaperSection"
+
+    rule = factory.SubFactory(PaperRuleFactory)
+    qtype = "single"
+    count = 50
+    marks = Decimal("2")
+
+
+class SittingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.Sitting"
+
+    post_id = "cqo"
+    title = factory.Sequence(lambda n: f"首席质量官考核（第{n}期）")
+    held_on = date(2026, 11, 30)
+    place = "县行政中心"
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.Candidate"
+
+    sitting = factory.SubFactory(SittingFactory)
+    person = factory.SubFactory(PersonFactory)
+
+
+class PaperFactory(factory.django.DjangoModelFactory):
+    """A paper drawn and not yet submitted."""
+
+    class Meta:
+        model = "exams.Paper"
+
+    candidate = factory.SubFactory(CandidateFactory)
+    seed = factory.Sequence(lambda n: n + 1)
+    started_at = factory.LazyFunction(timezone.now)
+    deadline_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=60))
+    total_marks = Decimal("100")
+    pass_mark = Decimal("60")
+
+
+class PaperQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exams.PaperQuestion"
+
+    paper = factory.SubFactory(PaperFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    version = factory.SubFactory(QuestionVersionFactory)
+    option_order = factory.LazyFunction(lambda: [1, 0])
+    marks = Decimal("2")

@@ -110,6 +110,11 @@ PERMISSIONS = {
     "audit.view_auditevent": is_bureau_admin,
     # The provincial platform's API tokens (issue 18): issued and revoked by the bureau admin.
     "api.manage_tokens": is_bureau_admin,
+    # Online assessment (issue 20): the bureau keeps the question bank, runs sittings and
+    # reads results; leaders read results.
+    "exams.manage_questions": is_bureau,
+    "exams.manage_sittings": is_bureau,
+    "exams.view_results": is_bureau | is_leader,
     # Accounts.
     "accounts.manage_users": is_bureau_admin,
     "accounts.manage_team": is_own_enterprise,

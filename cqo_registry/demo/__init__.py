@@ -61,6 +61,7 @@ from training.models import (
 from .common import at_hour, clock, display_width, pad
 from .county import CountyBuilder
 from .evaluations import build_evaluations
+from .exams import build_exams
 from .keeping import build_keeping
 from .names import DEFAULT_PASSWORD, ENTERPRISE_COUNT, REGISTRY_START, TOWNS
 from .oversight import build_incidents_and_sanctions
@@ -224,6 +225,8 @@ def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: s
     build_keeping(builder, reviewer=reviewer, admin=admin, town_officer=town_officer)
     build_posts(builder)
     build_post_targets(builder.today)
+
+    build_exams(builder, reviewer=reviewer)
     # The demo's addresses are made up: its notifications count as delivered, so that no
     # email leaves when the command commits (they stay unread in the app).
     Notification.objects.filter(pk__gt=first_notification or 0, email_pending=True).update(

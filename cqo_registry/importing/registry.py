@@ -10,6 +10,7 @@ IMPORTERS = {
     "above_scale": "reports.reconciliation.AboveScaleImporter",
     "spot_checks": "appointments.importers_risk.SpotCheckImporter",
     "penalties": "appointments.importers_risk.PenaltyImporter",
+    "questions": "exams.importers.QuestionImporter",
 }
 KIND_CHOICES = [
     ("enterprises", _("企业名录")),
@@ -18,10 +19,11 @@ KIND_CHOICES = [
     ("above_scale", _("规上企业名录比对")),
     ("spot_checks", _("监督抽查结果")),
     ("penalties", _("行政处罚")),
+    ("questions", _("考核题库")),
 ]
 # The files ``import_data`` takes (SPEC §5, and the risk feed of issue 17 §2). The above-scale
 # list has its own command, ``reconcile_above_scale``, which shows the reconciliation first.
-DATA_KINDS = ["enterprises", "appointments", "training", "spot_checks", "penalties"]
+DATA_KINDS = ["enterprises", "appointments", "training", "spot_checks", "penalties", "questions"]
 
 
 def get_importer_class(kind: str):

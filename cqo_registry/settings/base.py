@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "training",
     "reports",
     "confirmations",
+    "exams",
     # Deletes a private file from storage once the row that held it is deleted or points at
     # another file, after the commit; only for models marked with ``cleanup.select``.
     "django_cleanup.apps.CleanupSelectedConfig",
@@ -488,6 +489,11 @@ CQO_LOGIN_IP_CAPTCHA_AFTER = env.int("CQO_LOGIN_IP_CAPTCHA_AFTER", default=30)
 CQO_LOGIN_IP_BLOCK_AFTER = env.int("CQO_LOGIN_IP_BLOCK_AFTER", default=60)
 CQO_PUBLIC_LOOKUP_RATE = env("CQO_PUBLIC_LOOKUP_RATE", default="60/m")
 CQO_REGISTRATION_RATE = env("CQO_REGISTRATION_RATE", default="5/h")
+# The exam's sign-in on phones (issue 20): failed sign-ins per address (a venue's phones may
+# share one address behind the intranet's NAT, hence a generous count) and per ID number
+# (guessing the name that goes with a known ID number).
+CQO_EXAM_SIGN_IN_IP_RATE = env("CQO_EXAM_SIGN_IN_IP_RATE", default="60/15m")
+CQO_EXAM_SIGN_IN_ID_RATE = env("CQO_EXAM_SIGN_IN_ID_RATE", default="5/15m")
 RATELIMIT_VIEW = "cqo_registry.accounts.views.throttles.too_many_requests"
 # The client's address: REMOTE_ADDR, or behind a reverse proxy the header it sets (e.g.
 # HTTP_X_REAL_IP) — without it every user would share the proxy's address and its limits.

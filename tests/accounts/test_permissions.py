@@ -61,6 +61,9 @@ reminders.view_history                 Y     Y     Y     .     .     .     .    
 audit.view_trail                       Y     .     .     .     .     .     .     Y
 audit.view_auditevent                  Y     .     .     .     .     .     .     Y
 api.manage_tokens                      Y     .     .     .     .     .     .     Y
+exams.manage_questions                 Y     Y     .     .     .     .     .     Y
+exams.manage_sittings                  Y     Y     .     .     .     .     .     Y
+exams.view_results                     Y     Y     .     Y     .     .     .     Y
 accounts.manage_users                  Y     .     .     .     .     .     .     Y
 accounts.manage_team                   .     .     .     .     Y     .     .     .
 """

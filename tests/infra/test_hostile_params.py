@@ -53,6 +53,7 @@ from cqo_registry.reminders.models import ReminderRule
 from enterprises.models import Enterprise, EnterpriseRegistration
 from reports import selectors
 from reports.models import Population, SnapshotKind, SnapshotRun, Target
+from tests.exams.cast import exam_cast
 from tests.factories import UserFactory, make_uscc
 from training import services as training_services
 from training.models import (
@@ -344,7 +345,9 @@ def cast(county, bureau_admin, reviewer, leader, town_officer, enterprise_user, 
     )
     # The provincial platform's token (issue 18), for the token page's revoke step.
     api_token, _key = ApiToken.objects.create_key(name="省平台", scopes=["registry:read"])
+    exam = exam_cast(county, reviewer)
     return {
+        **exam,
         "api_token": api_token,
         "appointment": appointment,
         "enterprise": enterprise,
@@ -485,6 +488,7 @@ KWARG_VALUES = {
                 "above_scale",
                 "spot_checks",
                 "penalties",
+                "questions",
             ]
         }
         for name in ("new", "blank")
@@ -506,6 +510,25 @@ KWARG_VALUES = {
         for name in ("rule_edit", "rule_delete")
     },
     "reminders:enterprise": {"pk": _pk("enterprise")},
+    # Online assessment (issue 20).
+    "exams:question_edit": {"pk": _pk("question")},
+    "exams:rule_edit": {"post": lambda cast: ["cqo", "food_officer"]},
+    **{
+        f"exams:{name}": {"pk": _pk("sitting")}
+        for name in (
+            "sitting",
+            "sitting_edit",
+            "sitting_add",
+            "sitting_open",
+            "sitting_close",
+            "sitting_print",
+            "sitting_results",
+        )
+    },
+    "exams:candidate_remove": {"pk": _pk("sitting"), "candidate_pk": _pk("candidate")},
+    **{f"exams:{name}": {"pk": _pk("paper")} for name in ("paper", "certificate")},
+    "exam:verify": {"token": lambda cast: [cast["certificate_token"]]},
+    "exam:published_results": {"pk": _pk("sitting")},
 }
 
 
