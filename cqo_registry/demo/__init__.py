@@ -225,7 +225,6 @@ def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: s
     build_keeping(builder, reviewer=reviewer, admin=admin, town_officer=town_officer)
     build_posts(builder)
     build_post_targets(builder.today)
-
     build_exams(builder, reviewer=reviewer)
     # The demo's addresses are made up: its notifications count as delivered, so that no
     # email leaves when the command commits (they stay unread in the app).

@@ -75,7 +75,9 @@ class PostEnterpriseKind(EnterpriseKind):
             "vacancy_start": post_vacant_since(post, day),
         }
 
-    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+    def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
+        """As :meth:`Kind.rows`; ``paged`` changes nothing: a post's lists are read in one
+        shape, whole or by page."""
         post = _post(explained)
         queryset = (
             statistics.post_enterprise_population(post, day)
@@ -168,7 +170,9 @@ class PostPersonKind(Kind):
             )
         )
 
-    def rows(self, explained, day, *, user, town_id=None, industry="", search=""):
+    def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
+        """As :meth:`Kind.rows`; ``paged`` changes nothing: a post's lists are read in one
+        shape, whole or by page."""
         post = _post(explained)
         appointments = self.appointments(
             post, day, town_id=town_id, industry=industry, search=search, user=user
