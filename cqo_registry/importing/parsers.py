@@ -130,7 +130,12 @@ def code(value) -> str:
             )
             % {"value": text(value)}
         )
-    if isinstance(value, str) and SCIENTIFIC_RE.match(value.strip()):
+    # (Scientific notation has an e: most codes are not even matched against the pattern.)
+    if (
+        isinstance(value, str)
+        and ("E" in value or "e" in value)
+        and SCIENTIFIC_RE.match(value.strip())
+    ):
         raise CellError(
             _(
                 "“%(value)s”是 Excel 用科学计数法显示的数字，号码的后几位已经丢失："
