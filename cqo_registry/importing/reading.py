@@ -438,7 +438,8 @@ class _XmlPatterns:
         )
         self.inline = b"<" + prefix + b"is>"
         self.row_open = b"<" + prefix + b"row "
-        self.cell_before = re.escape(self.cell_open)
+        # A cell without attributes, or the start of one whose reference is to be checked.
+        self.cell_bare_or_before = rb"<" + p + rb"c(?:>| "
         self.within: dict[tuple[int, int], re.Pattern] = {}
 
     @classmethod
@@ -448,17 +449,18 @@ class _XmlPatterns:
 
     def scan(self, xml: bytes, scan: _SheetScan, limit: int) -> None:
         cells = xml.count(self.cell_open)
-        bare = xml.count(self.bare_cell)
+        # The narrow pass finds no cell without attributes (<c>) when it answers: they are
+        # counted only otherwise.
+        area = self._area_narrow(xml, cells, scan.last_column, limit)
+        bare = 0 if area else xml.count(self.bare_cell)
         scan.cells += cells + bare
         if self.hidden_hint in xml:
             for tag in self.hidden_row.findall(xml):
                 number = self.row_number.search(tag)
                 if number:
                     scan.hidden_rows.add(int(number.group(1)))
-        area = None
-        if not bare:
-            area = self._area_narrow(xml, cells, scan.last_column, limit)
-            area = area or self._area_fast(xml, cells, scan.last_column, limit)
+        if not area and not bare:
+            area = self._area_fast(xml, cells, scan.last_column, limit)
         column, row = area or self._area_exact(xml)
         scan.last_column = max(scan.last_column, column)
         scan.last_row = max(scan.last_row, row)
@@ -482,7 +484,8 @@ class _XmlPatterns:
         (split, not a regular expression), and one search for a cell that is *not* of the
         form ``<c r="A1"``–``<c r="{widest}{last row's digits}"`` — instead of collecting
         all 220,000 cell references of a 20,000-row file. ``None`` (then ``_area_fast``
-        decides) for any other sheet, or when such a cell is found."""
+        decides) for any other sheet, or when such a cell is found — a cell without
+        attributes (``<c>``) included, so an answer also says that there is none."""
         pieces = xml.split(self.row_open)
         row = 0
         for piece in pieces[1:]:
@@ -511,7 +514,7 @@ class _XmlPatterns:
         within = self.within.get((column, digits))
         if within is None:
             within = self.within[(column, digits)] = re.compile(
-                self.cell_before + rb'(?!r="[A-%c]\d{1,%d}")' % (64 + column, digits)
+                self.cell_bare_or_before + rb'(?!r="[A-%c]\d{1,%d}"))' % (64 + column, digits)
             )
         if within.search(xml):
             return None

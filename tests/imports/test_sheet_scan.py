@@ -76,6 +76,7 @@ def test_narrow_area_is_the_fast_area_or_nothing(xml, widest, limit):
         return
     column, row = patterns._area_fast(xml, cells, widest, limit)
     assert narrow == (max(column, widest), row)
+    assert patterns.bare_cell not in xml  # an answer also says there is no <c> to count
 
 
 def test_narrow_area_takes_a_registry_file():
