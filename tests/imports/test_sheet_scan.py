@@ -152,3 +152,16 @@ def test_damaged_sheet_is_refused_as_damaged():
             reading._cells_message(limits),
             reading._unpacked_message(limits),
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from(["<f>", "f", "<", "<c>", "x:", "<x:f", "ff", "<v>"]), max_size=90
+    ),
+    prefix=st.sampled_from([b"", b"x:"]),
+)
+def test_formula_hint_is_the_plain_search(pieces, prefix):
+    xml = "".join(pieces).encode()
+    patterns = _XmlPatterns(prefix)
+    assert patterns._holds_formula(xml) == (patterns.formula_hint in xml)
