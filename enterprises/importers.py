@@ -149,8 +149,10 @@ class TownBook:
     def name_new_town_fully(self, town: Town, name: str) -> None:
         """A town this file creates is named by its fullest spelling in the file: 龙山 then
         龙山镇 makes one town, 龙山镇."""
+        if town.pk is not None:
+            return  # a town of the registry keeps its name (and this runs for every row)
         spelling = town_spelling(name)
-        if town.pk is None and len(spelling) > len(town.name) and TOWN_SUFFIX_RE.search(spelling):
+        if len(spelling) > len(town.name) and TOWN_SUFFIX_RE.search(spelling):
             self.exact[spelling] = town
             town.name = spelling
 

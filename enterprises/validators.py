@@ -59,8 +59,8 @@ def uscc_problem(number: str) -> str | None:
         return _("应为 18 位，现为 %(length)d 位") % {"length": len(number)}
     if not number[:8].isdigit():
         return _("前 8 位应为数字")
-    wrong = sorted({c for c in number[8:] if c not in USCC_ALPHABET})
-    if wrong:
+    if not USCC_ALPHABET.issuperset(number[8:]):
+        wrong = sorted({c for c in number[8:] if c not in USCC_ALPHABET})
         return _("含有不能用于代码的字符“%(chars)s”（只用数字和除 I、O、S、V、Z 外的大写字母）") % {
             "chars": "".join(wrong)
         }

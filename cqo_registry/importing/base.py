@@ -685,7 +685,8 @@ def _parse_row(
             )
             bad = True
             continue
-        if required and (raw is None or raw == "" or parsers.is_blank(raw)):
+        # parsers.is_blank, inline: this runs for every required cell of every row.
+        if required and (raw is None or (isinstance(raw, str) and not raw.strip())):
             importer.error(ref, column.header, _("必填"))
             bad = True
             continue
