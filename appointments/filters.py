@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import EnterpriseRegistration, RegistrationStatus, Town
 from enterprises.validators import normalize_uscc
 
-from .models import Filing, FilingKind, FilingStatus
+from .models import Filing, FilingKind, FilingStatus, PostType
 
 # Filings in a draft are the enterprise's own business: the bureau never sees them.
 QUEUE_STATUSES = [
@@ -46,6 +46,14 @@ class FilingQueueFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("备案类型"), choices=FilingKind.choices, empty_label=_("全部类型")
     )
+    # The post a filing is for (issue 19): every post unless one is chosen.
+    post = django_filters.ModelChoiceFilter(
+        label=_("岗位"),
+        field_name="post",
+        to_field_name="code",
+        queryset=PostType.objects.order_by("sort_order", "code"),
+        empty_label=_("全部岗位"),
+    )
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=QUEUE_STATUSES, empty_label=_("全部状态")
     )
@@ -57,7 +65,7 @@ class FilingQueueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Filing
-        fields = ["q", "town", "kind", "status", "late"]
+        fields = ["q", "town", "kind", "post", "status", "late"]
 
     def filter_q(self, queryset, name, value):
         return search_enterprise(queryset, "enterprise__", value)

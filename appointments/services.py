@@ -319,8 +319,16 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         notifications.notify(
             users=notifications.reviewers(),
             kind=NotificationKind.FILING_SUBMITTED,
-            title=_("新的%(kind)s待审核：%(name)s")
-            % {"kind": filing.get_kind_display(), "name": filing.enterprise.name},
+            title=(
+                _("新的%(kind)s待审核：%(name)s")
+                if filing.is_cqo
+                else _("新的%(post)s%(kind)s待审核：%(name)s")
+            )
+            % {
+                "kind": filing.get_kind_display(),
+                "name": filing.enterprise.name,
+                "post": filing.post.name,
+            },
             url=reverse("review:filing", args=[filing.pk]),
         )
     return filing
@@ -354,8 +362,12 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_RETURNED,
-            title=_("您的%(kind)s被退回，请按意见修改后重新提交")
-            % {"kind": filing.get_kind_display()},
+            title=(
+                _("您的%(kind)s被退回，请按意见修改后重新提交")
+                if filing.is_cqo
+                else _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交")
+            )
+            % {"kind": filing.get_kind_display(), "post": filing.post.name},
             body=reasons,
         )
     return filing
@@ -381,8 +393,16 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_APPROVED,
-            title=_("您的%(kind)s已通过，备案号 %(number)s")
-            % {"kind": filing.get_kind_display(), "number": filing.number},
+            title=(
+                _("您的%(kind)s已通过，备案号 %(number)s")
+                if filing.is_cqo
+                else _("您的%(post)s%(kind)s已通过，备案号 %(number)s")
+            )
+            % {
+                "kind": filing.get_kind_display(),
+                "number": filing.number,
+                "post": filing.post.name,
+            },
         )
     return filing
 
