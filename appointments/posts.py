@@ -209,6 +209,9 @@ __all__ = [
     "holders_problem",
     "is_required",
     "post_type_save",
+    "post_choices",
+    "post_vacancies",
+    "post_vacant_since",
     "posts_required",
     "required_q",
 ]
@@ -249,6 +252,7 @@ def post_type_save(*, post: PostType, actor) -> PostType:
     if problem:
         raise ValidationError({"holders": problem}, code="holders")
     save_validated(post, actor)
+    transaction.on_commit(forget_post_choices)
     try:
         with transaction.atomic():
             Appointment.objects.filter(post=post.code).exclude(
@@ -334,3 +338,89 @@ def filing_board(enterprise: Enterprise, day: date, filings=None) -> list[Filing
         )
         for row in rows
     ]
+
+
+# --- Vacancies per post (issue 19: the town officer's and the bureau's lists, reminders) ------
+
+
+def post_vacant_since(post: PostType, day: date):
+    """SPEC §2 *Vacancy*, applied to ``post``, as an expression on enterprises (a
+    ``DateField``): the later of the day the registry knows the enterprise (its
+    ``established_on``, else the day its record was made), the ``ended_on`` of its last
+    filed appointment to the post that ended on or before ``day``, and the post's
+    ``in_force_from``; never later than ``day``. The query form of the board's
+    ``vacant_since`` (:func:`enterprise_board`); for the CQO's post it is
+    ``registry.vacant_since``."""
+    from django.db.models import DateField, Max, OuterRef, Subquery, Value
+    from django.db.models.functions import Greatest, Least, TruncDate
+
+    from .registry import vacant_since
+
+    if post.code == CQO_POST:
+        return vacant_since(day)
+    last_end = (
+        Appointment.objects.filter(
+            enterprise=OuterRef("pk"), post=post.code, filed_on__lte=day, ended_on__lte=day
+        )
+        .order_by()
+        .values("enterprise")
+        .annotate(last=Max("ended_on"))
+        .values("last")
+    )
+    known_from = Coalesce("established_on", TruncDate("created_at"), output_field=DateField())
+    parts = [known_from, Coalesce(Subquery(last_end, output_field=DateField()), known_from)]
+    if post.in_force_from:
+        parts.append(Value(post.in_force_from, output_field=DateField()))
+    since = Greatest(*parts, output_field=DateField())
+    return Least(since, Value(day, output_field=DateField()), output_field=DateField())
+
+
+def post_vacancies(post: PostType, day: date) -> QuerySet[Enterprise]:
+    """Enterprises active at ``day`` that must fill ``post`` (:func:`required_q`) and have
+    no filed current appointment to it at ``day`` (SPEC §3's rule, per post), annotated
+    ``vacancy_start`` (:func:`post_vacant_since`). For the CQO's post this is
+    ``registry.vacant_enterprises`` itself; for another post it is the set of enterprises
+    whose board shows the post vacant or under review at ``day``. Not scoped: callers
+    scope to the user."""
+    from django.db.models import Exists, OuterRef
+
+    from .registry import active_on, vacant_enterprises
+
+    if post.code == CQO_POST:
+        return vacant_enterprises(day)
+    filled = Appointment.objects.filter(
+        filed_current_on(day, post=post.code), enterprise=OuterRef("pk")
+    )
+    return (
+        Enterprise.objects.filter(active_on(day))
+        .filter(required_q(post))
+        .filter(~Exists(filled))
+        .annotate(vacancy_start=post_vacant_since(post, day))
+    )
+
+
+POST_CHOICES_CACHE_KEY = "posts:choices:v1"
+POST_CHOICES_SECONDS = 300
+
+
+def post_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of every active post in the board's order, the name in the current
+    language (``PostType.display_name``) — for filters of lists whose query count is fixed.
+    Read through the cache (five minutes; :func:`post_type_save` clears it), so a page
+    that offers the choice costs no query once warm."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    rows = cache.get(POST_CHOICES_CACHE_KEY)
+    if rows is None:
+        rows = list(active_posts().values_list("code", "name", "name_en"))
+        cache.set(POST_CHOICES_CACHE_KEY, rows, POST_CHOICES_SECONDS)
+    english = (get_language() or "").startswith("en")
+    return [(code, (name_en if english and name_en else name)) for code, name, name_en in rows]
+
+
+def forget_post_choices() -> None:
+    """Clear :func:`post_choices`' cache (after a post is saved)."""
+    from django.core.cache import cache
+
+    cache.delete(POST_CHOICES_CACHE_KEY)
