@@ -12,7 +12,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
@@ -69,6 +69,31 @@ def lookup_rows(text: str, day):
     )
 
 
+def posts_held(enterprise_ids, day) -> dict[int, list[dict]]:
+    """The other posts than the CQO's (issue 19) filled at ``day`` by the enterprises of
+    ``enterprise_ids``: per enterprise id, ``{"post", "name", "position"}`` in the board's
+    order — the post's name in the current language and, as for the CQO, the holder's name
+    and position and nothing else about them (PIPL minimisation). One query."""
+    from appointments.models import CQO_POST
+
+    held: dict[int, list[dict]] = {}
+    rows = (
+        Appointment.objects.filter(
+            filed_current_on(day, post=None), enterprise_id__in=enterprise_ids
+        )
+        .exclude(post=CQO_POST)
+        .order_by("enterprise_id", "post__sort_order", "post__code", "appointed_on", "pk")
+        .values("enterprise_id", "post__name", "post__name_en", "person__name", "position")
+    )
+    english = (translation.get_language() or "").startswith("en")
+    for row in rows:
+        post = row["post__name_en"] if english and row["post__name_en"] else row["post__name"]
+        held.setdefault(row["enterprise_id"], []).append(
+            {"post": post, "name": row["person__name"], "position": row["position"]}
+        )
+    return held
+
+
 @ratelimit(group=throttles.PUBLIC_LOOKUP, key=throttles.ip_key, rate=throttles.public_lookup_rate)
 def lookup(request):
     """``CQO_PUBLIC_LOOKUP_RATE`` requests per IP address (60 a minute), then 429: the
@@ -84,6 +109,9 @@ def lookup(request):
         for row in rows:
             row["deregistered"] = bool(row["deregistered_on"] and row["deregistered_on"] <= today)
         page = params.page(request, Paginator(rows, PER_PAGE))
+        held = posts_held([row["pk"] for row in page.object_list], today)
+        # Beside the rows, not in them: a row carries only what the CQO's answer shows.
+        context["results"] = [(row, held.get(row["pk"], [])) for row in page.object_list]
         context.update(
             page=page, query=params.query_without(request, "page"), today=today, searched=True
         )
