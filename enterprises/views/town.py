@@ -118,11 +118,16 @@ def _render_detail(request, enterprise, *, note_form=None, status=200):
     filings = (
         Filing.objects.filter(enterprise=enterprise)
         .exclude(status=FilingStatus.WITHDRAWN)
-        .select_related("appointment__person")
+        .select_related("appointment__person", "post")
         .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
     )
+    board = enterprise_board(enterprise, today)
+    # Came from another post's vacancy list (``?post=``, issue 19): that post's row first.
+    wanted = request.GET.get("post")
+    post_row = next((row for row in board if row.post.code == wanted and wanted != CQO_POST), None)
     context = {
         "enterprise": enterprise,
+        "post_row": post_row,
         "state": services.vacancy_state(enterprise, today),
         "limit_days": settings.CQO_VACANCY_LIMIT_DAYS,
         "appointments": appointments,
@@ -131,7 +136,7 @@ def _render_detail(request, enterprise, *, note_form=None, status=200):
         "reminders": enterprise.vacancy_reminders.select_related("sent_by")[:HISTORY_LIMIT],
         "note_form": note_form or VacancyNoteForm(),
         # Every post the enterprise must fill (issue 19), filled / under review / vacant.
-        "board": enterprise_board(enterprise, today),
+        "board": board,
         "year": today.year,
     }
     return render(request, "town/vacancy.html", context, status=status)

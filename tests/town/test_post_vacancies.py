@@ -105,6 +105,8 @@ def test_vacancy_page_shows_the_board(client_for, town_officer, outsider_town_of
     html = client_for(town_officer).get(f"{url}?post=food_officer").content.decode()
     assert 'data-post="food_director" data-state="filled"' in html
     assert 'data-post="food_officer" data-state="vacant"' in html
+    assert 'id="post-vacancy-state" data-post="food_officer"' in html
+    assert "起没有备案在任的食品安全员，已空缺 40 天" in html
     assert client_for(outsider_town_officer).get(url).status_code == 404
 
 
