@@ -399,28 +399,31 @@ def post_vacancies(post: PostType, day: date) -> QuerySet[Enterprise]:
     )
 
 
-POST_CHOICES_CACHE_KEY = "posts:choices:v1"
-POST_CHOICES_SECONDS = 300
+# post_choices' memo: (monotonic time read, rows). Posts are reference data a bureau admin
+# edits rarely; a minute of staleness in another worker process is harmless (the filter then
+# offers yesterday's list), and post_type_save clears this process's memo at once.
+POST_CHOICES_SECONDS = 60
+_post_choices_memo: list = [0.0, None]
 
 
 def post_choices() -> list[tuple[str, str]]:
     """``(code, name)`` of every active post in the board's order, the name in the current
-    language (``PostType.display_name``) — for filters of lists whose query count is fixed.
-    Read through the cache (five minutes; :func:`post_type_save` clears it), so a page
-    that offers the choice costs no query once warm."""
-    from django.core.cache import cache
+    language (``PostType.display_name``) — for filters of lists whose query count is pinned
+    (issue 15). Read at most once a minute per process (:data:`POST_CHOICES_SECONDS`;
+    :func:`post_type_save` clears it), so offering the choice costs no query."""
+    import time
+
     from django.utils.translation import get_language
 
-    rows = cache.get(POST_CHOICES_CACHE_KEY)
-    if rows is None:
+    read_at, rows = _post_choices_memo
+    now = time.monotonic()
+    if rows is None or now - read_at > POST_CHOICES_SECONDS:
         rows = list(active_posts().values_list("code", "name", "name_en"))
-        cache.set(POST_CHOICES_CACHE_KEY, rows, POST_CHOICES_SECONDS)
+        _post_choices_memo[:] = [now, rows]
     english = (get_language() or "").startswith("en")
     return [(code, (name_en if english and name_en else name)) for code, name, name_en in rows]
 
 
 def forget_post_choices() -> None:
-    """Clear :func:`post_choices`' cache (after a post is saved)."""
-    from django.core.cache import cache
-
-    cache.delete(POST_CHOICES_CACHE_KEY)
+    """Clear :func:`post_choices`' memo (after a post is saved)."""
+    _post_choices_memo[:] = [0.0, None]
