@@ -150,3 +150,20 @@ def test_another_enterprise_cannot_get_the_post_receipt(
     )
     assert response.status_code == 404
     assert Filing.objects.filter(post="food_officer").count() == 1
+
+
+def test_hints_apply_the_senior_manager_rule_only_where_the_post_says_so(
+    officer_filing, food_enterprise, enterprise_user
+):
+    from appointments.hints import filing_hints
+
+    codes = {hint.code for hint in filing_hints(officer_filing)}
+    assert "senior_manager" not in codes and "principal" not in codes
+    assert "years" in codes or "elsewhere" in codes
+    officer_filing.status = "withdrawn"
+    officer_filing.save()
+    director = make_submitted(
+        food_enterprise, actor=enterprise_user, post="food_director", departments=[]
+    )
+    codes = {hint.code for hint in filing_hints(director)}
+    assert "senior_manager" in codes and "principal" not in codes
