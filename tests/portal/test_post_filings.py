@@ -181,3 +181,20 @@ def test_no_holder_shows_no_current_for_the_post(client):
     response = client.get(f"{DISMISS}?post=food_director")
     assert response.status_code == 200
     assert "没有已备案的在任食品安全总监" in response.content.decode()
+
+
+def test_returned_post_filing_is_corrected_and_resubmitted(client, reviewer):
+    submit(client, f"{NEW}?post=food_officer", post_data(5, is_senior_manager=None))
+    filing = Filing.objects.get()
+    services.filing_return(filing=filing, reasons="职务填写有误", actor=reviewer)
+    edit = client.get(f"/portal/filings/{filing.pk}/edit/").content.decode()
+    assert "食品安全员聘任备案" in edit and 'name="departments"' not in edit
+    data = post_data(5, is_senior_manager=None, position="食品安全主管")
+    data.pop("letter")
+    response = client.post(f"/portal/filings/{filing.pk}/edit/", {**data, "submit": "1"})
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.SUBMITTED and filing.post_id == "food_officer"
+    assert filing.appointment.position == "食品安全主管"
+    detail = client.get(f"/portal/filings/{filing.pk}/").content.decode()
+    assert 'id="filing-post">食品安全员<' in detail
