@@ -16,6 +16,12 @@ QUEUE_STATUSES = [
 ]
 
 
+def _post_choices():
+    from .posts import post_choices
+
+    return post_choices()
+
+
 def search_enterprise(queryset, prefix: str, value: str):
     """A USCC (or its beginning, typed with spaces, dashes, full-width characters or in lower
     case) or a part of the enterprise's name."""
@@ -46,6 +52,11 @@ class FilingQueueFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("备案类型"), choices=FilingKind.choices, empty_label=_("全部类型")
     )
+    # The post a filing is for (issue 19): every post unless one is chosen. Its choices come
+    # from the cache (posts.post_choices), so the queue's query count stays as it was.
+    post = django_filters.ChoiceFilter(
+        label=_("岗位"), field_name="post", choices=_post_choices, empty_label=_("全部岗位")
+    )
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=QUEUE_STATUSES, empty_label=_("全部状态")
     )
@@ -57,7 +68,7 @@ class FilingQueueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Filing
-        fields = ["q", "town", "kind", "status", "late"]
+        fields = ["q", "town", "kind", "post", "status", "late"]
 
     def filter_q(self, queryset, name, value):
         return search_enterprise(queryset, "enterprise__", value)

@@ -16,7 +16,7 @@ from enterprises.fields import IdNumberFormField
 from enterprises.models import Education
 from enterprises.validators import validate_mobile, validate_visible_text
 
-from .models import Department, EndReason
+from .models import CQO_POST, Department, EndReason
 
 # What an enterprise may give as the reason its CQO leaves (退出 comes only from a sanction).
 ENTERPRISE_END_REASONS = [
@@ -86,15 +86,25 @@ class AppointmentFilingForm(_NoFormTag):
     )
 
     def __init__(
-        self, *args, person=None, appointment=None, change=False, submitting=False, **kwargs
+        self,
+        *args,
+        person=None,
+        appointment=None,
+        change=False,
+        submitting=False,
+        post=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.submitting = submitting
         self.person = person
         self.appointment = appointment
+        # Another post than the CQO's (issue 19): the senior-manager rule only where the
+        # post says so; principal and the six departments (notice §3.3–3.4) are the CQO's.
+        self.post = post if post is not None and post.code != CQO_POST else None
         fieldsets = [
             Fieldset(
-                _("首席质量官"),
+                self.post.name if self.post else _("首席质量官"),
                 "person_name",
                 "id_number",
                 "mobile",
@@ -113,9 +123,19 @@ class AppointmentFilingForm(_NoFormTag):
                 "letter",
             ),
         ]
+        if self.post is not None:
+            del self.fields["is_principal"], self.fields["departments"]
+            fieldsets[1].fields.remove("is_principal")
+            fieldsets[1].fields.remove("departments")
+            if self.post.senior_manager_required:
+                self.fields["is_senior_manager"].help_text = _("该岗位须由企业高层管理人员担任。")
+            else:
+                self.fields["is_senior_manager"].label = _("该人员为企业高层管理人员")
+                self.fields["is_senior_manager"].help_text = ""
         if change:
             self.fields["end_reason"] = forms.ChoiceField(
-                label=_("现任首席质量官离任原因"), choices=ENTERPRISE_END_REASONS
+                label=_("现任人员离任原因") if self.post else _("现任首席质量官离任原因"),
+                choices=ENTERPRISE_END_REASONS,
             )
             fieldsets[1].fields.insert(0, "end_reason")
         if person is not None:
@@ -143,6 +163,16 @@ class AppointmentFilingForm(_NoFormTag):
         return self.cleaned_data["person_name"].strip()
 
     def clean_is_senior_manager(self):
+        if self.post is not None:
+            if self.post.senior_manager_required and not self.cleaned_data.get("is_senior_manager"):
+                raise ValidationError(
+                    _(
+                        "%(post)s应由企业高层管理人员担任：请确认该人员为高层管理人员，否则不能备案。"
+                    )
+                    % {"post": self.post.name},
+                    code="not_senior_manager",
+                )
+            return bool(self.cleaned_data.get("is_senior_manager"))
         if not self.cleaned_data.get("is_senior_manager"):
             raise ValidationError(
                 _(
@@ -197,8 +227,8 @@ class AppointmentFilingForm(_NoFormTag):
         fields = {
             "position": data["position"].strip(),
             "is_senior_manager": data["is_senior_manager"],
-            "is_principal": data["is_principal"],
-            "departments": list(data["departments"]),
+            "is_principal": data.get("is_principal", False),
+            "departments": list(data.get("departments", [])),
             "appointed_on": data["appointed_on"],
             "letter": data["letter"],
         }

@@ -69,6 +69,13 @@ def filing_hints(filing: Filing) -> list[Hint]:
     if filing.kind == FilingKind.DISMISS:
         return []
     hints = appointment_hints(filing.appointment)
+    if filing.post_id != CQO_POST:
+        # Another post (issue 19): the senior-manager rule only where the post says so, and
+        # the principal serving (notice §3.3) is the CQO's alone.
+        dropped = {"principal"}
+        if not filing.post.senior_manager_required:
+            dropped.add("senior_manager")
+        hints = [hint for hint in hints if hint.code not in dropped]
     mismatch = _declared_name(filing)
     return [mismatch, *hints] if mismatch else hints
 

@@ -359,6 +359,18 @@ class Filing(models.Model):
     appointment = models.ForeignKey(
         Appointment, verbose_name=_("聘任"), on_delete=models.PROTECT, related_name="filings"
     )
+    # Copied from the appointment when saved (issue 19): the post the filing is for, and
+    # whether it has a single holder — what "one filing in progress per enterprise and post"
+    # (Meta) reads, and what the review queue filters on without a join.
+    post = models.ForeignKey(
+        PostType,
+        verbose_name=_("岗位"),
+        to_field="code",
+        default=CQO_POST,
+        on_delete=models.PROTECT,
+        related_name="filings",
+    )
+    single_holder = models.BooleanField(_("限一人岗位"), default=True, editable=False)
     replaces = models.ForeignKey(
         Appointment,
         verbose_name=_("被替换的聘任"),
@@ -412,12 +424,14 @@ class Filing(models.Model):
         verbose_name_plural = _("备案")
         ordering = ["-created_at"]
         constraints = [
-            # One filing in progress per enterprise (appointments.services checks it first
-            # with a clear message; this holds it under concurrency).
+            # One filing in progress per enterprise and single-holder post — the CQO's among
+            # them (appointments.services checks it first with a clear message; this holds it
+            # under concurrency). A post with several holders may have several filings in
+            # progress (two 食品安全员 filed together); the services refuse two for one holder.
             models.UniqueConstraint(
-                fields=["enterprise"],
-                condition=Q(status__in=["draft", "submitted", "returned"]),
-                name="one_open_filing_per_enterprise",
+                fields=["enterprise", "post"],
+                condition=Q(status__in=["draft", "submitted", "returned"], single_holder=True),
+                name="one_open_filing_per_enterprise_and_post",
             ),
             models.UniqueConstraint(
                 fields=["number_year", "number_seq"],
@@ -440,6 +454,16 @@ class Filing(models.Model):
 
     def __str__(self):
         return self.number or f"{self.get_kind_display()} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        # A denormalised copy of the appointment's post, kept for the constraint above.
+        self.post_id = self.appointment.post_id
+        self.single_holder = self.appointment.single_holder
+        super().save(*args, **kwargs)
+
+    @property
+    def is_cqo(self) -> bool:
+        return self.post_id == CQO_POST
 
     @cached_property
     def declared_view(self) -> "DeclaredPerson":

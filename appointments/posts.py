@@ -41,7 +41,14 @@ from enterprises.models import Enterprise, licence_field
 from training.models import TrainingAttendance
 
 from .models import CQO_POST, Appointment, Filing, FilingKind, FilingStatus, Holders, PostType
-from .registry import days_vacant, filed_current_on, is_overdue
+from .registry import (
+    active_on,
+    days_vacant,
+    filed_current_on,
+    is_overdue,
+    vacant_enterprises,
+    vacant_since,
+)
 
 
 def required_q(post: PostType, prefix: str = "") -> Q:
@@ -305,45 +312,25 @@ def is_post_trained(post: PostType, day: date, outer: str = "pk") -> Exists:
     )
 
 
-def post_vacant_since(post: PostType, day: date):
-    """The board's *vacant since* of ``post`` at ``day`` as an expression on enterprises (a
-    ``DateField``; only meaningful where the post is vacant at ``day``): the latest of the day
-    the registry knows the enterprise (``established_on``, else the record's creation day),
-    the ``ended_on`` of its last filed appointment to the post that ended on or before
-    ``day``, and the post's ``in_force_from``; never later than ``day``. For the CQO's post it
-    is ``registry.vacant_since``."""
-    last_end = (
-        Appointment.objects.filter(
-            enterprise=OuterRef("pk"), post=post.code, filed_on__lte=day, ended_on__lte=day
-        )
-        .order_by()
-        .values("enterprise")
-        .annotate(last=Max("ended_on"))
-        .values("last")
-    )
-    known_from = Coalesce("established_on", TruncDate("created_at"), output_field=DateField())
-    parts = [known_from, Coalesce(Subquery(last_end, output_field=DateField()), known_from)]
-    if post.in_force_from:
-        parts.append(Value(post.in_force_from, output_field=DateField()))
-    since = Greatest(*parts, output_field=DateField())
-    return Least(since, Value(day, output_field=DateField()), output_field=DateField())
-
-
 __all__ = [
     "CQO_POST",
     "BoardRow",
     "BoardState",
+    "FilingBoardRow",
     "active_posts",
     "enterprise_board",
     "enterprises_requiring",
+    "filing_board",
     "has_filled_post",
     "holders_problem",
     "is_post_trained",
     "is_required",
     "post_filed_current_on",
     "post_trained_persons",
-    "post_vacant_since",
     "post_type_save",
+    "post_choices",
+    "post_vacancies",
+    "post_vacant_since",
     "posts_required",
     "required_q",
     "yearly_hours",
@@ -386,6 +373,7 @@ def post_type_save(*, post: PostType, actor) -> PostType:
     if problem:
         raise ValidationError({"holders": problem}, code="holders")
     save_validated(post, actor)
+    transaction.on_commit(forget_post_choices)
     try:
         with transaction.atomic():
             Appointment.objects.filter(post=post.code).exclude(
@@ -401,3 +389,155 @@ def post_type_save(*, post: PostType, actor) -> PostType:
             code="several_current_holders",
         ) from None
     return post
+
+
+# --- Filing per post (the enterprise's portal, issue 19) -------------------------------------
+
+
+@dataclass
+class FilingBoardRow:
+    """One row of the portal's board: the :class:`BoardRow`, the post's current filed
+    holders (appointments, oldest first, for "change" and "dismiss" per holder) and its
+    filings in progress (draft, submitted, returned)."""
+
+    row: BoardRow
+    holders: list[Appointment] = field(default_factory=list)
+    open_filings: list[Filing] = field(default_factory=list)
+
+    @property
+    def post(self) -> PostType:
+        return self.row.post
+
+    @property
+    def can_appoint(self) -> bool:
+        """A new holder may be filed: the post takes several holders, or it has none and no
+        filing of it is in progress."""
+        if not self.post.single_holder:
+            return True
+        return not self.holders and not self.open_filings
+
+    @property
+    def can_change(self) -> bool:
+        """Holders may be changed or dismissed: a single-holder post only while no filing
+        of it is in progress (one at a time per post)."""
+        return bool(self.holders) and (not self.post.single_holder or not self.open_filings)
+
+    def busy(self, appointment: Appointment) -> bool:
+        """A filing in progress already changes or dismisses ``appointment``."""
+        return any(
+            appointment.pk in (f.appointment_id, f.replaces_id) and f.kind != FilingKind.APPOINT
+            for f in self.open_filings
+        )
+
+
+def filing_board(enterprise: Enterprise, day: date, filings=None) -> list[FilingBoardRow]:
+    """The board of :func:`enterprise_board` with what the enterprise may file on each post
+    (issue 19: file, change and dismiss per post; several holders where the post takes
+    them). ``filings``: the enterprise's filings when the caller has them loaded (else they
+    are read). The caller checks that the user acts for the enterprise. Six queries at most,
+    whatever the number of posts."""
+    rows = enterprise_board(enterprise, day)
+    if not rows:
+        return []
+    codes = [row.post.code for row in rows]
+    holders = list(
+        Appointment.objects.filter(
+            enterprise=enterprise, post__in=codes, filed_on__isnull=False, ended_on__isnull=True
+        )
+        .select_related("person")
+        .order_by("appointed_on", "pk")
+    )
+    if filings is None:
+        filings = Filing.objects.filter(enterprise=enterprise)
+    open_statuses = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
+    in_progress = [f for f in filings if f.status in open_statuses]
+    return [
+        FilingBoardRow(
+            row=row,
+            holders=[a for a in holders if a.post_id == row.post.code],
+            open_filings=[f for f in in_progress if f.post_id == row.post.code],
+        )
+        for row in rows
+    ]
+
+
+# --- Vacancies per post (issue 19: the town officer's and the bureau's lists, reminders) ------
+
+
+def post_vacant_since(post: PostType, day: date):
+    """SPEC §2 *Vacancy*, applied to ``post``, as an expression on enterprises (a
+    ``DateField``): the later of the day the registry knows the enterprise (its
+    ``established_on``, else the day its record was made), the ``ended_on`` of its last
+    filed appointment to the post that ended on or before ``day``, and the post's
+    ``in_force_from``; never later than ``day``. The query form of the board's
+    ``vacant_since`` (:func:`enterprise_board`); for the CQO's post it is
+    ``registry.vacant_since``."""
+
+    if post.code == CQO_POST:
+        return vacant_since(day)
+    last_end = (
+        Appointment.objects.filter(
+            enterprise=OuterRef("pk"), post=post.code, filed_on__lte=day, ended_on__lte=day
+        )
+        .order_by()
+        .values("enterprise")
+        .annotate(last=Max("ended_on"))
+        .values("last")
+    )
+    known_from = Coalesce("established_on", TruncDate("created_at"), output_field=DateField())
+    parts = [known_from, Coalesce(Subquery(last_end, output_field=DateField()), known_from)]
+    if post.in_force_from:
+        parts.append(Value(post.in_force_from, output_field=DateField()))
+    since = Greatest(*parts, output_field=DateField())
+    return Least(since, Value(day, output_field=DateField()), output_field=DateField())
+
+
+def post_vacancies(post: PostType, day: date) -> QuerySet[Enterprise]:
+    """Enterprises active at ``day`` that must fill ``post`` (:func:`required_q`) and have
+    no filed current appointment to it at ``day`` (SPEC §3's rule, per post), annotated
+    ``vacancy_start`` (:func:`post_vacant_since`). For the CQO's post this is
+    ``registry.vacant_enterprises`` itself; for another post it is the set of enterprises
+    whose board shows the post vacant or under review at ``day``. Not scoped: callers
+    scope to the user."""
+
+    if post.code == CQO_POST:
+        return vacant_enterprises(day)
+    filled = Appointment.objects.filter(
+        filed_current_on(day, post=post.code), enterprise=OuterRef("pk")
+    )
+    return (
+        Enterprise.objects.filter(active_on(day))
+        .filter(required_q(post))
+        .filter(~Exists(filled))
+        .annotate(vacancy_start=post_vacant_since(post, day))
+    )
+
+
+# post_choices' memo: (monotonic time read, rows). Posts are reference data a bureau admin
+# edits rarely; a minute of staleness in another worker process is harmless (the filter then
+# offers yesterday's list), and post_type_save clears this process's memo at once.
+POST_CHOICES_SECONDS = 60
+_post_choices_memo: list = [0.0, None]
+
+
+def post_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of every active post in the board's order, the name in the current
+    language (``PostType.display_name``) — for filters of lists whose query count is pinned
+    (issue 15). Read at most once a minute per process (:data:`POST_CHOICES_SECONDS`;
+    :func:`post_type_save` clears it), so offering the choice costs no query."""
+    import time
+
+    from django.utils.translation import get_language
+
+    read_at, rows = _post_choices_memo
+    now = time.monotonic()
+    if rows is None or now - read_at > POST_CHOICES_SECONDS:
+        rows = list(active_posts().values_list("code", "name", "name_en"))
+        _post_choices_memo[:] = [now, rows]
+    english = (get_language() or "").startswith("en")
+    return [(code, (name_en if english and name_en else name)) for code, name, name_en in rows]
+
+
+def forget_post_choices() -> None:
+    """Clear :func:`post_choices`' memo (after a post is saved)."""
+    _post_choices_memo[:] = [0.0, None]

@@ -64,6 +64,14 @@ def qr_svg(data: str) -> str:
 
 
 def receipt_title(filing: Filing) -> str:
+    """The receipt's title: the CQO's as it always was; another post's names the post
+    (issue 19), e.g. 食品安全员聘任备案回执."""
+    if not filing.is_cqo:
+        return {
+            FilingKind.APPOINT: _("%(post)s聘任备案回执"),
+            FilingKind.CHANGE: _("%(post)s变更备案回执"),
+            FilingKind.DISMISS: _("%(post)s解聘备案回执"),
+        }[filing.kind] % {"post": filing.post.name}
     return {
         FilingKind.APPOINT: _("首席质量官聘任备案回执"),
         FilingKind.CHANGE: _("首席质量官变更备案回执"),
@@ -135,7 +143,7 @@ def genuine_filing(token: str) -> Filing | None:
     if not VERIFY_TOKEN.fullmatch(token):
         return None
     return (
-        Filing.objects.select_related("enterprise", "appointment__person")
+        Filing.objects.select_related("enterprise", "appointment__person", "post")
         .filter(verify_token=token, status=FilingStatus.APPROVED)
         .first()
     )

@@ -18,7 +18,7 @@ def appointment_list(user) -> QuerySet[Appointment]:
 
 def filing_list(user) -> QuerySet[Filing]:
     return access.scope(
-        Filing.objects.select_related("enterprise__town", "appointment__person"),
+        Filing.objects.select_related("enterprise__town", "appointment__person", "post"),
         user,
         town_field="enterprise__town",
         enterprise_field="enterprise",

@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from .models import (
     FilingKind,
     FilingNumberCounter,
     FilingStatus,
+    PostType,
 )
 
 NUMBER_FORMAT = "质备〔{year}〕{seq:04d}号"
@@ -48,13 +50,24 @@ def _record(filing: Filing, *, action: str, from_status: str, actor, note: str =
 OPEN_STATUSES = (FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.RETURNED)
 
 
-def _require_no_open_filing(enterprise) -> None:
-    """One filing in progress per enterprise: a second one would only fail at approval.
-    The enterprise row is locked first so that two drafts started at once queue here."""
+def _require_no_open_filing(enterprise, post: str = CQO_POST, holder=None) -> None:
+    """One filing in progress per enterprise and single-holder post (the CQO's by default): a
+    second one would only fail at approval. For a post with several holders, filings of new
+    holders may be in progress together, but one holder (``holder``, the appointment a
+    change or dismissal ends) has one filing at a time. The enterprise row is locked first so
+    that two drafts started at once queue here."""
     Enterprise.objects.select_for_update(of=("self",)).filter(
         pk=getattr(enterprise, "pk", enterprise)
     ).first()
-    open_filing = Filing.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES).first()
+    open_filings = Filing.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES)
+    if post == CQO_POST or _post(post).single_holder:
+        open_filing = open_filings.filter(post=post).first()
+    elif holder is not None:
+        open_filing = open_filings.filter(
+            Q(appointment=holder) | Q(replaces=holder), post=post
+        ).first()
+    else:
+        open_filing = None
     if open_filing is not None:
         raise ValidationError(
             _("该企业已有未办结的%(kind)s（%(status)s），请先完成或撤回后再新建。")
@@ -63,15 +76,55 @@ def _require_no_open_filing(enterprise) -> None:
         )
 
 
-def current_appointment(enterprise) -> Appointment | None:
-    """The enterprise's filed CQO appointment that has not ended, if any."""
+def _post(code: str) -> PostType:
+    """The post of ``code``; ``ValidationError`` when there is none in force."""
+    post = PostType.objects.filter(code=code, active=True).first()
+    if post is None:
+        raise ValidationError(_("岗位不存在或已停用。"), code="unknown_post")
+    return post
+
+
+def current_appointment(enterprise, post: str = CQO_POST) -> Appointment | None:
+    """The enterprise's filed appointment to ``post`` (the CQO's by default) that has not
+    ended, if any — the first by appointment date for a post with several holders."""
     return (
         Appointment.objects.filter(
-            enterprise=enterprise, post=CQO_POST, filed_on__isnull=False, ended_on__isnull=True
+            enterprise=enterprise, post=post, filed_on__isnull=False, ended_on__isnull=True
         )
         .select_related("person")
+        .order_by("appointed_on", "pk")
         .first()
     )
+
+
+def current_holders(enterprise, post: str) -> list[Appointment]:
+    """Every filed appointment to ``post`` at the enterprise that has not ended, oldest
+    first (issue 19: a post with "at least one" holder may have several)."""
+    return list(
+        Appointment.objects.filter(
+            enterprise=enterprise, post=post, filed_on__isnull=False, ended_on__isnull=True
+        )
+        .select_related("person")
+        .order_by("appointed_on", "pk")
+    )
+
+
+def _senior_manager_refused(post: str) -> ValidationError:
+    if post == CQO_POST:
+        return ValidationError(
+            _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
+            code="not_senior_manager",
+        )
+    return ValidationError(
+        _("%(post)s应由企业高层管理人员担任，请确认后再提交。") % {"post": _post(post).name},
+        code="not_senior_manager",
+    )
+
+
+def _senior_manager_required(post: str) -> bool:
+    """The senior-manager rule (notice §3.2) holds for the CQO, and for another post only
+    where the post says so (``PostType.senior_manager_required``, issue 19 §1)."""
+    return post == CQO_POST or _post(post).senior_manager_required
 
 
 # --- Creating drafts -------------------------------------------------------------------------
@@ -92,19 +145,43 @@ def filing_create_appointment(
     end_reason: str = EndReason.REASSIGNED,
     declared_person: dict | None = None,
     actor=None,
+    post: str = CQO_POST,
+    replaces: Appointment | None = None,
 ) -> Filing:
     """Draft an ``appoint`` filing, or a ``change`` filing when ``replace_current`` (the
     current CQO is replaced by ``person`` from ``appointed_on``). ``declared_person`` is what
-    the enterprise typed about the person (see ``declaration``), kept on the filing."""
-    if not is_senior_manager:
-        raise ValidationError(
-            _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
-            code="not_senior_manager",
-        )
-    _require_no_open_filing(enterprise)
-    replaces = current_appointment(enterprise) if replace_current else None
+    the enterprise typed about the person (see ``declaration``), kept on the filing.
+
+    ``post`` (issue 19): the code of the post the person is appointed to, the CQO's by
+    default. For a post with several holders a change names the holder it replaces
+    (``replaces``, one of :func:`current_holders`); for a single-holder post the current
+    holder is found as for the CQO. The senior-manager rule applies only where the post says
+    so. Raises ``ValidationError`` (``not_senior_manager``, ``open_filing_exists``,
+    ``no_current``, ``change_before_current``, ``unknown_post``)."""
+    if post != CQO_POST:
+        _post(post)
+    replace_current = replace_current or replaces is not None
+    if not is_senior_manager and _senior_manager_required(post):
+        raise _senior_manager_refused(post)
+    if replaces is not None and (
+        replaces.enterprise_id != getattr(enterprise, "pk", enterprise)
+        or replaces.post_id != post
+        or replaces.filed_on is None
+        or replaces.ended_on is not None
+    ):
+        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
     if replace_current and replaces is None:
-        raise ValidationError(_("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current")
+        replaces = current_appointment(enterprise, post)
+    _require_no_open_filing(enterprise, post, holder=replaces)
+    if replace_current and replaces is None:
+        if post == CQO_POST:
+            raise ValidationError(
+                _("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current"
+            )
+        raise ValidationError(
+            _("该企业没有在任的%(post)s，请提交聘任备案。") % {"post": _post(post).name},
+            code="no_current",
+        )
     if replaces is not None and appointed_on < replaces.appointed_on:
         raise ValidationError(
             _("新首席质量官的聘任日期不能早于现任的聘任日期（%(day)s）。")
@@ -114,6 +191,7 @@ def filing_create_appointment(
     appointment = Appointment(
         enterprise=enterprise,
         person=person,
+        post_id=post,
         position=position,
         appointed_on=appointed_on,
         is_senior_manager=is_senior_manager,
@@ -140,13 +218,34 @@ def filing_create_appointment(
 
 @transaction.atomic
 def filing_create_dismissal(
-    *, enterprise, end_date: date, end_reason: str = EndReason.DISMISSED, actor=None
+    *,
+    enterprise,
+    end_date: date,
+    end_reason: str = EndReason.DISMISSED,
+    actor=None,
+    post: str = CQO_POST,
+    appointment: Appointment | None = None,
 ) -> Filing:
-    """Draft a ``dismiss`` filing for the enterprise's current CQO."""
-    _require_no_open_filing(enterprise)
-    appointment = current_appointment(enterprise)
+    """Draft a ``dismiss`` filing for the enterprise's current CQO — or, with ``post``
+    (issue 19), its current holder of that post; for a post with several holders
+    ``appointment`` names the holder (one of :func:`current_holders`). Raises
+    ``ValidationError`` (``no_current``, ``open_filing_exists``, ``end_before_start``)."""
+    if appointment is not None and (
+        appointment.enterprise_id != getattr(enterprise, "pk", enterprise)
+        or appointment.post_id != post
+        or appointment.filed_on is None
+        or appointment.ended_on is not None
+    ):
+        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
     if appointment is None:
-        raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")
+        appointment = current_appointment(enterprise, post)
+    _require_no_open_filing(enterprise, post, holder=appointment)
+    if appointment is None:
+        if post == CQO_POST:
+            raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")
+        raise ValidationError(
+            _("该企业没有在任的%(post)s。") % {"post": _post(post).name}, code="no_current"
+        )
     if end_date < appointment.appointed_on:
         raise ValidationError(
             _("解聘日期不能早于聘任日期（%(day)s）。") % {"day": appointment.appointed_on},
@@ -220,8 +319,16 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         notifications.notify(
             users=notifications.reviewers(),
             kind=NotificationKind.FILING_SUBMITTED,
-            title=_("新的%(kind)s待审核：%(name)s")
-            % {"kind": filing.get_kind_display(), "name": filing.enterprise.name},
+            title=(
+                _("新的%(kind)s待审核：%(name)s")
+                if filing.is_cqo
+                else _("新的%(post)s%(kind)s待审核：%(name)s")
+            )
+            % {
+                "kind": filing.get_kind_display(),
+                "name": filing.enterprise.name,
+                "post": filing.post.name,
+            },
             url=reverse("review:filing", args=[filing.pk]),
         )
     return filing
@@ -255,8 +362,12 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_RETURNED,
-            title=_("您的%(kind)s被退回，请按意见修改后重新提交")
-            % {"kind": filing.get_kind_display()},
+            title=(
+                _("您的%(kind)s被退回，请按意见修改后重新提交")
+                if filing.is_cqo
+                else _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交")
+            )
+            % {"kind": filing.get_kind_display(), "post": filing.post.name},
             body=reasons,
         )
     return filing
@@ -282,8 +393,16 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_APPROVED,
-            title=_("您的%(kind)s已通过，备案号 %(number)s")
-            % {"kind": filing.get_kind_display(), "number": filing.number},
+            title=(
+                _("您的%(kind)s已通过，备案号 %(number)s")
+                if filing.is_cqo
+                else _("您的%(post)s%(kind)s已通过，备案号 %(number)s")
+            )
+            % {
+                "kind": filing.get_kind_display(),
+                "number": filing.number,
+                "post": filing.post.name,
+            },
         )
     return filing
 
@@ -328,11 +447,14 @@ def _apply(filing: Filing, *, on: date, actor) -> None:
             appointment_end(
                 appointment=old, ended_on=filing.end_date, reason=filing.end_reason, actor=actor
             )
-    holder = current_appointment(filing.enterprise_id)
-    if holder is not None:
+    holder = current_appointment(filing.enterprise_id, appointment.post_id)
+    if holder is not None and appointment.single_holder:
+        if appointment.post_id == CQO_POST:
+            message = _("该企业已有在任首席质量官（%(name)s），请提交变更备案。")
+        else:
+            message = _("该企业已有在任%(post)s（%(name)s），请提交变更备案。")
         raise ValidationError(
-            _("该企业已有在任首席质量官（%(name)s），请提交变更备案。")
-            % {"name": holder.person.name},
+            message % {"name": holder.person.name, "post": appointment.post.name},
             code="already_current",
         )
     appointment.filed_on = on
@@ -484,11 +606,8 @@ def filing_update_draft(*, filing: Filing, actor=None, **fields) -> Filing:
                 setattr(appointment, field, fields[field])
         if fields.get("departments") is not None:
             appointment.departments = list(fields["departments"])
-        if not appointment.is_senior_manager:
-            raise ValidationError(
-                _("首席质量官应为企业高层管理人员（通知三、2），请确认后再提交。"),
-                code="not_senior_manager",
-            )
+        if not appointment.is_senior_manager and _senior_manager_required(appointment.post_id):
+            raise _senior_manager_refused(appointment.post_id)
         if fields.get("letter") is not None:
             appointment.letter = fields["letter"]
         if filing.kind == FilingKind.CHANGE:

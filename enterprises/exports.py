@@ -21,10 +21,12 @@ from .selectors import town_list
 def filtered_vacancies(user, data: QueryDict, day: date):
     """The filter form of ``data`` (a page's query) and the rows it selects, scoped to
     ``user``. A town outside the user's scope is a 404 (as for the dashboards'
-    drill-downs), not an empty list."""
+    drill-downs), not an empty list. ``post`` (issue 19) chooses the post whose vacancies
+    are listed, the CQO's by default (an unknown post: the CQO's); the form keeps the post
+    chosen as ``form.chosen_post`` (``None``: the CQO's)."""
     town_officer = access.is_town_officer(user)
     form = VacancyFilterForm(data or None, towns=town_list(user), show_town=not town_officer)
-    town_id, search, overdue_only = None, "", False
+    town_id, search, overdue_only, post = None, "", False, None
     if form.is_bound:
         if not form.is_valid():
             if "town" in form.errors:
@@ -34,7 +36,9 @@ def filtered_vacancies(user, data: QueryDict, day: date):
             town_id = town.pk if town else None
             search = form.cleaned_data["q"]
             overdue_only = form.cleaned_data["overdue"]
-    rows = services.vacancy_list(user, day=day, town_id=town_id, search=search)
+            post = form.cleaned_data.get("post")
+    form.chosen_post = post
+    rows = services.vacancy_list(user, day=day, town_id=town_id, search=search, post=post)
     if overdue_only:
         rows = rows.filter(overdue(day))
     return form, rows

@@ -21,11 +21,25 @@ class VacancyFilterForm(forms.Form):
         label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
     )
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
+    # The post whose vacancies are listed (issue 19): the CQO's unless another is chosen.
+    post = forms.ChoiceField(label=_("岗位"), required=False)
 
     def __init__(self, *args, towns, show_town: bool = True, **kwargs):
+        from appointments.posts import post_choices
+
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = towns
+        self.fields["post"].choices = post_choices()
         self.show_town = show_town
+
+    def clean_post(self):
+        """The chosen ``PostType``, or ``None`` for the CQO's (the default)."""
+        from appointments.models import CQO_POST, PostType
+
+        code = self.cleaned_data.get("post") or CQO_POST
+        if code == CQO_POST:
+            return None
+        return PostType.objects.filter(code=code, active=True).first()
 
 
 class VacancyNoteForm(forms.ModelForm):

@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.models import Filing, FilingStatus
+from appointments.models import CQO_POST, Filing, FilingStatus
 from appointments.registry import days_vacant, is_overdue, overdue, vacant_enterprises
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
@@ -47,17 +47,23 @@ IN_PROGRESS_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RETURNED, FilingSta
 
 
 def vacancy_list(
-    user, *, day: date | None = None, town_id: int | None = None, search: str = ""
+    user, *, day: date | None = None, town_id: int | None = None, search: str = "", post=None
 ) -> QuerySet[Enterprise]:
     """Vacant enterprises at ``day`` (default today) that ``user`` may see — a town officer
-    their town, bureau roles the county — annotated for the list and its export:
+    their town, bureau roles the county — for the CQO's post, or for ``post`` (a
+    ``PostType``, issue 19: ``appointments.posts.post_vacancies``), annotated for the list
+    and its export:
     ``vacancy_start``, ``overdue``, ``filing_status`` (of the latest filing in progress),
     ``last_note_text`` / ``last_note_at`` / ``last_note_author`` and ``last_reminder_on`` /
     ``last_reminder_kind``. Oldest vacancies first, so overdue ones lead. A fixed number of
     queries whatever the number of rows (correlated subqueries, no per-row reads)."""
+    from appointments.posts import post_vacancies
+
     day = day or timezone.localdate()
+    post_code = post.code if post is not None else CQO_POST
+    vacant = vacant_enterprises(day) if post_code == CQO_POST else post_vacancies(post, day)
     queryset = access.scope(
-        vacant_enterprises(day).select_related("town"),
+        vacant.select_related("town"),
         user,
         town_field="town",
         enterprise_field=None,
@@ -70,7 +76,7 @@ def vacancy_list(
             Q(name__icontains=search) | Q(uscc__contains=normalize_uscc(search))
         )
     in_progress = Filing.objects.filter(
-        enterprise=OuterRef("pk"), status__in=IN_PROGRESS_STATUSES
+        enterprise=OuterRef("pk"), status__in=IN_PROGRESS_STATUSES, post=post_code
     ).order_by("-created_at", "-pk")
     last_note = VacancyNote.objects.filter(enterprise=OuterRef("pk")).order_by("-created_at", "-pk")
     last_reminder = VacancyReminder.objects.filter(enterprise=OuterRef("pk")).order_by(

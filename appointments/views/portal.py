@@ -16,7 +16,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -29,7 +31,16 @@ from training.models import TrainingAttendance, TrainingSession
 
 from .. import posts, services
 from ..forms import AppointmentFilingForm, ConfirmForm, DismissalFilingForm
-from ..models import FILING_FLOW, Department, Filing, FilingEvent, FilingKind, FilingStatus
+from ..models import (
+    CQO_POST,
+    FILING_FLOW,
+    Department,
+    Filing,
+    FilingEvent,
+    FilingKind,
+    FilingStatus,
+    PostType,
+)
 from ..registry import days_vacant, is_overdue, vacant_enterprises
 from ..selectors import filing_list
 
@@ -47,8 +58,52 @@ def _filings(user):
     return filing_list(user).prefetch_related(Prefetch("events", queryset=events))
 
 
-def _open_filing(user) -> Filing | None:
-    return filing_list(user).filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
+def _open_filing(user, post: str = CQO_POST) -> Filing | None:
+    """The user's enterprise's filing in progress for the single-holder ``post`` (the CQO's
+    by default): one at a time per post (issue 19)."""
+    return (
+        filing_list(user)
+        .filter(status__in=OPEN_STATUSES, post=post)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+# --- The post a filing page is for (issue 19) -------------------------------------------------
+
+
+def _chosen_post(request) -> PostType | None:
+    """The post named by ``?post=`` — ``None`` for the CQO's (the default, whose pages stay
+    as they were), else one of the posts the user's enterprise must fill (404 for any other
+    code: a post it need not fill, an inactive or unknown one)."""
+    code = request.GET.get("post") or CQO_POST
+    if code == CQO_POST:
+        return None
+    for post in posts.posts_required(request.user.enterprise):
+        if post.code == code:
+            return post
+    raise Http404
+
+
+def _chosen_holder(request, post: PostType):
+    """The current holder of ``post`` a change or dismissal is for: ``?holder=`` (an
+    appointment id) among the enterprise's current holders of the post, or the only
+    holder when there is one; ``None`` when the post has no holder. 404 for an id that is
+    not one of them (another enterprise's appointment, an ended one, nonsense)."""
+    holders = services.current_holders(request.user.enterprise, post.code)
+    raw = request.GET.get("holder")
+    if raw is None or raw == "":
+        if len(holders) > 1:
+            raise Http404
+        return holders[0] if holders else None
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise Http404 from None
+    for holder in holders:
+        if holder.pk == wanted:
+            return holder
+    raise Http404
 
 
 def _who(actor, enterprise_id: int) -> str:
@@ -166,6 +221,7 @@ def home(request):
             "enterprise": enterprise,
             "status": status,
             "in_progress": in_progress,
+            "cqo_in_progress": any(f.is_cqo for f in in_progress),
             "history": history,
             "attendances": attendances,
             "trained": any(a.passed for a in attendances),
@@ -175,7 +231,7 @@ def home(request):
             # The first-time guide (issue 12): an enterprise with no CQO and no filing yet.
             "first_time": not filings and status.appointment is None,
             "filing_limit": settings.CQO_FILING_LIMIT_DAYS,
-            "board": posts.enterprise_board(enterprise, today),
+            "board": posts.filing_board(enterprise, today, filings),
             "year": today.year,
             "vacancy_limit": settings.CQO_VACANCY_LIMIT_DAYS,
             "departments": _department_labels(
@@ -188,10 +244,14 @@ def home(request):
 # --- Filing pages ---------------------------------------------------------------------------
 
 
-def _refuse_if_open(request):
-    """One filing in progress at a time: a second one could not be approved after the
-    first (two appointments, or a dismissal of a CQO being replaced)."""
-    open_filing = _open_filing(request.user)
+def _refuse_if_open(request, post: PostType | None = None):
+    """One filing in progress at a time per single-holder post (the CQO's by default): a
+    second one could not be approved after the first (two appointments, or a dismissal of a
+    CQO being replaced). A post with several holders is not refused here: the service
+    refuses two filings for one holder."""
+    if post is not None and not post.single_holder:
+        return None
+    open_filing = _open_filing(request.user, post.code if post else CQO_POST)
     if open_filing is None:
         return None
     messages.warning(
@@ -226,11 +286,13 @@ def form_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _appointment_page(request, form, *, kind: str, filing=None, current=None, status=200):
+def _appointment_page(
+    request, form, *, kind: str, filing=None, current=None, status=200, post=None
+):
     return render(
         request,
         "portal/filing_form.html",
-        {"form": form, "kind": kind, "filing": filing, "current": current},
+        {"form": form, "kind": kind, "filing": filing, "current": current, "post": post},
         status=status,
     )
 
@@ -238,6 +300,9 @@ def _appointment_page(request, form, *, kind: str, filing=None, current=None, st
 @enterprise_only
 @require_http_methods(["GET", "POST"])
 def filing_new(request):
+    post = _chosen_post(request)
+    if post is not None:
+        return _post_new(request, post)
     enterprise = request.user.enterprise
     current = services.current_appointment(enterprise)
     if current is not None:
@@ -250,19 +315,53 @@ def filing_new(request):
     return _create_appointment(request, change=False)
 
 
+def _post_query(post: PostType, holder=None) -> str:
+    query = f"?post={post.code}"
+    return f"{query}&holder={holder.pk}" if holder is not None else query
+
+
+def _post_new(request, post: PostType):
+    """Appoint a holder of another post than the CQO's (issue 19): a single-holder post
+    with a holder goes to its change; a post with several holders takes one more."""
+    if post.single_holder:
+        current = services.current_appointment(request.user.enterprise, post.code)
+        if current is not None:
+            messages.info(
+                request,
+                _("贵企业已有在任%(post)s（%(name)s）。更换人员请办理变更备案。")
+                % {"post": post.name, "name": current.person.name},
+            )
+            return redirect(reverse("portal:filing_change") + _post_query(post))
+    return _create_appointment(request, change=False, post=post)
+
+
 @enterprise_only
 @require_http_methods(["GET", "POST"])
 def filing_change(request):
+    post = _chosen_post(request)
+    if post is not None:
+        current = _chosen_holder(request, post)
+        if current is None:
+            return _no_current(request, _("变更备案"), post)
+        return _create_appointment(request, change=True, current=current, post=post)
     current = services.current_appointment(request.user.enterprise)
     if current is None:
         return render(request, "portal/no_current.html", {"what": _("变更备案")})
     return _create_appointment(request, change=True, current=current)
 
 
-def save_appointment_filing(request, form, *, change: bool) -> Filing:
+def _no_current(request, what, post: PostType):
+    return render(request, "portal/no_current.html", {"what": what, "post": post})
+
+
+def save_appointment_filing(
+    request, form, *, change: bool, post: PostType | None = None, replaces=None
+) -> Filing:
     """Draft the appointment (or, with ``change``, change) filing a valid
     ``AppointmentFilingForm`` describes, for the user's enterprise: the person and the draft
-    together, so that a refused draft leaves no stray person. Raises ``ValidationError``."""
+    together, so that a refused draft leaves no stray person. ``post``: another post than
+    the CQO's (issue 19), ``replaces`` the holder a change of it replaces. Raises
+    ``ValidationError``."""
     fields = form.appointment_fields()
     end_reason = fields.pop("end_reason", None)
     with transaction.atomic():
@@ -270,6 +369,10 @@ def save_appointment_filing(request, form, *, change: bool) -> Filing:
             enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
         )
         extra = {"replace_current": True, "end_reason": end_reason} if change else {}
+        if post is not None:
+            extra["post"] = post.code
+            if change:
+                extra["replaces"] = replaces
         return services.filing_create_appointment(
             enterprise=request.user.enterprise,
             person=person,
@@ -280,9 +383,9 @@ def save_appointment_filing(request, form, *, change: bool) -> Filing:
         )
 
 
-def _create_appointment(request, *, change: bool, current=None):
+def _create_appointment(request, *, change: bool, current=None, post: PostType | None = None):
     kind = FilingKind.CHANGE if change else FilingKind.APPOINT
-    refused = _refuse_if_open(request)
+    refused = _refuse_if_open(request, post)
     if refused is not None:
         return refused
     form = AppointmentFilingForm(
@@ -290,14 +393,16 @@ def _create_appointment(request, *, change: bool, current=None):
         request.FILES or None,
         change=change,
         submitting=wants_submit(request),
+        post=post,
     )
+    page = {"kind": kind, "current": current, "post": post}
     if request.method != "POST" or not form.is_valid():
-        return _appointment_page(request, form, kind=kind, current=current)
+        return _appointment_page(request, form, **page)
     try:
-        filing = save_appointment_filing(request, form, change=change)
+        filing = save_appointment_filing(request, form, change=change, post=post, replaces=current)
     except ValidationError as error:
         form_error(form, error)
-        return _appointment_page(request, form, kind=kind, current=current)
+        return _appointment_page(request, form, **page)
     if wants_submit(request):
         return submit_after_save(request, filing)
     messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
@@ -307,17 +412,27 @@ def _create_appointment(request, *, change: bool, current=None):
 @enterprise_only
 @require_http_methods(["GET", "POST"])
 def filing_dismiss(request):
-    current = services.current_appointment(request.user.enterprise)
-    if current is None:
-        return render(request, "portal/no_current.html", {"what": _("解聘备案")})
-    refused = _refuse_if_open(request)
+    post = _chosen_post(request)
+    if post is not None:
+        current = _chosen_holder(request, post)
+        if current is None:
+            return _no_current(request, _("解聘备案"), post)
+    else:
+        current = services.current_appointment(request.user.enterprise)
+        if current is None:
+            return render(request, "portal/no_current.html", {"what": _("解聘备案")})
+    refused = _refuse_if_open(request, post)
     if refused is not None:
         return refused
     form = DismissalFilingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        extra = {"post": post.code, "appointment": current} if post is not None else {}
         try:
             filing = services.filing_create_dismissal(
-                enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
+                enterprise=request.user.enterprise,
+                actor=request.user,
+                **form.cleaned_data,
+                **extra,
             )
         except ValidationError as error:
             form_error(form, error)
@@ -327,7 +442,9 @@ def filing_dismiss(request):
             messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
             return redirect("portal:filing", pk=filing.pk)
     return render(
-        request, "portal/dismiss_form.html", {"form": form, "current": current, "filing": None}
+        request,
+        "portal/dismiss_form.html",
+        {"form": form, "current": current, "filing": None, "post": post},
     )
 
 
@@ -383,8 +500,14 @@ def filing_edit(request, pk: int):
         appointment=appointment,
         change=filing.kind == FilingKind.CHANGE,
         submitting=wants_submit(request),
+        post=None if filing.is_cqo else filing.post,
     )
-    page = {"kind": filing.kind, "filing": filing, "current": filing.replaces}
+    page = {
+        "kind": filing.kind,
+        "filing": filing,
+        "current": filing.replaces,
+        "post": None if filing.is_cqo else filing.post,
+    }
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, **page)
     try:
@@ -426,7 +549,12 @@ def _edit_dismissal(request, filing):
     return render(
         request,
         "portal/dismiss_form.html",
-        {"form": form, "current": filing.appointment, "filing": filing},
+        {
+            "form": form,
+            "current": filing.appointment,
+            "filing": filing,
+            "post": None if filing.is_cqo else filing.post,
+        },
     )
 
 

@@ -32,6 +32,8 @@ class ReminderType(models.TextChoices):
     LETTER_MISSING = "letter_missing", _("备案草稿缺聘任文件")
     TRAINING_AHEAD = "training_ahead", _("培训即将开始")
     CONFIRMATION_DUE = "confirmation_due", _("年度确认即将截止")
+    # Every post but the CQO's (issue 19): 食品安全总监/员, 特种设备安全员 … vacant too long.
+    POST_VACANCY_OVERDUE = "post_vacancy_overdue", _("其他岗位空缺超期")
 
 
 # Kinds whose offset counts back from a deadline; the others count on from an event.
@@ -97,6 +99,8 @@ DEFAULT_RULES = [
     (ReminderType.CONFIRMATION_DUE, 30, None),
     (ReminderType.CONFIRMATION_DUE, 7, None),
     (ReminderType.CONFIRMATION_DUE, 1, None),
+    # Other posts' overdue vacancies: from the first overdue day, then weekly.
+    (ReminderType.POST_VACANCY_OVERDUE, 0, 7),
 ]
 
 

@@ -212,12 +212,45 @@ def vacancy_candidates(day: date, rules: list[ReminderRule]) -> list[Candidate]:
     ]
 
 
+def post_vacancy_candidates(day: date, rules: list[ReminderRule]) -> list[Candidate]:
+    """Vacancies of every active post but the CQO's (issue 19) overdue at ``day``, per
+    enterprise and post (``appointments.posts.post_vacancies``, the board's own rule),
+    counted from their first overdue day; a new vacancy starts again (its start is part of
+    the subject). A few queries per post, whatever the data."""
+    from appointments.models import CQO_POST
+    from appointments.posts import active_posts, post_vacancies
+    from appointments.registry import overdue_before
+
+    limit = timedelta(days=settings.CQO_VACANCY_LIMIT_DAYS + 1)
+    candidates = []
+    for post in active_posts().exclude(code=CQO_POST):
+        rows = (
+            post_vacancies(post, day)
+            .filter(vacancy_start__lt=overdue_before(day))
+            .order_by("vacancy_start", "pk")
+        )
+        for enterprise in rows:
+            candidates.append(
+                Candidate(
+                    subject=(
+                        f"post-vacancy:{enterprise.pk}:{post.code}:"
+                        f"{enterprise.vacancy_start.isoformat()}"
+                    ),
+                    enterprise_id=enterprise.pk,
+                    anchor=enterprise.vacancy_start + limit,
+                    context={"enterprise": enterprise, "post": post},
+                )
+            )
+    return candidates
+
+
 CANDIDATES: dict[str, Callable[[date, list[ReminderRule]], list[Candidate]]] = {
     ReminderType.VACANCY_OVERDUE: vacancy_candidates,
     ReminderType.FILING_RETURNED: returned_candidates,
     ReminderType.LETTER_MISSING: letter_candidates,
     ReminderType.TRAINING_AHEAD: training_candidates,
     ReminderType.CONFIRMATION_DUE: confirmation_candidates,
+    ReminderType.POST_VACANCY_OVERDUE: post_vacancy_candidates,
 }
 
 
@@ -376,6 +409,59 @@ def _send_vacancies(due_list: list[DueReminder], day: date) -> int:
     return sent
 
 
+def _send_post_vacancies(due_list: list[DueReminder], day: date) -> int:
+    """Other posts' overdue vacancies (issue 19), naming the post: to the enterprise's users
+    and its town's officers, as the CQO's overdue reminder goes."""
+    enterprises = [due.candidate.context["enterprise"] for due in due_list]
+    by_enterprise, by_town = vacancies._recipients_by_scope(enterprises)
+    kind = ReminderType.POST_VACANCY_OVERDUE
+    sent = 0
+    for due in due_list:
+        enterprise, post = due.candidate.context["enterprise"], due.candidate.context["post"]
+        users = by_enterprise.get(enterprise.pk, [])
+        officers = by_town.get(enterprise.town_id, []) if enterprise.town_id else []
+        values = {
+            "name": enterprise.name,
+            "post": post.name,
+            "days": days_vacant(enterprise.vacancy_start, day),
+            "start": enterprise.vacancy_start.isoformat(),
+            "limit": settings.CQO_VACANCY_LIMIT_DAYS,
+        }
+        title = _("贵企业%(post)s空缺已超期（%(days)s 天）") % values
+        dedupe_key = f"reminder:{kind}:{due.candidate.subject}:{due.occurrence.isoformat()}"
+        with transaction.atomic():
+            if _log(kind, due, title=title, recipients=len(users) + len(officers)) is None:
+                continue
+            notifications.notify(
+                users=users,
+                kind=NotificationKind.VACANCY_OVERDUE,
+                title=title,
+                body=_(
+                    "贵企业自 %(start)s 起没有备案在任的%(post)s，已超过 %(limit)s 天的期限。"
+                    "请尽快聘任并在本系统在线办理备案。"
+                )
+                % values,
+                url=reverse("portal:home"),
+                dedupe_key=dedupe_key,
+                email=due.rule.email,
+            )
+            notifications.notify(
+                users=officers,
+                kind=NotificationKind.VACANCY_OVERDUE,
+                title=_("%(name)s %(post)s空缺已超期（%(days)s 天）") % values,
+                body=_(
+                    "%(name)s 自 %(start)s 起没有备案在任的%(post)s，已超过 %(limit)s 天的期限，"
+                    "请督促企业尽快聘任并备案。"
+                )
+                % values,
+                url=f"{reverse('town:vacancy', args=[enterprise.pk])}?post={post.code}",
+                dedupe_key=dedupe_key,
+                email=due.rule.email,
+            )
+            sent += 1
+    return sent
+
+
 def reminders_send(*, day: date | None = None, kinds: Iterable[str] | None = None) -> dict:
     """Send every reminder due on ``day`` (default today), for ``kinds`` (default all) by the
     active rules of the schedule. Returns how many subjects were reminded, per kind. Running
@@ -404,6 +490,9 @@ def reminders_send(*, day: date | None = None, kinds: Iterable[str] | None = Non
             ]
             if kind == ReminderType.VACANCY_OVERDUE:
                 sent[kind] = _send_vacancies(due_list, day)
+                continue
+            if kind == ReminderType.POST_VACANCY_OVERDUE:
+                sent[kind] = _send_post_vacancies(due_list, day)
                 continue
             users = _enterprise_users(due.candidate.enterprise_id for due in due_list)
             sent[kind] = sum(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appointments.models import CQO_POST, Appointment, Filing, FilingStatus
+from appointments.posts import enterprise_board
 from appointments.registry import overdue
 from cqo_registry import params
 from cqo_registry.accounts import access
@@ -71,6 +72,9 @@ def vacancies(request):
             "overdue_count": overdue_count,
             "export_url": f"{reverse('town:vacancies_export')}?{query}",
             "town_officer": access.is_town_officer(request.user),
+            "post": form.chosen_post
+            if form.chosen_post and form.chosen_post.code != CQO_POST
+            else None,
         },
     )
 
@@ -114,11 +118,16 @@ def _render_detail(request, enterprise, *, note_form=None, status=200):
     filings = (
         Filing.objects.filter(enterprise=enterprise)
         .exclude(status=FilingStatus.WITHDRAWN)
-        .select_related("appointment__person")
+        .select_related("appointment__person", "post")
         .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
     )
+    board = enterprise_board(enterprise, today)
+    # Came from another post's vacancy list (``?post=``, issue 19): that post's row first.
+    wanted = request.GET.get("post")
+    post_row = next((row for row in board if row.post.code == wanted and wanted != CQO_POST), None)
     context = {
         "enterprise": enterprise,
+        "post_row": post_row,
         "state": services.vacancy_state(enterprise, today),
         "limit_days": settings.CQO_VACANCY_LIMIT_DAYS,
         "appointments": appointments,
@@ -126,6 +135,9 @@ def _render_detail(request, enterprise, *, note_form=None, status=200):
         "notes": enterprise.vacancy_notes.select_related("author")[:HISTORY_LIMIT],
         "reminders": enterprise.vacancy_reminders.select_related("sent_by")[:HISTORY_LIMIT],
         "note_form": note_form or VacancyNoteForm(),
+        # Every post the enterprise must fill (issue 19), filled / under review / vacant.
+        "board": board,
+        "year": today.year,
     }
     return render(request, "town/vacancy.html", context, status=status)
 
