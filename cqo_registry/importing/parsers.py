@@ -47,8 +47,12 @@ FALSE_WORDS = {
 SPACES_RE = re.compile(r"\s+")
 # Whitespace between two Chinese characters: "张  三" is how tables align two-character names.
 CJK_GAP_RE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
-# Invisible direction marks and overrides: they make text read differently from what it is.
-BIDI_CONTROLS_RE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters that copying from web pages and documents brings along: direction
+# marks and overrides (they make text read differently from what it is), zero-width spaces and
+# joiners, word joiners, soft hyphens and byte-order marks (they make a name that looks like
+# another to every eye and differs to every search). Not stored: the portal's forms refuse the
+# same characters (enterprises.validators.validate_visible_text).
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # An 18-digit code Excel has shown (and typed on) in scientific notation: 3.40104E+17.
 SCIENTIFIC_RE = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 
@@ -79,7 +83,7 @@ def text(value) -> str:
             if "\u00a0" in value or "\u3000" in value:
                 # Non-breaking and full-width spaces come from copy-pasting out of web pages.
                 value = value.replace("\u00a0", " ").replace("\u3000", " ")
-            value = BIDI_CONTROLS_RE.sub("", value)
+            value = INVISIBLE_RE.sub("", value)
         return value.strip()
     if value is None:
         return ""

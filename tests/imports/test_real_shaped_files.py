@@ -823,8 +823,16 @@ def test_a_code_shown_in_scientific_notation_is_explained(enterprises):
     assert "科学计数法" in message
 
 
-def test_direction_marks_are_not_stored(towns):
-    name = "城关\u202e镇测试公司"
+@pytest.mark.parametrize(
+    "invisible",
+    ["\u202e", "\u200e", "\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad"],
+    ids=["rtl-override", "ltr-mark", "zero-width-space", "zero-width-joiner", "word-joiner",
+         "bom", "soft-hyphen"],
+)  # fmt: skip
+def test_invisible_characters_are_not_stored(towns, invisible):
+    """Copied from a web page, a name carries characters no one sees: stored without them, the
+    name is the one a search and the duplicate check find."""
+    name = f"城关{invisible}镇测试公司"
     assert run(
         "enterprises", book(("Sheet1", [ENTERPRISE_HEADER, enterprise_row(1, name=name)]))
     ).written
