@@ -194,6 +194,11 @@ class UsccRows:
                 return None
         return uscc
 
+    def check_bad_row(self, row, v, present):
+        """``Importer.check_bad_row``: a readable code is checked (not remembered)."""
+        if v.get("uscc"):
+            self._uscc(row, v["uscc"])
+
     def _row_uscc(self, row, v: dict) -> str | None:
         """The row's USCC (normalised into ``v``) when it is valid and the first of this file
         with it; ``None`` when the row is not to be read further (its error or warning is
@@ -440,6 +445,13 @@ class EnterpriseImporter(UsccRows, Importer):
             self.outcome(row, self.label, UPDATED, existing)
         else:
             self.outcome(row, self.label, UNCHANGED, existing)
+
+    def check_bad_row(self, row, v, present):
+        """``Importer.check_bad_row``: the code, and a town that is not in the registry when
+        the import creates none."""
+        super().check_bad_row(row, v, present)
+        if v.get("town") and not self.create_towns:
+            self._town(row, v["town"])
 
     def _same_name(self, row, uscc: str, name: str) -> None:
         """Two enterprises of one name and different codes: often one code mistyped."""

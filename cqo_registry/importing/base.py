@@ -276,6 +276,12 @@ class Importer:
     def check_row(self, row: RowRef, values: dict, present: frozenset) -> None:
         raise NotImplementedError
 
+    def check_bad_row(self, row: RowRef, values: dict, present: frozenset) -> None:
+        """A row with a bad cell (its error given): the checks that need only the cells in
+        ``values`` (the good ones), so that the clerk sees every error of the row in one
+        reading instead of the next one after each fix. Nothing is remembered of the row
+        (the file is refused anyway). Default: none."""
+
     def check_file(self) -> None:
         """Checks across rows, after every row has been seen."""
 
@@ -622,8 +628,11 @@ def _check_table(importer: Importer, table: _Table, done: int, total: int, progr
         if number in hidden:
             result.hidden_rows_read += 1
         result.raw_rows[ref] = values
-        parsed = _parse_row(importer, ref, values, plan, formulas, errors)
-        if parsed is not None:
+        parsed, bad = _parse_row(importer, ref, values, plan, formulas, errors)
+        if bad:
+            # One reading names every error of the row: the checks its good cells allow.
+            importer.check_bad_row(ref, parsed, present)
+        else:
             importer.check_row(ref, parsed, present)
     return done
 
@@ -655,7 +664,9 @@ def _blank_at(values: list, index: int) -> bool:
 
 def _parse_row(
     importer, ref: RowRef, values: list, plan: list[tuple], formulas, errors
-) -> dict | None:
+) -> tuple[dict, bool]:
+    """The row's parsed cells (``{key: value}``, bad cells left out) and whether any cell was
+    bad (its error given)."""
     parsed = {}
     bad = False
     width = len(values)
@@ -701,7 +712,7 @@ def _parse_row(
             bad = True
             continue
         parsed[key] = value
-    return None if bad else parsed
+    return parsed, bad
 
 
 def _cell_name(row: int, index: int) -> str:

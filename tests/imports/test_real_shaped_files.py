@@ -868,3 +868,27 @@ def test_the_cycle_collector_is_paused_while_an_import_runs_and_resumed_after(to
     with pytest.raises(ZeroDivisionError):
         run_import(broken, read_workbook(content, filename="file.xlsx"))
     assert gc.isenabled()
+
+
+def test_a_row_with_a_bad_cell_also_names_its_bad_code_and_unknown_town(towns):
+    """One reading names every error of a row: the clerk who fixes the scale must not find
+    the code and the town wrong only on the next try."""
+    bad_code = make_uscc(1)[:-1] + ("0" if make_uscc(1)[-1] != "0" else "1")
+    row = enterprise_row(1, uscc=bad_code, scale="巨型", town="不存在镇")
+    result = run("enterprises", book(("Sheet1", [ENTERPRISE_HEADER, row])))
+    found = messages(result)
+    assert not result.written
+    assert any("[企业规模]" in m for m in found), found
+    assert any("[统一社会信用代码]" in m and bad_code in m for m in found), found
+    assert any("[所属镇（街道）]" in m or "不存在镇" in m for m in found), found
+    assert Enterprise.objects.count() == 0
+
+
+def test_a_bad_cell_does_not_hide_a_good_rows_checks_or_count_it_twice(towns):
+    """The checks of a bad row remember nothing: the same code in a later good row is read
+    as the first of the file (no "code twice" message), and the file is still refused."""
+    good = enterprise_row(1)
+    bad = enterprise_row(1, scale="巨型")
+    result = run("enterprises", book(("Sheet1", [ENTERPRISE_HEADER, bad, good])))
+    found = messages(result)
+    assert len(found) == 1 and "[企业规模]" in found[0], found
