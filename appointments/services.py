@@ -289,7 +289,9 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
 
     Raises ``ValidationError`` (code ``letter_required``) when an appoint or change filing
     has no appointment letter (SPEC §2: the letter of appointment is filed with the
-    appointment), and (``future_date``) when the date it reports is after today."""
+    appointment), (``future_date``) when the date it reports is after today, and
+    (``before_established``) when an appointment date is before the enterprise was
+    established (the import's rule: such a date is a typing slip, e.g. 0001-01-01)."""
     filing = _locked(filing)
     previous = filing.status
     FILING_FLOW.require(filing, "submit")
@@ -303,6 +305,13 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         raise ValidationError(
             _("日期（%(day)s）不能晚于今天，请在事项发生后再备案。") % {"day": reference},
             code="future_date",
+        )
+    established = filing.enterprise.established_on
+    if filing.kind != FilingKind.DISMISS and established and reference < established:
+        raise ValidationError(
+            _("聘任日期（%(day)s）早于企业的成立日期（%(established)s），请核对。")
+            % {"day": reference, "established": established},
+            code="before_established",
         )
     filing.status = FILING_FLOW.target("submit")
     filing.submitted_at = timezone.now()

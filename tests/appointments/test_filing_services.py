@@ -392,6 +392,20 @@ def test_future_appointment_date_is_refused_on_submit(clerk):
     assert filing.status == FilingStatus.DRAFT
 
 
+def test_an_appointment_dated_before_the_enterprise_was_established_is_refused(clerk):
+    enterprise = EnterpriseFactory(established_on=date(2015, 3, 1))
+    filing = draft(enterprise, actor=clerk, appointed_on=date(1, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        filing_submit(filing=filing, actor=clerk)
+    assert excinfo.value.code == "before_established"
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.DRAFT
+    # The day it was established is a possible appointment date.
+    filing.appointment.appointed_on = date(2015, 3, 1)
+    filing.appointment.save()
+    assert filing_submit(filing=filing, actor=clerk).status == FilingStatus.SUBMITTED
+
+
 def test_future_dismissal_date_is_refused_on_submit(clerk):
     appointment = AppointmentFactory()
     filing = filing_create_dismissal(
