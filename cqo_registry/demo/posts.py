@@ -1,16 +1,18 @@
 """The demo county's other posts (issue 19): licences, and 食品安全/特种设备安全 appointments.
 
 Made last, from a random generator of its own, so that nothing the CQO demo built (and the
-figures tests/demo/ read) changes: licences are attributes no CQO rule reads; the post
-holders are made only at enterprises that never had a CQO appointment and do not require one,
-so every enterprise still has at most one current appointment and T1–T3 stay the same.
+figures tests/demo/ read) changes: licences are attributes no CQO rule reads, and the other
+posts' holders are appointments to other posts, which no CQO figure counts (T1–T3 read the
+CQO's post only). Holders go to any active enterprise that must fill a post — most of them
+have a CQO too, as in a real county — except the enterprise user's own, whose board shows its
+food and special-equipment posts vacant for the filing walk.
 """
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from appointments.models import CQO_POST, Appointment, EndReason
+from appointments.models import CQO_POST, Appointment, EndReason, Holders
 from appointments.posts import posts_required
 from enterprises.models import Enterprise, Industry, Licence, licence_field
 from training.models import SessionKind, TrainingAttendance, TrainingSession
@@ -49,44 +51,29 @@ def build_posts(builder) -> None:
             if (not sections or e.industry in sections) and rng.random() < share
         ]
         Enterprise.objects.filter(pk__in=chosen).update(**{licence_field(licence): True})
-    # The enterprise user's own board shows the food and special-equipment posts (vacant:
-    # it has a CQO, and the demo keeps one current appointment per enterprise).
+    # The enterprise user's own board shows the food and special-equipment posts, vacant.
     Enterprise.objects.filter(uscc=showcase_uscc()).update(
         licence_food_production=True, licence_special_equipment=True
     )
 
-    ever_appointed = set(Appointment.objects.values_list("enterprise_id", flat=True))
     candidates = Enterprise.objects.filter(
-        deregistered_on__isnull=True, town__isnull=False, requires_cqo=False
-    ).exclude(pk__in=ever_appointed)
+        deregistered_on__isnull=True, town__isnull=False
+    ).exclude(uscc=showcase_uscc())
     holders = []
     for enterprise in candidates.order_by("pk"):
-        required = [p for p in posts_required(enterprise, today) if p.code != CQO_POST]
-        if not required:
-            continue
-        roll = rng.random()
-        if roll < 0.2:
-            continue  # vacant since it entered the registry
-        post = rng.choice(required)
-        person = builder._person(at_hour(today - timedelta(days=400), 12))
-        person.save()
-        appointed = today - timedelta(days=rng.randint(200, 900))
-        appointment = Appointment(
-            enterprise=enterprise,
-            person=person,
-            post=post,
-            position=POSITIONS.get(post.code, post.name),
-            is_senior_manager=post.senior_manager_required,
-            appointed_on=appointed,
-            filed_on=appointed + timedelta(days=rng.randint(3, 20)),
-        )
-        if roll < 0.35:  # left: vacant since the day it ended
-            appointment.ended_on = today - timedelta(days=rng.randint(10, 120))
-            appointment.end_reason = EndReason.LEFT
-        appointment.full_clean()
-        appointment.save()
-        if appointment.ended_on is None:
-            holders.append(appointment)
+        for post in posts_required(enterprise, today):
+            if post.code == CQO_POST:
+                continue
+            roll = rng.random()
+            if roll < 0.2:
+                continue  # vacant since it entered the registry
+            left = roll < 0.3  # vacant since the day its holder left
+            # An "at least one" post (the officers) has two holders at some enterprises.
+            count = 2 if post.holders == Holders.AT_LEAST_ONE and rng.random() < 0.3 else 1
+            for _number in range(1 if left else count):
+                appointment = _holder(builder, rng, enterprise, post, today, left=left)
+                if appointment.ended_on is None:
+                    holders.append(appointment)
 
     # This year's training of the food posts' holders: some have their 40 hours, some not.
     start = max(date(today.year, 1, 1), today - timedelta(days=60))
@@ -109,3 +96,25 @@ def build_posts(builder) -> None:
                 hours=Decimal(rng.choice([16, 24, 40, 48])),
                 passed=True,
             )
+
+
+def _holder(builder, rng, enterprise, post, today: date, *, left: bool) -> Appointment:
+    """A filed appointment to ``post`` at ``enterprise`` (ended 10–120 days ago if ``left``)."""
+    person = builder._person(at_hour(today - timedelta(days=400), 12))
+    person.save()
+    appointed = today - timedelta(days=rng.randint(200, 900))
+    appointment = Appointment(
+        enterprise=enterprise,
+        person=person,
+        post=post,
+        position=POSITIONS.get(post.code, post.name),
+        is_senior_manager=post.senior_manager_required,
+        appointed_on=appointed,
+        filed_on=appointed + timedelta(days=rng.randint(3, 20)),
+    )
+    if left:
+        appointment.ended_on = today - timedelta(days=rng.randint(10, 120))
+        appointment.end_reason = EndReason.LEFT
+    appointment.full_clean()
+    appointment.save()
+    return appointment

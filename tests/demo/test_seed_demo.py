@@ -17,12 +17,14 @@ from django.utils import timezone
 
 from appointments import risk
 from appointments.models import (
+    CQO_POST,
     Appointment,
     EndReason,
     Filing,
     FilingEvent,
     FilingNumberCounter,
     FilingStatus,
+    Holders,
     Penalty,
     QualityIncident,
     Sanction,
@@ -212,9 +214,28 @@ class TestDemoCounty:
             )
             assert seqs == sorted(seqs)
 
-    def test_at_most_one_filed_current_appointment_per_enterprise(self):
-        current = Appointment.objects.filter(filed_on__isnull=False, ended_on__isnull=True)
-        assert current.count() == current.values("enterprise").distinct().count()
+    def test_at_most_one_filed_current_appointment_per_enterprise_and_single_holder_post(self):
+        """SPEC §2 as issue 19 widens it: one current holder per enterprise and post, for the
+        posts that take one (the CQO's among them); officers' posts may have several."""
+        current = Appointment.objects.filter(
+            filed_on__isnull=False, ended_on__isnull=True, post__holders=Holders.ONE
+        )
+        assert current.filter(post=CQO_POST).exists()
+        assert current.exclude(post=CQO_POST).exists()
+        assert current.count() == current.values("enterprise", "post").distinct().count()
+
+    def test_other_posts_are_held_beside_the_cqo_and_by_several_officers(self):
+        """The demo's other posts look like a county's: most holders work at enterprises that
+        have a CQO too, and some enterprises have two officers of one post."""
+        others = Appointment.objects.filter(filed_on__isnull=False, ended_on__isnull=True)
+        others = others.exclude(post=CQO_POST)
+        with_cqo = others.filter(
+            enterprise__appointments__post=CQO_POST,
+            enterprise__appointments__ended_on__isnull=True,
+        )
+        assert with_cqo.exists()
+        officers = others.filter(post__holders=Holders.AT_LEAST_ONE)
+        assert officers.count() > officers.values("enterprise", "post").distinct().count()
 
     def test_history_of_changes_and_dismissals(self):
         ended = Appointment.objects.exclude(end_reason="")
