@@ -97,8 +97,10 @@ def pages_after_filing(client, user) -> list[str]:
 
 
 def shape(html: str) -> str:
-    """A page without the values that differ between two filings (ids, tokens, masked ID)."""
+    """A page without the values that differ between two filings (ids, tokens, masked ID,
+    and the minute each was made: the two can fall either side of a minute's turn)."""
     html = re.sub(r"/\d+/", "/N/", html)
+    html = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "TIME", html)
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
     html = re.sub(r"\d{4}\*+[\dX]{4}", "MASKED", html)
     return html
