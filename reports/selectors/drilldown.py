@@ -381,6 +381,29 @@ class ConfirmationKind(EnterpriseKind):
 # Persons: the targets on filed CQOs (T3).
 
 
+def narrow_appointments(
+    queryset: QuerySet, *, town_id=None, industry=None, search="", user=None
+) -> QuerySet:
+    """Appointments narrowed as a drill-down's filters say: to what ``user`` may see (their
+    town for a town officer), one town, one industry section, and a search over the person's
+    name, the enterprise's name and its USCC. Shared by T3's list and a post's holders."""
+    if user is not None:
+        queryset = access.scope(
+            queryset, user, town_field="enterprise__town", enterprise_field=None
+        )
+    if town_id:
+        queryset = queryset.filter(enterprise__town=town_id)
+    if industry:
+        queryset = queryset.filter(enterprise__industry=industry)
+    if search:
+        queryset = queryset.filter(
+            Q(person__name__icontains=search)
+            | Q(enterprise__name__icontains=search)
+            | Q(enterprise__uscc=normalize_uscc(search))
+        )
+    return queryset
+
+
 class PersonKind(Kind):
     """The persons holding T3's appointments (the engine's ``cqo_appointments``), each with
     those appointments, ``counted`` when trained (SPEC §6, T3-like targets)."""
@@ -393,22 +416,13 @@ class PersonKind(Kind):
     @staticmethod
     def appointments(day, *, town_id=None, industry=None, search="", user=None):
         """T3's appointments (the engine's ``cqo_appointments``) limited by the filters."""
-        queryset = statistics.cqo_appointments(day)
-        if user is not None:
-            queryset = access.scope(
-                queryset, user, town_field="enterprise__town", enterprise_field=None
-            )
-        if town_id:
-            queryset = queryset.filter(enterprise__town=town_id)
-        if industry:
-            queryset = queryset.filter(enterprise__industry=industry)
-        if search:
-            queryset = queryset.filter(
-                Q(person__name__icontains=search)
-                | Q(enterprise__name__icontains=search)
-                | Q(enterprise__uscc=normalize_uscc(search))
-            )
-        return queryset
+        return narrow_appointments(
+            statistics.cqo_appointments(day),
+            town_id=town_id,
+            industry=industry,
+            search=search,
+            user=user,
+        )
 
     @staticmethod
     def persons(day, appointments, *, probe: bool = False) -> QuerySet[Person]:

@@ -30,7 +30,7 @@ from enterprises.models import Enterprise, Industry, Person, Scale
 from enterprises.validators import normalize_uscc
 
 from .. import statistics
-from .drilldown import POST_KINDS, EnterpriseKind, Kind, _status
+from .drilldown import POST_KINDS, EnterpriseKind, Kind, _status, narrow_appointments
 from .keyset import SortKey, ordering
 
 
@@ -138,22 +138,13 @@ class PostPersonKind(Kind):
 
     @staticmethod
     def appointments(post, day, *, town_id=None, industry=None, search="", user=None):
-        queryset = statistics.post_appointments(post, day)
-        if user is not None:
-            queryset = access.scope(
-                queryset, user, town_field="enterprise__town", enterprise_field=None
-            )
-        if town_id:
-            queryset = queryset.filter(enterprise__town=town_id)
-        if industry:
-            queryset = queryset.filter(enterprise__industry=industry)
-        if search:
-            queryset = queryset.filter(
-                Q(person__name__icontains=search)
-                | Q(enterprise__name__icontains=search)
-                | Q(enterprise__uscc=normalize_uscc(search))
-            )
-        return queryset
+        return narrow_appointments(
+            statistics.post_appointments(post, day),
+            town_id=town_id,
+            industry=industry,
+            search=search,
+            user=user,
+        )
 
     def persons(self, post, day, appointments) -> QuerySet[Person]:
         return (
