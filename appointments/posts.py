@@ -116,6 +116,16 @@ class BoardState:
 class Holder:
     name: str
     hours: Decimal  # training hours this calendar year, up to the board's day
+    person_id: int | None = None
+    # The holder's last graded exam for the post (issue 19: "the last exam result, once exams
+    # exist"): set by the apps registered in BOARD_EXTENSIONS, None when there is none.
+    last_exam: object | None = None
+
+
+# Callables ``(rows: list[BoardRow], day) -> None`` that add to a built board what apps above
+# this one know (the exams app registers the holders' last exam results in its ready()).
+# appointments may not import them (tests/infra/test_layers.py): they register themselves.
+BOARD_EXTENSIONS: list = []
 
 
 @dataclass
@@ -164,7 +174,9 @@ def enterprise_board(enterprise: Enterprise, day: date) -> list[BoardRow]:
     must fill (:func:`posts_required`). Filled: it has a filed current appointment to the post
     (SPEC §3's rule, per post); under review: none, but a submitted appoint/change filing for
     the post waits for the bureau; vacant otherwise. The caller checks that the user may see
-    the enterprise. Four queries whatever the number of posts."""
+    the enterprise. Four queries whatever the number of posts, and what each of
+    :data:`BOARD_EXTENSIONS` reads (the exams app: one query, when a holder's post asks for
+    exams)."""
     posts = posts_required(enterprise, day)
     if not posts:
         return []
@@ -191,7 +203,11 @@ def enterprise_board(enterprise: Enterprise, day: date) -> list[BoardRow]:
     for post in posts:
         mine = [a for a in appointments if a.post_id == post.code]
         holders = [
-            Holder(name=a.person.name, hours=hours.get(a.person_id, Decimal(0)))
+            Holder(
+                name=a.person.name,
+                hours=hours.get(a.person_id, Decimal(0)),
+                person_id=a.person_id,
+            )
             for a in mine
             if a.pk in current_ids
         ]
@@ -214,6 +230,8 @@ def enterprise_board(enterprise: Enterprise, day: date) -> list[BoardRow]:
                 overdue=is_overdue(since, day),
             )
         )
+    for extend in BOARD_EXTENSIONS:
+        extend(rows, day)
     return rows
 
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("考核")
+
+    def ready(self):
+        # The enterprise's board of posts shows each holder's last exam (issue 19).
+        from appointments.posts import BOARD_EXTENSIONS
+
+        from .board import attach_last_results
+
+        if attach_last_results not in BOARD_EXTENSIONS:
+            BOARD_EXTENSIONS.append(attach_last_results)
