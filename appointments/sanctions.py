@@ -77,6 +77,13 @@ def incident_update(*, incident: QualityIncident, actor, **fields) -> QualityInc
     return incident
 
 
+# Other suggestions of the sanction path that apps above this one make (the exams app: a
+# failed spot check): ``?<name>=<id>`` on the sanction form calls ``prefill(user, id)``, which
+# returns ``(enterprise, initial)`` within the user's scope, or ``None`` (404). appointments
+# may not import those apps (tests/infra/test_layers.py): they register themselves.
+SANCTION_PREFILLS: dict = {}
+
+
 def suggests_sanction(incident: QualityIncident) -> bool:
     """A major incident suggests interviewing the enterprise's CQO until a sanction is
     linked to it."""

@@ -14,3 +14,11 @@ class ExamsConfig(AppConfig):
 
         if attach_last_results not in BOARD_EXTENSIONS:
             BOARD_EXTENSIONS.append(attach_last_results)
+
+        # A failed spot check suggests the sanction path: the sanction form is prefilled
+        # from ``?exam_paper=<id>``.
+        from appointments.sanctions import SANCTION_PREFILLS
+
+        from .selectors import sanction_prefill
+
+        SANCTION_PREFILLS["exam_paper"] = sanction_prefill

@@ -116,7 +116,15 @@ SectionFormSet = forms.inlineformset_factory(
 class SittingForm(forms.ModelForm):
     class Meta:
         model = Sitting
-        fields = ["post", "title", "held_on", "starts_at", "place", "training_session"]
+        fields = [
+            "post",
+            "title",
+            "held_on",
+            "starts_at",
+            "place",
+            "training_session",
+            "is_spot_check",
+        ]
         widgets = {
             "held_on": DATE_INPUT,
             "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

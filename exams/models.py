@@ -233,7 +233,8 @@ class SittingStatus(models.TextChoices):
 class Sitting(models.Model):
     """A sitting (考试场次) of one post's exam: a day, a place, optionally the training
     session it ends, and its candidates. Candidates sign in with ``access_code`` while the
-    sitting is open."""
+    sitting is open. ``is_spot_check``: a supervisory spot check (监督抽查考核) of people in
+    post — a fail there suggests the sanction path for the enterprise (``exams.results``)."""
 
     post = models.ForeignKey(
         "appointments.PostType",
@@ -260,6 +261,13 @@ class Sitting(models.Model):
     )
     status = models.CharField(
         _("状态"), max_length=10, choices=SittingStatus.choices, default=SittingStatus.PLANNED
+    )
+    is_spot_check = models.BooleanField(
+        _("监督抽查考核"),
+        default=False,
+        help_text=_(
+            "监管局对在岗人员的监督抽查考核。考生不合格的，向监管局提示对其企业启动约谈、警示或退出程序。"
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

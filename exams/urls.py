@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import questions, rules, sittings
+from .views import questions, results, rules, sittings
 
 app_name = "exams"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("rules/", rules.rule_list, name="rule_list"),
     path("rules/<slug:post>/", rules.rule_edit, name="rule_edit"),
     path("", sittings.sitting_list, name="sitting_list"),
+    path("results/", results.results_overview, name="results"),
+    path("results/export/", results.results_export, name="results_export"),
     path("sittings/new/", sittings.sitting_edit, name="sitting_create"),
     path("sittings/<int:pk>/", sittings.sitting_detail, name="sitting"),
     path("sittings/<int:pk>/edit/", sittings.sitting_edit, name="sitting_edit"),

@@ -232,26 +232,47 @@ def _suggested_initial(incident) -> dict:
     }
 
 
+def _prefilled(request):
+    """``(enterprise, initial)`` from the first ``?<name>=<id>`` of
+    :data:`sanctions.SANCTION_PREFILLS` the query carries (404 when its app finds no such row
+    in the user's scope), else ``(None, None)``."""
+    for name, prefill in sanctions.SANCTION_PREFILLS.items():
+        pk = params.object_id(request, name)
+        if pk is None:
+            continue
+        found = prefill(request.user, pk)
+        if found is None:
+            raise Http404
+        return found
+    return None, None
+
+
 @bureau_only
 @require_http_methods(["GET", "POST"])
 def sanction_create(request):
     """``?incident=<id>``: prefilled from the incident (an interview of the enterprise's
-    current CQO); ``?enterprise=<id>``: blank; neither: pick the enterprise first."""
+    current CQO); ``?<name>=<id>`` of :data:`sanctions.SANCTION_PREFILLS` (``exam_paper``: a
+    failed spot check): prefilled by the app that suggested it; ``?enterprise=<id>``: blank;
+    none: pick the enterprise first."""
     incident = None
+    initial = None
     incident_pk = params.object_id(request, "incident")
     if incident_pk is not None:
         incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=incident_pk)
         enterprise = incident.enterprise
     else:
-        enterprise = _enterprise_from_query(request)
+        enterprise, initial = _prefilled(request)
+        if enterprise is None:
+            enterprise = _enterprise_from_query(request)
     if enterprise is None:
         return _pick_enterprise(
             request, title=_("登记约谈、警示或退出"), target=reverse("oversight:sanction_create")
         )
-    initial = _suggested_initial(incident) if incident else {"decided_on": timezone.localdate()}
+    if initial is None:
+        initial = _suggested_initial(incident) if incident else {"decided_on": timezone.localdate()}
     current = services.current_appointment(enterprise)
     if current is not None:
-        initial["appointment"] = current.pk
+        initial.setdefault("appointment", current.pk)
     form = SanctionForm(
         request.POST or None, request.FILES or None, enterprise=enterprise, initial=initial
     )

@@ -115,6 +115,9 @@ PERMISSIONS = {
     "exams.manage_questions": is_bureau,
     "exams.manage_sittings": is_bureau,
     "exams.view_results": is_bureau | is_leader,
+    # The results overview per town and per post: the county for the bureau and leaders, a
+    # town officer's own town (SPEC §1: "statistics of their own town", like training).
+    "exams.view_results_overview": is_bureau | is_leader | is_town_officer,
     # Accounts.
     "accounts.manage_users": is_bureau_admin,
     "accounts.manage_team": is_own_enterprise,
@@ -135,6 +138,7 @@ REGISTRY_APPS = (
     "reports",
     "confirmations",
     "reminders",
+    "exams",
 )
 READ_ONLY_MODELS = {
     "appointments.filingevent",
@@ -144,6 +148,14 @@ READ_ONLY_MODELS = {
     "reports.snapshotindicator",
     "confirmations.confirmationfigure",
     "reminders.reminderlog",
+    # Exam records are written by their pages' workflows (issue 20): the admin reads them.
+    "exams.questionversion",
+    "exams.paperrule",
+    "exams.papersection",
+    "exams.sitting",
+    "exams.candidate",
+    "exams.paper",
+    "exams.paperquestion",
 }
 # Settings-like data that only a bureau admin may change (SPEC §1: "users, towns, targets").
 ADMIN_EDITS_MODELS = {

@@ -30,6 +30,7 @@ KINDS = {
     "untrained": "training.exports.UntrainedExport",
     "confirmations": "confirmations.exports.RoundExport",
     "audit": "cqo_registry.audit.exports.AuditExport",
+    "exam_results": "exams.exports.ResultsExport",
 }
 
 

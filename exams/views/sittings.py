@@ -18,7 +18,7 @@ from cqo_registry.responses import excel_response, pdf_response
 from cqo_registry.site import site_url
 from cqo_registry.workflows import error_text
 
-from .. import certificates, services
+from .. import certificates, selectors, services
 from ..forms import AddCandidatesForm, SittingForm
 from ..models import Candidate, Paper, Sitting
 
@@ -76,6 +76,15 @@ def sitting_detail(request, pk: int):
     eligible = list(services.eligible_appointments(sitting)[:ELIGIBLE_SHOWN]) if can_act else []
     candidates = list(_candidates(sitting))
     papers = [c.paper for c in candidates if hasattr(c, "paper")]
+    suggested = set()
+    if sitting.is_spot_check and request.user.has_perm("appointments.record_sanction"):
+        suggested = {
+            c.pk
+            for c in selectors.spot_check_failures(request.user).filter(sitting=sitting)
+            if selectors.suggests_sanction(c)
+        }
+    for candidate in candidates:
+        candidate.suggests_sanction = candidate.pk in suggested
     return render(
         request,
         "exams/sitting_detail.html",
@@ -86,6 +95,7 @@ def sitting_detail(request, pk: int):
             "can_act": can_act,
             "submitted": sum(1 for p in papers if p.is_submitted),
             "passed": sum(1 for p in papers if p.passed),
+            "suggested_count": len(suggested),
         },
     )
 

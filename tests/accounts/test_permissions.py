@@ -64,6 +64,7 @@ api.manage_tokens                      Y     .     .     .     .     .     .    
 exams.manage_questions                 Y     Y     .     .     .     .     .     Y
 exams.manage_sittings                  Y     Y     .     .     .     .     .     Y
 exams.view_results                     Y     Y     .     Y     .     .     .     Y
+exams.view_results_overview            Y     Y     Y     Y     .     .     .     Y
 accounts.manage_users                  Y     .     .     .     .     .     .     Y
 accounts.manage_team                   .     .     .     .     Y     .     .     .
 """
