@@ -404,3 +404,13 @@ def test_a_sitting_is_marked_as_a_spot_check_on_its_form(client_for, reviewer):
     )
     assert response.status_code == 302
     assert Sitting.objects.get().is_spot_check is True
+
+
+def test_the_menu_leads_leaders_and_town_officers_to_the_results(client_for, leader, town_officer):
+    home = reverse("home")
+    town_menu = client_for(town_officer).get(home, follow=True).content.decode()
+    assert f'href="{OVERVIEW}"' in town_menu
+    leader_menu = client_for(leader).get(home, follow=True).content.decode()
+    assert f'href="{reverse("exams:sitting_list")}"' in leader_menu
+    sittings = client_for(leader).get(reverse("exams:sitting_list")).content.decode()
+    assert f'href="{OVERVIEW}"' in sittings
