@@ -81,6 +81,9 @@ def progress_payload(run: ReportRun) -> dict:
         "done": run.done,
         "total": run.total,
         "finished": run.finished,
+        # The keys static/js/progress.js reads, as the import's progress answers them.
+        "running": not run.finished,
+        "percent": run.percent,
         "error": run.error if run.status == ReportRunStatus.FAILED else "",
         "download_url": (
             reverse("exports:download", args=[run.pk])
