@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.audit.models import AuditAction
 from cqo_registry.audit.services import audit_record
 
@@ -94,7 +95,7 @@ def api_token_issue(
     ``api_token_issued`` audit row names the token by its prefix, ``actor`` and the request's
     address. Raises ``ValidationError`` (a dict by field) and writes nothing on bad input.
     Issue 18: "tokens are issued and revoked by the bureau admin, each with scopes"."""
-    today = timezone.localdate()
+    today = clock.localdate()
     scopes = [str(scope) for scope in scopes]
     problems = _token_problems(
         name=name, holder=holder, scopes=scopes, expires_on=expires_on, today=today

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.clock import StampField
 from cqo_registry.encryption import EncryptedJSONField
 from cqo_registry.uploads import PrivateFileField, random_name
 from cqo_registry.workflows import Transitions
@@ -209,7 +210,7 @@ class Appointment(models.Model):
         _("解聘原因"), max_length=20, choices=EndReason.choices, blank=True
     )
     filed_on = models.DateField(_("备案日期"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -416,7 +417,7 @@ class Filing(models.Model):
         on_delete=models.PROTECT,
         related_name="created_filings",
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -507,7 +508,7 @@ class FilingEvent(models.Model):
         on_delete=models.PROTECT,
     )
     note = models.TextField(_("说明"), blank=True)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    at = StampField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("备案流转记录")
@@ -573,7 +574,7 @@ class QualityIncident(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
     )
-    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_at = StampField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -613,7 +614,7 @@ class Sanction(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT
     )
-    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_at = StampField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -639,7 +640,7 @@ class SanctionDocument(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
     )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = StampField(_("上传时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -669,7 +670,7 @@ class SpotCheck(models.Model):
     passed = models.BooleanField(_("合格"))
     failed_items = models.TextField(_("不合格项目"), blank=True)
     document_number = models.CharField(_("通报文号"), max_length=100)
-    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_at = StampField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -702,7 +703,7 @@ class Penalty(models.Model):
     decided_on = models.DateField(_("处罚日期"))
     decision_number = models.CharField(_("处罚决定书文号"), max_length=100, unique=True)
     summary = models.TextField(_("处罚内容"))
-    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_at = StampField(_("登记时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.site import site_url
 
 from .models import Appointment, Filing, FilingKind, FilingStatus
@@ -112,7 +113,7 @@ def _receipt_html(filing: Filing, url: str) -> str:
             "bureau": _bureau(),
             "verify_url": url,
             "qr_svg": qr_svg(url),
-            "generated_at": timezone.localtime(),
+            "generated_at": clock.localtime(),
         },
     )
 
@@ -150,7 +151,7 @@ def genuine_filing(token: str) -> Filing | None:
 
 
 def verify(filing: Filing, *, today: date | None = None) -> Verification:
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     appointment: Appointment = filing.appointment
     if filing.kind == FilingKind.DISMISS:
         return Verification(

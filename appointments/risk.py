@@ -44,9 +44,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.accounts import access
 from enterprises.models import Enterprise
 from training.models import Evaluation, EvaluationStatus, Grade
@@ -126,7 +126,7 @@ def risk_list(user, *, day: date | None = None) -> QuerySet[Enterprise]:
     ``vacant``, ``last_grade``/``last_grade_year``, ``overdue_training``, the current CQO
     (``current_appointment_id``, ``cqo_name``), ``last_sanction_on``, ``last_event_on`` and
     ``score``. One query for a page, whatever the data (correlated subqueries)."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     after, until = risk_window(day)
     weights = risk_weights()
     failed = SpotCheck.objects.filter(

@@ -19,9 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
 from cqo_registry.workflows import save_validated
@@ -51,7 +52,7 @@ def incident_record(
     description: str,
     actor,
 ) -> QualityIncident:
-    if occurred_on > timezone.localdate():
+    if occurred_on > clock.localdate():
         raise ValidationError(_("发生日期不能晚于今天。"), code="future")
     incident = QualityIncident(
         enterprise=enterprise,
@@ -71,7 +72,7 @@ def incident_update(*, incident: QualityIncident, actor, **fields) -> QualityInc
     for key in ("occurred_on", "severity", "source", "description"):
         if key in fields:
             setattr(incident, key, fields[key])
-    if incident.occurred_on > timezone.localdate():
+    if incident.occurred_on > clock.localdate():
         raise ValidationError(_("发生日期不能晚于今天。"), code="future")
     save_validated(incident, actor)
     return incident
@@ -120,7 +121,7 @@ def sanction_record(
     )
     if appointment.filed_on is None:
         raise ValidationError(_("该聘任尚未备案，不能登记处理。"), code="not_filed")
-    if decided_on > timezone.localdate():
+    if decided_on > clock.localdate():
         raise ValidationError(_("决定日期不能晚于今天。"), code="future")
     if decided_on < appointment.appointed_on:
         raise ValidationError(

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind
 from cqo_registry.workflows import save_validated
@@ -299,7 +300,7 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         raise ValidationError(
             _("提交备案前请上传聘任文件（可先保存为草稿）。"), code="letter_required"
         )
-    today = timezone.localdate()
+    today = clock.localdate()
     reference = _reference_date(filing)
     if reference > today:
         raise ValidationError(
@@ -314,7 +315,7 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
             code="before_established",
         )
     filing.status = FILING_FLOW.target("submit")
-    filing.submitted_at = timezone.now()
+    filing.submitted_at = clock.now()
     filing.days_to_submit = (today - reference).days
     filing.is_late = filing.days_to_submit > settings.CQO_FILING_LIMIT_DAYS
     save_validated(filing, actor)
@@ -364,7 +365,7 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
     filing.status = FILING_FLOW.target("return")
     filing.return_reasons = reasons
     filing.reviewed_by = actor
-    filing.reviewed_at = timezone.now()
+    filing.reviewed_at = clock.now()
     save_validated(filing, actor)
     _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
@@ -388,14 +389,14 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
     appointments (a change ends the old appointment and files the new one together)."""
     filing = _locked(filing)
     FILING_FLOW.require(filing, "approve")
-    today = timezone.localdate()
+    today = clock.localdate()
     _apply(filing, on=today, actor=actor)
     filing.number_year, filing.number_seq = today.year, next_filing_seq(today.year)
     filing.number = NUMBER_FORMAT.format(year=filing.number_year, seq=filing.number_seq)
     filing.status = FILING_FLOW.target("approve")
     filing.approved_on = today
     filing.reviewed_by = actor
-    filing.reviewed_at = timezone.now()
+    filing.reviewed_at = clock.now()
     save_validated(filing, actor)
     _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese

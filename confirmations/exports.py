@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqo_registry import params
+from cqo_registry import clock, params
 from cqo_registry.accounts import access
 from cqo_registry.exports.base import TableExport
 
@@ -24,7 +24,7 @@ STATUS_FILTERS = [
 
 def past_due(round_: ConfirmationRound) -> bool:
     """Whether the round was past its due date — today, or when it closed."""
-    day = timezone.localdate(round_.closed_at) if round_.closed_at else timezone.localdate()
+    day = timezone.localdate(round_.closed_at) if round_.closed_at else clock.localdate()
     return day > round_.due_on
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from appointments import services as filing_services
 from appointments.models import Appointment, Department, Filing
 from appointments.registry import active_on
+from cqo_registry import clock
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 from cqo_registry.importing.bulk import insert_with_history
@@ -62,7 +63,7 @@ def round_open(*, year: int, due_on: date, actor) -> ConfirmationRound:
     """Open the round of ``year``, due on ``due_on``: a pending confirmation for every
     enterprise active today that requires a CQO. Enterprises that come to require one later
     are confirmed the next year."""
-    today = timezone.localdate()
+    today = clock.localdate()
     if due_on < today:
         raise ValidationError({"due_on": _("截止日期不能早于今天。")}, code="past_due")
     # Serialise openings: two admins opening at once must not leave two rounds open.
@@ -129,8 +130,8 @@ def round_close(*, round_: ConfirmationRound, actor) -> ConfirmationRound:
     round_ = ConfirmationRound.objects.select_for_update(of=("self",)).get(pk=round_.pk)
     if not round_.is_open:
         raise ValidationError(_("该年度确认已经关闭。"), code="closed")
-    now = timezone.now()
-    late = timezone.localdate() > round_.due_on
+    now = clock.now()
+    late = clock.localdate() > round_.due_on
     figures = round_figures(round_)
     town_names = dict(Town.objects.values_list("pk", "name"))
     rows = [_figure(round_, "county", "", "", figures.pop("county"), late)]
@@ -209,7 +210,7 @@ def _pending(confirmation: Confirmation) -> Confirmation:
 
 def _answer(confirmation: Confirmation, status: str, actor, **fields) -> Confirmation:
     confirmation.status = status
-    confirmation.confirmed_at = timezone.now()
+    confirmation.confirmed_at = clock.now()
     confirmation.confirmed_by = actor
     for name, value in fields.items():
         setattr(confirmation, name, value)

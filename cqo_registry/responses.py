@@ -9,7 +9,9 @@
   type found in its content (never HTML or SVG: anything but PDF/JPG/PNG goes out as an
   opaque download), as an attachment unless an inline PDF or image is asked for,
   ``nosniff``, ``Content-Security-Policy: sandbox`` (a file that slipped through still runs no
-  script on the site's origin) and ``private, no-store``.
+  script on the site's origin) and ``private, no-store``;
+* :func:`progress_fields` — the progress of a background run (a snapshot recompute, an export)
+  as its progress bar polls it.
 
 Views check the user's scope before calling these; the helpers only shape the response.
 """
@@ -93,3 +95,24 @@ def private_file_response(
     # A document is never a page: no script, no plugins, no same-origin access.
     response["Content-Security-Policy"] = "sandbox"
     return _private(response)
+
+
+def progress_fields(run, *, finished: bool) -> dict:
+    """The keys every background run's progress JSON shares, for ``run`` (a
+    ``reports.models.SnapshotRun`` or ``cqo_registry.exports.models.ReportRun``: ``status``
+    in the one vocabulary pending/running/done/failed, ``done`` and ``total`` rows, ``percent``
+    0–100, ``error``). ``progress`` and ``finished`` are what ``recompute.js`` reads;
+    ``percent`` and ``running`` what ``progress.js`` reads (as the import's progress answers
+    them). The caller adds its own links."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_display": run.get_status_display(),
+        "progress": run.percent,
+        "percent": run.percent,
+        "done": run.done,
+        "total": run.total,
+        "finished": finished,
+        "running": not finished,
+        "error": run.error if run.status == "failed" else "",
+    }

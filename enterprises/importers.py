@@ -4,10 +4,11 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cqo_registry import clock
 from cqo_registry.importing import (
     CREATED,
     UNCHANGED,
@@ -486,7 +487,7 @@ class EnterpriseImporter(UsccRows, Importer):
         self.insert(self.to_create, Enterprise)
         if self.changes:
             # bulk_update skips auto_now; the change time is set here.
-            now = timezone.now()
+            now = clock.now()
             to_update = Enterprise.objects.in_bulk(list(self.changes))
             for pk, changes in self.changes.items():
                 enterprise = to_update[pk]

@@ -5,6 +5,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.clock import StampField
 from cqo_registry.encryption import DigestField, EncryptedCharField
 from cqo_registry.workflows import Transitions
 
@@ -149,8 +150,8 @@ class Enterprise(models.Model):
     licence_special_equipment = models.BooleanField(_("特种设备使用登记"), default=False)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     deregistered_on = models.DateField(_("注销日期"), null=True, blank=True)
-    created_at = models.DateTimeField(_("登记入库时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = StampField(_("登记入库时间"), auto_now_add=True)
+    updated_at = StampField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
 
     objects = EnterpriseQuerySet.as_manager()
@@ -235,7 +236,7 @@ class Person(models.Model):
     years_in_quality = models.PositiveSmallIntegerField(
         _("从事质量工作年限"), null=True, blank=True
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -331,7 +332,7 @@ class EnterpriseRegistration(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reject_reason = models.TextField(_("不通过原因"), blank=True)
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    created_at = StampField(_("申请时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -361,7 +362,7 @@ class VacancyNote(models.Model):
     )
     author = models.ForeignKey("accounts.User", verbose_name=_("记录人"), on_delete=models.PROTECT)
     text = models.TextField(_("跟进情况"))
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = StampField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("空缺跟进记录")
@@ -392,7 +393,7 @@ class VacancyReminder(models.Model):
     sent_by = models.ForeignKey(
         "accounts.User", verbose_name=_("发送人"), null=True, blank=True, on_delete=models.PROTECT
     )
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = StampField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("空缺提醒")

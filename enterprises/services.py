@@ -12,9 +12,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 from cqo_registry.accounts.services import password_set_for_someone
@@ -221,7 +221,7 @@ def registration_approve(
     registration.enterprise = enterprise
     registration.status = REGISTRATION_FLOW.target("approve")
     registration.reviewed_by = actor
-    registration.reviewed_at = timezone.now()
+    registration.reviewed_at = clock.now()
     registration.reject_reason = ""
     save_validated(registration, actor)
 
@@ -249,7 +249,7 @@ def registration_reject(
     registration.status = REGISTRATION_FLOW.target("reject")
     registration.reject_reason = reason
     registration.reviewed_by = actor
-    registration.reviewed_at = timezone.now()
+    registration.reviewed_at = clock.now()
     save_validated(registration, actor)
     # The applicant cannot sign in yet, so the email is what reaches them.
     notifications.notify(

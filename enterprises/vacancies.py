@@ -27,11 +27,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST, Filing, FilingStatus
 from appointments.registry import days_vacant, is_overdue, overdue, vacant_enterprises
+from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 
@@ -59,7 +60,7 @@ def vacancy_list(
     queries whatever the number of rows (correlated subqueries, no per-row reads)."""
     from appointments.posts import post_vacancies
 
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     post_code = post.code if post is not None else CQO_POST
     vacant = vacant_enterprises(day) if post_code == CQO_POST else post_vacancies(post, day)
     queryset = access.scope(
@@ -121,7 +122,7 @@ class VacancyState:
 
 
 def vacancy_state(enterprise: Enterprise, day: date | None = None) -> VacancyState:
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     row = vacant_enterprises(day).filter(pk=enterprise.pk).values("vacancy_start").first()
     if row is None:
         return VacancyState(vacant=False)
@@ -149,7 +150,7 @@ def _require_vacant(enterprise: Enterprise, day: date) -> VacancyState:
 @transaction.atomic
 def vacancy_add_note(*, enterprise: Enterprise, text: str, actor: User) -> VacancyNote:
     """Record a follow-up note (跟进情况) on a vacant enterprise, signed by ``actor``."""
-    _require_vacant(enterprise, timezone.localdate())
+    _require_vacant(enterprise, clock.localdate())
     note = VacancyNote(enterprise=enterprise, author=actor, text=text.strip())
     note.full_clean()
     note.save()
@@ -161,7 +162,7 @@ def vacancy_send_reminder(*, enterprise: Enterprise, actor: User) -> VacancyRemi
     """Remind a vacant enterprise's users to appoint and file a CQO (in-app and email), and
     record the reminder. At most one manual reminder per enterprise and day, so that two
     officers clicking at once do not both send one."""
-    today = timezone.localdate()
+    today = clock.localdate()
     # Lock the enterprise row: concurrent reminders for it queue here, then see each other.
     enterprise = Enterprise.objects.select_for_update(of=("self",)).get(pk=enterprise.pk)
     state = _require_vacant(enterprise, today)
@@ -293,7 +294,7 @@ def vacancy_send_overdue_reminders(*, day: date | None = None, actor: User | Non
     Reads are set-based (the overdue list and every recipient, two queries); each enterprise
     is then written in its own transaction, so one failure does not undo the reminders
     already sent, and their emails leave as each one commits."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     enterprises = list(overdue_vacancies(day))
     if not enterprises:
         return 0

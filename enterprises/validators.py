@@ -16,10 +16,11 @@ import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
+
+from cqo_registry import clock
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 TOWN_CODE_RE = re.compile(r"^\d{12}$")
@@ -84,7 +85,7 @@ def id_number_problem(number: str) -> str | None:
         born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
     except ValueError:
         return _("第 7–14 位的出生日期“%(birth)s”不是真实的日期") % {"birth": birth}
-    if born.year < EARLIEST_BIRTH_YEAR or born > timezone.localdate():
+    if born.year < EARLIEST_BIRTH_YEAR or born > clock.localdate():
         return _("第 7–14 位的出生日期“%(birth)s”不可能（应在 1900 年至今天之间）") % {
             "birth": birth
         }

@@ -7,9 +7,10 @@ import re
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from appointments.receipts import bureau_name, qr_svg
+from cqo_registry import clock
 from cqo_registry.site import site_url
 
 from .models import Paper
@@ -51,7 +52,7 @@ def render_certificate_pdf(paper: Paper) -> bytes:
                 "bureau_name": bureau_name(),
                 "verify_url": url,
                 "qr_svg": qr_svg(url),
-                "generated_at": timezone.localtime(),
+                "generated_at": clock.localtime(),
             },
         )
     return HTML(string=html, base_url=site_url()).write_pdf()

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import CQO_POST
+from cqo_registry.clock import StampField
 
 OPTION_LETTERS = "ABCDEF"
 JUDGE_OPTIONS = ["正确", "错误"]
@@ -59,8 +60,8 @@ class Question(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
+    updated_at = StampField(_("修改时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("试题")
@@ -89,7 +90,7 @@ class QuestionVersion(models.Model):
     options = models.JSONField(_("选项"), default=list)
     answer = models.CharField(_("答案"), max_length=6)
     explanation = models.TextField(_("解析"), blank=True, max_length=2000)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -156,7 +157,7 @@ class PaperRule(models.Model):
     publish_results = models.BooleanField(
         _("公布考试结果"), default=False, help_text=_("勾选后，合格名单在公开页面公布。")
     )
-    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_at = StampField(_("修改时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("组卷规则")
@@ -277,7 +278,7 @@ class Sitting(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("考试场次")
@@ -310,7 +311,7 @@ class Candidate(models.Model):
         related_name="+",
     )
     is_retake = models.BooleanField(_("补考"), default=False)
-    added_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+    added_at = StampField(_("添加时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("考生")

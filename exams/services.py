@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
 from appointments.receipts import bureau_name
+from cqo_registry import clock
 from cqo_registry.importing import parsers
 from enterprises.models import Person
 from training.models import SessionKind, TrainingAttendance, TrainingSession
@@ -191,7 +191,7 @@ def paper_start(*, candidate: Candidate, now=None, seed: int | None = None) -> P
     (判断 keeps 正确 before 错误). Raises ``ExamError`` when the sitting is not open or the
     bank cannot fill the rule. ``seed``: the draw's seed (the demo's, to be repeatable);
     by default a random one."""
-    now = now or timezone.now()
+    now = now or clock.now()
     candidate = Candidate.objects.select_for_update(of=("self",)).get(pk=candidate.pk)
     existing = Paper.objects.filter(candidate=candidate).first()
     if existing is not None:
@@ -245,7 +245,7 @@ def paper_answer(*, paper: Paper, position: int, shown: list[str], now=None) -> 
     version's letters stored. Raises ``ExamError`` once the paper is submitted or past its
     deadline (which then submits it), or for letters the question does not have.
     One ``UPDATE`` of one row: answers of many candidates at once do not wait on a lock."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if paper.is_submitted:
         raise ExamError(_("已交卷，不能再作答。"))
     if _expired(paper, now):
@@ -283,7 +283,7 @@ def paper_submit(*, paper: Paper, by: str = SubmittedBy.CANDIDATE, now=None) -> 
     scores its marks when the letters chosen are exactly the answer's. A pass writes (or
     marks passed) the person's attendance of the sitting's training session — or of a
     session made for the sitting — with the score and the certificate number."""
-    now = now or timezone.now()
+    now = now or clock.now()
     paper = Paper.objects.select_for_update(of=("self",)).get(pk=paper.pk)
     if paper.is_submitted:
         return paper
@@ -341,7 +341,7 @@ def _record_pass(paper: Paper) -> TrainingAttendance:
 
 def papers_close_expired(*, sitting: Sitting | None = None, now=None) -> int:
     """Submit every paper past its deadline (of ``sitting``, or all). Returns how many."""
-    now = now or timezone.now()
+    now = now or clock.now()
     expired = Paper.objects.filter(submitted_at__isnull=True, deadline_at__lte=now)
     if sitting is not None:
         expired = expired.filter(candidate__sitting=sitting)

@@ -13,11 +13,11 @@ from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST
 from appointments.registry import days_vacant, vacant_enterprises
+from cqo_registry import clock
 from cqo_registry.bureau import profile
 from enterprises.models import Scale, Town
 
@@ -81,7 +81,7 @@ class AssessmentReport:
     as_of: date
     sections: list[TargetSection]
     without_cqo: QuerySet  # see enterprises_without_cqo(); rows via vacant_rows()
-    generated_at: datetime = field(default_factory=timezone.localtime)
+    generated_at: datetime = field(default_factory=clock.localtime)
 
     @property
     def title(self) -> str:
@@ -504,7 +504,7 @@ def write_pdf(
 
 def default_day() -> date:
     """Today in the county's time zone (Asia/Shanghai)."""
-    return timezone.localdate()
+    return clock.localdate()
 
 
 __all__ = [

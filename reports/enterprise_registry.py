@@ -22,14 +22,14 @@ from appointments.registry import (
     vacant_since,
 )
 from cqo_registry.accounts import access
+from enterprises.list_filters import YES_NO, ListFilterForm
 from enterprises.models import Enterprise, Industry, Scale
-from enterprises.selectors import enterprise_list, town_list
+from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_id_number, normalize_uscc
 from training.models import TrainingAttendance
 
 PAGE_SIZE = 50
 STATUS_FILED, STATUS_REVIEW, STATUS_VACANT, STATUS_OVERDUE = "filed", "review", "vacant", "overdue"
-YES_NO = [("", _("全部")), ("yes", _("是")), ("no", _("否"))]
 SORTS = {
     "name": ("name", "pk"),
     "-name": ("-name", "-pk"),
@@ -61,7 +61,7 @@ def annotated(user, day: date) -> QuerySet[Enterprise]:
     )
 
 
-class RegistryFilter(forms.Form):
+class RegistryFilter(ListFilterForm):
     q = forms.CharField(
         label=_("搜索"),
         required=False,
@@ -103,25 +103,14 @@ class RegistryFilter(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["town"].queryset = town_list(user).order_by("code")
+        super().__init__(*args, user=user, **kwargs)
         self.fields["scale"].choices = [("", _("全部")), *Scale.choices]
         self.fields["industry"].choices = [("", _("全部")), *Industry.choices]
-        self.fields["town"].empty_label = _("全部")
-        # Bootstrap's look: without these classes the fields sat inline beside their labels
-        # and the wider selects ran off the page (seen on the page walk's screenshots).
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = (
-                "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            )
 
     def filter(self, queryset: QuerySet[Enterprise], day: date) -> QuerySet[Enterprise]:
         """``queryset`` (from :func:`annotated`) narrowed and ordered by the valid fields;
         an invalid field is left out (the form shows why)."""
-        self.is_valid()  # cleaned_data keeps every field that is valid
-        data = getattr(self, "cleaned_data", {})
+        data = self.valid_data()
         text = (data.get("q") or "").strip()
         if text:
             queryset = queryset.filter(self._search(text))

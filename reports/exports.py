@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.exports.base import ExportKind, Progress, TableExport
 from enterprises.selectors import town_list
 
@@ -82,12 +83,11 @@ def explain_filters(user, data: QueryDict, code: str):
     """The drill-down's subject, its filter form (of ``data``, a page's query; the date
     defaults to today) and, when the form is valid, the rows scoped to ``user`` (not yet
     filtered by ``show``; ``None`` otherwise). A town outside the user's scope is a 404."""
-    from django.utils import timezone
 
     explained = selectors.explained_for_code(code)
     data = data.copy()
     if not data.get("as_of"):
-        data["as_of"] = timezone.localdate().isoformat()
+        data["as_of"] = clock.localdate().isoformat()
     form = ExplainFilterForm(
         data,
         towns=town_list(user),

@@ -5,6 +5,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.clock import StampField
+
 
 class Population(models.TextChoices):
     """Who a target counts (SPEC §3). A fixed set: each needs its own query. The first three
@@ -178,7 +180,7 @@ class SnapshotRun(models.Model):
     as_of = models.DateField(_("统计日期"))
     version = models.PositiveIntegerField(_("版本"))
     kind = models.CharField(_("类型"), max_length=10, choices=SnapshotKind.choices)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),

@@ -28,12 +28,13 @@ changed record's history saying why; a second run of the same file changes nothi
 from datetime import date
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from appointments.registry import active_on, filed_cqo_enterprise_ids
+from cqo_registry import clock
 from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
 from cqo_registry.importing.columns import uscc_column
@@ -103,7 +104,7 @@ class AboveScaleImporter(UsccRows, Importer):
     ]
 
     def load(self):
-        self.today = timezone.localdate()
+        self.today = clock.localdate()
         self.towns = TownBook(Town.objects.all())
         self.town_names = {town.pk: town.name for town in Town.objects.all()}
         self.existing = {e["uscc"]: e for e in Enterprise.objects.values(*LOADED_FIELDS)}
@@ -248,7 +249,7 @@ class AboveScaleImporter(UsccRows, Importer):
     # --- applying -------------------------------------------------------------------------
 
     def write(self):
-        now = timezone.now()
+        now = clock.now()
         make = instance_factory(Enterprise)
         created = [
             make(
@@ -291,7 +292,7 @@ class AboveScaleImporter(UsccRows, Importer):
             return
         from cqo_registry.importing.bulk import update_with_history
 
-        now = timezone.now()
+        now = clock.now()
         objs = list(Enterprise.objects.filter(pk__in=[e["id"] for e in entries]))
         for enterprise in objs:
             enterprise.scale = scale

@@ -15,8 +15,8 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
 
+from cqo_registry import clock
 from enterprises.models import Town
 
 from . import selectors, statistics
@@ -91,12 +91,12 @@ def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> Snap
         with transaction.atomic():
             SnapshotFigure.objects.bulk_create(_figure_rows(run, results, town_ids))
             SnapshotIndicator.objects.bulk_create(indicators)
-            if not runs.record_progress(status=SnapshotStatus.DONE, finished_at=timezone.now()):
+            if not runs.record_progress(status=SnapshotStatus.DONE, finished_at=clock.now()):
                 # Another worker finished (or failed) this run meanwhile: keep what it stored.
                 raise IntegrityError(f"snapshot run {run.pk} is no longer open")
     except Exception as error:
         runs.record_progress(
-            status=SnapshotStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            status=SnapshotStatus.FAILED, error=str(error)[:2000], finished_at=clock.now()
         )
         raise
     return SnapshotRun.objects.get(pk=run.pk)

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+
+from cqo_registry import clock
 
 from .models import SnapshotFigure, SnapshotKind, SnapshotScope, SnapshotStatus, Target
 from .snapshots import (
@@ -29,7 +30,7 @@ def take_daily_snapshot(self, as_of: str | None = None) -> int | None:
     day change). Does nothing when that day's daily snapshot exists. Returns the run id.
 
     Delivered again after its worker died mid-run, it finishes the run it had started."""
-    day = date.fromisoformat(as_of) if as_of else timezone.localdate() - timedelta(days=1)
+    day = date.fromisoformat(as_of) if as_of else clock.localdate() - timedelta(days=1)
     task_id = self.request.id
     for run in interrupted_runs(kind=SnapshotKind.DAILY, task_id=task_id):
         if run.as_of == day:
@@ -63,7 +64,7 @@ def take_deadline_snapshots(self) -> list[int]:
     target's figures as of that deadline (one run per deadline date). Returns the run ids.
 
     Delivered again after its worker died mid-run, it first finishes the runs it had started."""
-    today = timezone.localdate()
+    today = clock.localdate()
     run_ids = [
         snapshot_fill(run).pk
         for run in interrupted_runs(kind=SnapshotKind.DEADLINE, task_id=self.request.id)

@@ -33,8 +33,9 @@ from django.utils.translation import gettext_lazy as _
 from appointments.models import CQO_POST, Appointment, Filing, FilingKind, FilingStatus
 from appointments.registry import filed_current_on
 from cqo_registry.accounts import access
+from enterprises.list_filters import YES_NO, ListFilterForm
 from enterprises.models import Person
-from enterprises.selectors import person_list, town_list
+from enterprises.selectors import person_list
 from enterprises.validators import normalize_id_number, normalize_uscc
 
 from .models import Nomination, NominationStatus
@@ -42,7 +43,6 @@ from .services import trained_person_ids
 
 PAGE_SIZE = 50
 STATUS_IN_POST, STATUS_REVIEW, STATUS_DISMISSED = "in_post", "review", "dismissed"
-YES_NO = [("", _("全部")), ("yes", _("是")), ("no", _("否"))]
 SORTS = {
     "name": ("name", "pk"),
     "-name": ("-name", "-pk"),
@@ -137,7 +137,7 @@ def status_label(row) -> str:
     return str(STATUS_LABELS[status_of(row)])
 
 
-class CqoRegistryFilter(forms.Form):
+class CqoRegistryFilter(ListFilterForm):
     q = forms.CharField(
         label=_("搜索"),
         required=False,
@@ -168,12 +168,7 @@ class CqoRegistryFilter(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["town"].queryset = town_list(user).order_by("code")
-        for field in self.fields.values():
-            small = "form-select form-select-sm" if field.widget.input_type == "select" else None
-            field.widget.attrs["class"] = small or "form-control form-control-sm"
+        super().__init__(*args, user=user, **kwargs)
         if access.sees_personal_data(user):
             self.fields["q"].widget.attrs["placeholder"] = _(
                 "姓名、企业名称、统一社会信用代码、完整身份证号"
@@ -182,8 +177,7 @@ class CqoRegistryFilter(forms.Form):
     def filter(self, queryset: QuerySet[Person], day: date) -> QuerySet[Person]:
         """``queryset`` (from :func:`annotated`) narrowed and ordered by the valid fields; an
         invalid field is left out (the form shows why)."""
-        self.is_valid()  # cleaned_data keeps every field that is valid
-        data = getattr(self, "cleaned_data", {})
+        data = self.valid_data()
         text = (data.get("q") or "").strip()
         if text:
             queryset = queryset.filter(self._search(text))

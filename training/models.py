@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.clock import StampField
 from cqo_registry.uploads import PrivateFileField, random_name
 from cqo_registry.workflows import Transitions
 
@@ -174,7 +175,7 @@ class Evaluation(models.Model):
         related_name="+",
     )
     scored_at = models.DateTimeField(_("评定时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -238,7 +239,7 @@ class EvaluationDocument(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
     )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = StampField(_("上传时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -408,7 +409,7 @@ class Nomination(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("推荐时间"), auto_now_add=True)
+    created_at = StampField(_("推荐时间"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -22,11 +22,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST, Appointment, QualityIncident, Sanction, Severity
 from appointments.registry import filed_current_on
+from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
 from cqo_registry.workflows import save_validated
@@ -285,7 +286,7 @@ def campaign_publish(
 ) -> SelectionCampaign:
     """Publish the honour roll: the candidates still on notice are honoured. Only after the
     publicity period has ended (objections are heard until its last day)."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     campaign = _locked(campaign)
     CAMPAIGN_FLOW.require(campaign, "publish")
     if campaign.publicity_ends_on is None or today <= campaign.publicity_ends_on:
@@ -349,7 +350,7 @@ def nomination_create(
     """Nominate ``appointment``'s CQO: by their enterprise, or by the town officer of the
     enterprise's town, while the campaign takes nominations. Eligibility is not a condition
     of nominating; the bureau checks it when reviewing."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     source = nomination_source_for(actor, appointment)
     campaign = SelectionCampaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
     if not CAMPAIGN_FLOW.can(campaign, "nominate"):

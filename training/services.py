@@ -15,11 +15,11 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
 from appointments.registry import active_on, filed_current_on
+from cqo_registry import clock
 from cqo_registry.importing.bulk import insert_with_history
 from cqo_registry.uploads import check_upload
 from cqo_registry.workflows import save_validated
@@ -179,7 +179,7 @@ def _enrol(*, session: TrainingSession, person_ids: Iterable[int], actor) -> Enr
 @transaction.atomic
 def training_enrol_person(*, session: TrainingSession, person: Person, actor) -> Enrolment:
     """Enrol one filed current CQO. Enrolling someone twice is refused."""
-    today = timezone.localdate()
+    today = clock.localdate()
     if not filed_current_appointments(today).filter(person=person).exists():
         raise ValidationError(
             _("%(name)s 不是已备案的现任首席质量官，不能报名。") % {"name": person.name},
@@ -196,7 +196,7 @@ def training_enrol_person(*, session: TrainingSession, person: Person, actor) ->
 def training_enrol_town(*, session: TrainingSession, town: Town, actor) -> Enrolment:
     """Enrol every filed current CQO serving an enterprise of ``town`` (those enrolled
     already are left as they are)."""
-    today = timezone.localdate()
+    today = clock.localdate()
     ids = (
         filed_current_appointments(today)
         .filter(enterprise__town=town)
@@ -215,7 +215,7 @@ def training_enrol_untrained(
     *, session: TrainingSession, actor, town: Town | None = None
 ) -> Enrolment:
     """Enrol every filed current CQO who is not trained yet (optionally of one town)."""
-    queryset = untrained_appointments(timezone.localdate())
+    queryset = untrained_appointments(clock.localdate())
     if town is not None:
         queryset = queryset.filter(enterprise__town=town)
     result = _enrol(
@@ -347,14 +347,14 @@ def evaluation_open(*, appointment: Appointment, year: int, actor) -> Evaluation
 def evaluation_reference_day(year: int) -> date:
     """The day whose filed current CQOs are evaluated for ``year``: the year's last day, or
     today while the year is running."""
-    return min(date(year, 12, 31), timezone.localdate())
+    return min(date(year, 12, 31), clock.localdate())
 
 
 @transaction.atomic
 def evaluation_open_year(*, year: int, actor) -> int:
     """Open the ``year`` evaluation of every filed current CQO (at the year's end, or today
     while it runs) that has none. Returns how many were opened."""
-    if year > timezone.localdate().year:
+    if year > clock.localdate().year:
         raise ValidationError(_("不能为未来年度开展履职评价。"), code="future_year")
     items = _active_items()
     day = evaluation_reference_day(year)
@@ -447,7 +447,7 @@ def evaluation_submit_self(*, evaluation: Evaluation, actor) -> Evaluation:
     if not evaluation.self_assessment.strip():
         raise ValidationError(_("请先填写自评说明。"), code="no_self_assessment")
     evaluation.status = EVALUATION_FLOW.target("submit_self")
-    evaluation.self_submitted_at = timezone.now()
+    evaluation.self_submitted_at = clock.now()
     save_validated(evaluation, actor)
     return evaluation
 
@@ -494,6 +494,6 @@ def evaluation_score(
     evaluation.comments = comments
     evaluation.status = EVALUATION_FLOW.target("score")
     evaluation.scored_by = actor
-    evaluation.scored_at = timezone.now()
+    evaluation.scored_at = clock.now()
     save_validated(evaluation, actor)
     return evaluation

@@ -9,11 +9,16 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from simple_history.signals import pre_create_historical_record
+
+        from cqo_registry.clock import stamp_history_row
 
         from .policy import mark_session_start
 
         # The absolute session lifetime counts from each sign-in (policy.py).
         user_logged_in.connect(mark_session_start, dispatch_uid="cqo_session_start")
+        # History rows written under an injected clock are dated by it (cqo_registry/clock.py).
+        pre_create_historical_record.connect(stamp_history_row, dispatch_uid="cqo_history_clock")
         self._unregister_device_admins()
 
     @staticmethod

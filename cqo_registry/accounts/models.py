@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cqo_registry import clock
+from cqo_registry.clock import StampField
 from cqo_registry.encryption import EncryptedCharField
 
 
@@ -105,7 +107,7 @@ class User(AbstractUser):
         """Django's, and the time of the change (the maximum age counts from it). The
         password history is written when the user is saved (``PasswordHistoryValidator``)."""
         super().set_password(raw_password)
-        self.password_changed_at = timezone.now()
+        self.password_changed_at = clock.now()
 
 
 class PasswordHistory(models.Model):
@@ -216,7 +218,7 @@ class EnterpriseInvitation(models.Model):
 
     def is_open(self, now=None) -> bool:
         """Not yet accepted, not revoked, not expired."""
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
 
 
@@ -249,7 +251,7 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     dedupe_key = models.CharField(_("去重键"), max_length=200, null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = StampField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     # An email is owed for this notification and has not gone out yet: set when it is stored

@@ -21,8 +21,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
+from cqo_registry import clock
 from cqo_registry.queueing import queue_on_commit
 from cqo_registry.site import site_url
 
@@ -140,7 +141,7 @@ def _send_one(pk: int, connection) -> str:
         else:
             Notification.objects.filter(pk=note.pk).update(
                 email_pending=False,
-                emailed_at=timezone.now(),
+                emailed_at=clock.now(),
                 email_attempts=F("email_attempts") + 1,
                 email_error="",
             )
@@ -185,7 +186,7 @@ def _message(note: Notification, connection) -> EmailMultiAlternatives:
 def pending_email_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
     """Notifications whose email is still owed and was stored more than ``older_than`` ago
     (younger ones are left to the task queued with them), oldest first."""
-    cutoff = timezone.now() - older_than
+    cutoff = clock.now() - older_than
     return list(
         Notification.objects.filter(email_pending=True, created_at__lte=cutoff)
         .order_by("created_at", "pk")

@@ -16,8 +16,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from cqo_registry import clock
 
 from . import access, mail
 from .models import AccountEventKind, EnterpriseInvitation, Role, User
@@ -49,7 +50,7 @@ def open_invitations(actor):
         enterprise_id=actor.enterprise_id,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
+        expires_at__gt=clock.now(),
     ).select_related("invited_by")
 
 
@@ -63,7 +64,7 @@ def invitation_send(*, actor: User, email: str, name: str) -> EnterpriseInvitati
         enterprise_id=actor.enterprise_id, email__iexact=email, is_active=True
     ).exists():
         raise ValidationError({"email": _("本企业已有使用该邮箱的账号。")}, code="already_member")
-    now = timezone.now()
+    now = clock.now()
     open_invitations(actor).filter(email__iexact=email).update(revoked_at=now)
     token = new_token()
     invitation = EnterpriseInvitation(
@@ -133,7 +134,7 @@ def invitation_accept(
     user._history_user = invitation.invited_by
     user.full_clean(exclude=["password"])
     user.save()
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     record_event(
@@ -151,7 +152,7 @@ def invitation_revoke(*, actor: User, invitation: EnterpriseInvitation) -> None:
     if invitation.enterprise_id != actor.enterprise_id:
         raise PermissionDenied
     EnterpriseInvitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+        revoked_at=clock.now()
     )
 
 

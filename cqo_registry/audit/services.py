@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from cqo_registry import clock
 from cqo_registry.accounts.throttles import client_ip
 
 from .models import AuditAction, AuditEvent
@@ -122,7 +122,7 @@ def retention_days() -> int:
 def audit_purge(*, now=None) -> int:
     """Delete the audit rows older than ``CQO_AUDIT_RETENTION_DAYS`` (never fewer than
     ``MIN_RETENTION_DAYS``); returns how many. Run daily by beat (``tasks.purge_audit``)."""
-    cutoff = (now or timezone.now()) - timedelta(days=retention_days())
+    cutoff = (now or clock.now()) - timedelta(days=retention_days())
     deleted = AuditEvent.objects.purge_before(cutoff)
     logger.info("audit purge: %d rows older than %s deleted", deleted, cutoff.isoformat())
     return deleted

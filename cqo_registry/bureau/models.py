@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cqo_registry.clock import StampField
 from cqo_registry.uploads import PrivateFileField, random_name
 
 
@@ -28,7 +29,7 @@ class BureauProfile(models.Model):
         blank=True,
         help_text=_("显示在登录页上，告知用户的注意事项；留空则显示系统默认的使用须知。"),
     )
-    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_at = StampField(_("修改时间"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:

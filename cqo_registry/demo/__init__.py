@@ -16,14 +16,15 @@ excellent-CQO selection every year since 2022.
   sees the county as it was.
 * The present is made with ``appointments.services`` so that it carries real events; so are
   registrations, vacancy notes and reminders, incidents and sanctions, evaluations and the
-  selection, run under a demo ``clock`` set to the day each step happened, so that the
-  services' own dates, history rows and notifications say when.
+  selection, run with the registry's clock injected (``cqo_registry.clock.running_at``) at
+  the day each step happened, so that the services' own dates, history rows and
+  notifications say when. Nothing is patched.
 * Idempotent: the county is recognised by its town codes and then left alone; only the demo
   users are checked.
 
-The package: ``names`` (constants and word lists), ``common`` (identifiers, timestamps, the
-clock), ``users`` (the demo users and the other towns' officers), ``county`` (the builder:
-towns, enterprises, persons) with its parts ``history`` (appointments and filings),
+The package: ``names`` (constants and word lists), ``common`` (identifiers, timestamps),
+``users`` (the demo users and the other towns' officers), ``county`` (the builder: towns,
+enterprises, persons) with its parts ``history`` (appointments and filings),
 ``training`` and ``present`` (today's filings); then ``oversight`` (incidents, sanctions),
 ``evaluations``, ``selection`` and ``portal`` (registrations, vacancies); last ``keeping``
 (issue 17: the statistics bureau's list to reconcile, spot checks and penalties, the yearly
@@ -42,6 +43,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Filing, QualityIncident, Sanction
 from cqo_registry.accounts.models import Notification, User
+from cqo_registry.clock import running_at
 from enterprises.models import (
     Enterprise,
     EnterpriseRegistration,
@@ -58,7 +60,7 @@ from training.models import (
     TrainingSession,
 )
 
-from .common import at_hour, clock, display_width, pad
+from .common import at_hour, display_width, pad
 from .county import CountyBuilder
 from .evaluations import build_evaluations
 from .exams import build_exams
@@ -193,7 +195,7 @@ def _present_clock(today: date, real_today: date):
     their own clock inside it)."""
     if today == real_today:
         return nullcontext()
-    return clock(at_hour(today, PRESENT_HOUR))
+    return running_at(at_hour(today, PRESENT_HOUR))
 
 
 def _build_oversight_and_portal(builder: CountyBuilder, users: dict, password: str) -> None:

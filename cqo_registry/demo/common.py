@@ -1,10 +1,10 @@
-"""Small helpers shared by the demo builders: identifiers, back-dated timestamps, display."""
+"""Small helpers shared by the demo builders: identifiers, back-dated timestamps, display.
+
+The demo's steps run on the day they happened under ``cqo_registry.clock.running_at``."""
 
 import unicodedata
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from itertools import count
-from unittest import mock
+from datetime import date, datetime, time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -65,22 +65,6 @@ def display_width(text: str) -> int:
 
 def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
-
-
-@contextmanager
-def clock(at: datetime):
-    """Run the real services as if it were ``at``. They stamp what they write (approval and
-    decision times, ``auto_now_add`` fields, history rows, notifications) with
-    ``timezone.now()`` and check dates against ``timezone.localdate()``; with the clock set,
-    the past the demo makes through them is dated when it happened and checked as it would
-    have been then. Each reading moves the clock on a millisecond, so that steps keep their
-    order. Patches the module attribute: safe only because the command runs single-threaded,
-    like ``own_timestamps``."""
-    if at > timezone.now():
-        raise ValueError(f"the demo clock may not run ahead of today: {at}")
-    ticks = count()
-    with mock.patch.object(timezone, "now", lambda: at + timedelta(milliseconds=next(ticks))):
-        yield
 
 
 # The smallest file the upload check takes for a PDF.

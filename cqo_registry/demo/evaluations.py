@@ -1,5 +1,5 @@
 """Yearly duty evaluations (履职评价) of the demo county, made with ``training.services`` on
-the dates they happened (``clock``): for each of the last three complete years, the filed CQOs
+the dates they happened (``running_at``): for each of the last three complete years, the filed CQOs
 of a small town (``EVALUATED_TOWNS``) and the showcase's are evaluated early the next
 year — opened by the bureau in January, self-assessed by the enterprise in January–February,
 scored in March.
@@ -17,10 +17,11 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from cqo_registry.clock import running_at
 from training import services
 from training.models import EvaluationItem, Grade
 
-from .common import at_hour, clock
+from .common import at_hour
 from .names import EVALUATED_TOWNS, EVALUATION_COMMENTS, SELF_ASSESSMENTS
 
 YEARS = 3
@@ -117,7 +118,7 @@ def build_evaluations(builder, *, reviewer, enterprise_user) -> None:
                 grade = rng.choices(list(GRADE_WEIGHTS), weights=list(GRADE_WEIGHTS.values()))[0]
             state = states.get(index, "scored")
             opened = date(year + 1, 1, 8)
-            with clock(at_hour(opened, 9, rng.randint(0, 59))):
+            with running_at(at_hour(opened, 9, rng.randint(0, 59))):
                 evaluation = services.evaluation_open(
                     appointment=appointment, year=year, actor=reviewer
                 )
@@ -136,7 +137,7 @@ def build_evaluations(builder, *, reviewer, enterprise_user) -> None:
                     own_scores[item.pk] = None
             actor = enterprise_user if own else None
             written = date(year + 1, 1, 15) + timedelta(days=rng.randint(0, 40))
-            with clock(at_hour(written, rng.randint(9, 16), rng.randint(0, 59))):
+            with running_at(at_hour(written, rng.randint(9, 16), rng.randint(0, 59))):
                 services.evaluation_save_self_assessment(
                     evaluation=evaluation,
                     self_assessment=rng.choice(SELF_ASSESSMENTS),
@@ -149,7 +150,7 @@ def build_evaluations(builder, *, reviewer, enterprise_user) -> None:
                 continue
             scored = date(year + 1, 3, 2) + timedelta(days=rng.randint(0, 27))
             scored = max(scored, written + timedelta(days=1))
-            with clock(at_hour(scored, 10, rng.randint(0, 59))):
+            with running_at(at_hour(scored, 10, rng.randint(0, 59))):
                 services.evaluation_score(
                     evaluation=evaluation,
                     scores=bureau,

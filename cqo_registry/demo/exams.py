@@ -12,10 +12,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from appointments.models import Appointment, PostType
+from cqo_registry.clock import running_at
 from exams import bank, services
 from exams.models import PaperRule, PaperSection, Sitting
 
-from .common import at_hour, clock
+from .common import at_hour
 from .names import SEED
 
 EXAM_POST = "food_officer"
@@ -278,7 +279,7 @@ def build_exams(builder, *, reviewer) -> None:
     rng = random.Random(SEED + 20)
     today = builder.today
     posts = set(PostType.objects.filter(code__in=POOL_OF_POST).values_list("code", flat=True))
-    with clock(at_hour(today - timedelta(days=60), 10)):
+    with running_at(at_hour(today - timedelta(days=60), 10)):
         for post in sorted(posts):
             pool = POOLS[POOL_OF_POST[post]]
             for qtype, stem, options, answer in _questions(pool, rng):
@@ -314,7 +315,7 @@ def _finished_sitting(rng: random.Random, day, reviewer) -> None:
     )
     if not appointments:
         return
-    with clock(at_hour(day, 8, 30)):
+    with running_at(at_hour(day, 8, 30)):
         sitting = Sitting.objects.create(
             post_id=EXAM_POST,
             title="食品安全员监督抽查考核（第一场）",
@@ -348,7 +349,7 @@ def _finished_sitting(rng: random.Random, day, reviewer) -> None:
                 shown=shown,
                 now=start + timedelta(minutes=10),
             )
-        with clock(start + timedelta(minutes=25 + index)):
+        with running_at(start + timedelta(minutes=25 + index)):
             services.paper_submit(paper=paper)
-    with clock(at_hour(day, 10, 30)):
+    with running_at(at_hour(day, 10, 30)):
         services.sitting_step(sitting=sitting, action="close", actor=reviewer)

@@ -1,5 +1,5 @@
 """Keeping the demo county true (issue 17), made through the real services on the days it
-happened (``clock``), after everything else and from ``builder.rng``:
+happened (``running_at``), after everything else and from ``builder.rng``:
 
 * **this year's above-scale list** from the statistics bureau, uploaded by the reviewer and
   checked — the reconciliation's preview waits for the reviewer to apply it (three
@@ -27,12 +27,13 @@ from appointments import services as filing_services
 from appointments.models import CQO_POST, Appointment, FilingStatus
 from confirmations import services as confirmation_services
 from confirmations.models import Confirmation, ConfirmationStatus
+from cqo_registry.clock import running_at
 from cqo_registry.importing import jobs
 from cqo_registry.reminders import services as reminder_services
 from cqo_registry.reminders.models import ReminderType
 from enterprises.models import Enterprise, Scale
 
-from .common import appointment_letter, at_hour, clock, make_uscc, showcase_uscc
+from .common import appointment_letter, at_hour, make_uscc, showcase_uscc
 from .names import COUNTY_CODE
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -195,13 +196,13 @@ def _risk_feed(builder, *, reviewer, town_officer) -> None:
         ),
     )
     for kind, upload, hour in (("spot_checks", spot, 9), ("penalties", penalties, 10)):
-        with clock(at_hour(today - timedelta(days=3), hour)):
+        with running_at(at_hour(today - timedelta(days=3), hour)):
             job = jobs.import_job_create(kind=kind, upload=upload, user=reviewer)
             jobs.import_job_confirm(job=job, user=reviewer)
     # The reviewer has already interviewed one CQO the list suggested.
     interviewed = failed[2].enterprise
     row = risk.risk_list(reviewer, day=today).get(pk=interviewed.pk)
-    with clock(at_hour(today - timedelta(days=1), 15)):
+    with running_at(at_hour(today - timedelta(days=1), 15)):
         risk.risk_interview_record(
             enterprise=interviewed,
             reason=risk.interview_reason(row, risk.risk_weights()),
@@ -221,7 +222,7 @@ def _confirmations(builder, *, admin) -> None:
     pending = list(last.confirmations.order_by("pk"))
     for confirmation in rng.sample(pending, int(len(pending) * 0.9)):
         _answer(builder, confirmation, day=last_open + timedelta(days=rng.randint(1, 70)))
-    with clock(at_hour(last_open + timedelta(days=75), 17)):
+    with running_at(at_hour(last_open + timedelta(days=75), 17)):
         confirmation_services.round_close(round_=last, actor=admin)
 
     # This year's: opened 50 days ago, due 5 days ago, still open — some enterprises late.
@@ -241,14 +242,14 @@ def _confirmations(builder, *, admin) -> None:
         while answers and answers[0][0] < milestone:
             day, confirmation = answers.pop(0)
             _answer(builder, confirmation, day=day, change=confirmation is changed)
-        with clock(at_hour(milestone, 8, 30)):
+        with running_at(at_hour(milestone, 8, 30)):
             reminder_services.reminders_send(day=milestone, kinds=[ReminderType.CONFIRMATION_DUE])
     for day, confirmation in answers:
         _answer(builder, confirmation, day=day, change=confirmation is changed)
 
 
 def _open(*, year: int, opened, days: int, admin):
-    with clock(at_hour(opened, 9)):
+    with running_at(at_hour(opened, 9)):
         round_ = confirmation_services.round_open(
             year=year, due_on=opened + timedelta(days=days), actor=admin
         )
@@ -283,7 +284,7 @@ def _answer(builder, confirmation: Confirmation, *, day, change: bool = False) -
     # A CQO appointed after the day (the history runs on) is not yet the one asked about.
     if current is not None and current.appointed_on > day:
         return
-    with clock(at_hour(day, rng.randint(9, 17), rng.randint(0, 59))):
+    with running_at(at_hour(day, rng.randint(9, 17), rng.randint(0, 59))):
         if current is None:
             confirmation_services.confirmation_report_vacancy(confirmation=confirmation, actor=None)
             return

@@ -1,5 +1,5 @@
 """Quality incidents and sanctions of the demo county (notice §6.2), made with
-``appointments.sanctions`` on the dates they happened (``clock``).
+``appointments.sanctions`` on the dates they happened (``running_at``).
 
 * A spot-check incident and an interview in 2021, a complaint and a warning in 2023, a
   warning without incident, and a recent incident with its interview.
@@ -23,8 +23,9 @@ from appointments.models import (
     SanctionKind,
     Severity,
 )
+from cqo_registry.clock import running_at
 
-from .common import at_hour, clock, showcase_uscc
+from .common import at_hour, showcase_uscc
 from .names import INCIDENT_TEXTS, SANCTION_REASONS, TOWNS
 
 
@@ -69,7 +70,7 @@ def build_incidents_and_sanctions(builder, *, reviewer) -> dict[str, Appointment
         return chosen
 
     def incident(enterprise, day, severity, source, text):
-        with clock(at_hour(day + timedelta(days=1), 15)):
+        with running_at(at_hour(day + timedelta(days=1), 15)):
             return sanctions.incident_record(
                 enterprise=enterprise,
                 occurred_on=day,
@@ -80,7 +81,7 @@ def build_incidents_and_sanctions(builder, *, reviewer) -> dict[str, Appointment
             )
 
     def sanction(appointment, kind, day, linked=None):
-        with clock(at_hour(day, 16)):
+        with running_at(at_hour(day, 16)):
             return sanctions.sanction_record(
                 appointment=appointment,
                 kind=kind,
@@ -159,7 +160,7 @@ def _link_exits(reviewer, incident) -> None:
                 IncidentSource.SPOT_CHECK,
                 INCIDENT_TEXTS["exit"],
             )
-        with clock(at_hour(appointment.ended_on, 16)):
+        with running_at(at_hour(appointment.ended_on, 16)):
             exit_sanction = Sanction(
                 appointment=appointment,
                 kind=SanctionKind.EXIT,

@@ -1,5 +1,5 @@
 """The enterprise portal's and town officers' side of the demo county (issue 3), made with
-``enterprises.services`` and ``enterprises.vacancies`` on the days they happened (``clock``):
+``enterprises.services`` and ``enterprises.vacancies`` on the days they happened (``running_at``):
 
 * self-registrations waiting for a reviewer — one for an enterprise in the registry, one for
   an enterprise new to it — and one approved weeks ago: a vacant enterprise of the town
@@ -11,12 +11,13 @@
 
 from datetime import timedelta
 
+from cqo_registry.clock import running_at
 from cqo_registry.reminders import services as reminder_services
 from cqo_registry.reminders.models import ReminderType
 from enterprises import services, vacancies
 from enterprises.models import Enterprise, Scale
 
-from .common import at_hour, clock, make_uscc
+from .common import at_hour, make_uscc
 from .names import COUNTY_CODE, ROADS, VACANCY_NOTES
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -51,23 +52,23 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
     # officer has reminded since (manual reminders need an account to reach).
     registered = vacant[0] if vacant else None
     if registered is not None:
-        with clock(ago(45, 20)):
+        with running_at(ago(45, 20)):
             registration = services.registration_submit(
                 uscc=registered.uscc, name=registered.name, **applicant(registered.uscc)
             )
-        with clock(ago(44)):
+        with running_at(ago(44)):
             services.registration_approve(registration=registration, actor=reviewer)
     for days, number, enterprise in [(40, 0, registered), (7, 3, registered)] + [
         (rng.randint(15, 50), rng.choice((1, 2)), e) for e in vacant[1:4]
     ]:
         if enterprise is not None:
-            with clock(ago(days, 15)):
+            with running_at(ago(days, 15)):
                 vacancies.vacancy_add_note(
                     enterprise=enterprise, text=VACANCY_NOTES[number], actor=town_officer
                 )
     if registered is not None:
         for days in (30, 6):
-            with clock(ago(days, 11)):
+            with running_at(ago(days, 11)):
                 vacancies.vacancy_send_reminder(enterprise=registered, actor=town_officer)
     elsewhere = [
         e
@@ -75,7 +76,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
         if e.town_id != town_officer.town_id and vacancies.days_open(e, today) > limit + 30
     ]
     if elsewhere:
-        with clock(ago(12, 16)):
+        with running_at(ago(12, 16)):
             vacancies.vacancy_add_note(
                 enterprise=rng.choice(elsewhere), text=VACANCY_NOTES[1], actor=reviewer
             )
@@ -89,7 +90,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
         .order_by("pk")
     )
     known = rng.choice(list(known[:40]))
-    with clock(ago(2, 9)):
+    with running_at(ago(2, 9)):
         services.registration_submit(uscc=known.uscc, name=known.name, **applicant(known.uscc))
     # ... and one new to the registry, which the reviewer approves with its account.
     town = rng.choice(builder.towns[1:])
@@ -98,7 +99,7 @@ def build_portal(builder, *, reviewer, town_officer, password: str) -> None:
         if not Enterprise.objects.filter(uscc=uscc).exists():
             break
     name = builder._company_name("农产品加工", Scale.SME, town)
-    with clock(ago(1, 16)):
+    with running_at(ago(1, 16)):
         services.registration_submit(
             uscc=uscc,
             name=name,

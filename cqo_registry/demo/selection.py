@@ -1,5 +1,5 @@
 """Excellent-CQO selection (优秀首席质量官评选) of the demo county, made with
-``training.selection`` on the dates each step happened (``clock``).
+``training.selection`` on the dates each step happened (``running_at``).
 
 A campaign a year since 2022, launched in Quality Month: nominations in September and early
 October (by the enterprise or its town's officer), the bureau's review in October — eligible
@@ -11,10 +11,11 @@ at year Y-1. Past years are published; this year's campaign takes nominations no
 from datetime import date, timedelta
 from decimal import Decimal
 
+from cqo_registry.clock import running_at
 from training import selection
 from training.models import Nomination, NominationStatus
 
-from .common import at_hour, clock
+from .common import at_hour
 from .names import NOMINATION_STATEMENTS
 from .oversight import current_appointments
 
@@ -41,7 +42,7 @@ def build_selection(builder, *, admin, reviewer, officers, enterprise_user, sanc
 
 
 def _campaign(year: int, *, actor, at, **dates):
-    with clock(at):
+    with running_at(at):
         return selection.campaign_create(
             actor=actor,
             year=year,
@@ -84,7 +85,7 @@ def _nominate(builder, campaign, appointment, day, *, officers, enterprise_user)
     own = enterprise_user is not None and appointment.enterprise_id == enterprise_user.enterprise_id
     actor = enterprise_user if own else officers[appointment.enterprise.town_id]
     rng = builder.rng
-    with clock(at_hour(day, rng.randint(9, 17), rng.randint(0, 59))):
+    with running_at(at_hour(day, rng.randint(9, 17), rng.randint(0, 59))):
         return selection.nomination_create(
             campaign=campaign,
             appointment=appointment,
@@ -105,7 +106,7 @@ def _published_campaign(
         publicity_starts_on=date(year, 11, 1),
         publicity_ends_on=date(year, 11, 7),
     )
-    with clock(at_hour(date(year, 9, 1), 9)):
+    with running_at(at_hour(date(year, 9, 1), 9)):
         campaign = selection.campaign_open_nominations(campaign=campaign, actor=reviewer)
     eligible, ineligible = _candidates(builder, campaign, date(year, 9, 1))
     nominees = eligible[:NOMINATIONS] + ineligible[:1]
@@ -133,10 +134,10 @@ def _published_campaign(
                 enterprise_user=enterprise_user,
             )
         )
-    with clock(at_hour(date(year, 10, 16), 9)):
+    with running_at(at_hour(date(year, 10, 16), 9)):
         campaign = selection.campaign_close_nominations(campaign=campaign, actor=reviewer)
     for number, nomination in enumerate(nominations):
-        with clock(at_hour(date(year, 10, 19) + timedelta(days=number // 4), 10 + number % 4)):
+        with running_at(at_hour(date(year, 10, 19) + timedelta(days=number // 4), 10 + number % 4)):
             result = selection.eligibility_check(
                 appointment=nomination.appointment, campaign=campaign
             )
@@ -152,11 +153,11 @@ def _published_campaign(
             )
             score = Decimal(rng.randint(900, 980) if own else rng.randint(700, 960)) / 10
             selection.nomination_score(nomination=nomination, score=score, actor=reviewer)
-    with clock(at_hour(date(year, 10, 28), 15)):
+    with running_at(at_hour(date(year, 10, 28), 15)):
         selection.campaign_rank(campaign=campaign, actor=reviewer)
-    with clock(at_hour(date(year, 10, 31), 16)):
+    with running_at(at_hour(date(year, 10, 31), 16)):
         selection.campaign_start_publicity(campaign=campaign, actor=reviewer)
-    with clock(at_hour(date(year, 11, 12), 9)):
+    with running_at(at_hour(date(year, 11, 12), 9)):
         selection.campaign_publish(campaign=campaign, actor=admin)
 
 
@@ -174,7 +175,7 @@ def _current_campaign(builder, *, admin, reviewer, officers) -> None:
         publicity_starts_on=close + timedelta(days=10),
         publicity_ends_on=close + timedelta(days=16),
     )
-    with clock(at_hour(opened, 9)):
+    with running_at(at_hour(opened, 9)):
         campaign = selection.campaign_open_nominations(campaign=campaign, actor=reviewer)
     first_town = min(officers.values(), key=lambda user: user.town.code).town_id
     # The demo's town officer has nominated one of their town's CQOs; other towns a few more.

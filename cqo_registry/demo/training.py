@@ -6,10 +6,11 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+from cqo_registry.clock import running_at
 from training import services
 from training.models import SessionKind, TrainingAttendance, TrainingSession
 
-from .common import at_hour, clock
+from .common import at_hour
 
 
 class TrainingHistory:
@@ -150,7 +151,7 @@ def enrol_upcoming(builder, *, reviewer) -> None:
     if session is None:
         return
     day = today - timedelta(days=2)
-    with clock(at_hour(day, 10)):
+    with running_at(at_hour(day, 10)):
         room = (session.capacity or 10**6) - session.attendances.count()
         for town in builder.towns:
             waiting = services.untrained_appointments(day).filter(enterprise__town=town)

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqo_registry import clock
 from cqo_registry.accounts.models import Role
 from enterprises.models import Enterprise, Town
 
@@ -132,7 +132,7 @@ def first_filing_enterprise(town: Town | None) -> Enterprise | None:
     ``town`` (the demo town officer's, so that officer follows it), by USCC."""
     candidates = (
         Enterprise.objects.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=timezone.localdate()),
+            Q(established_on__isnull=True) | Q(established_on__lte=clock.localdate()),
             requires_cqo=True,
             deregistered_on__isnull=True,
             appointments__isnull=True,

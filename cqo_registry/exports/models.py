@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 
+from cqo_registry.clock import StampField
 from cqo_registry.uploads import random_name
 
 
@@ -69,7 +70,7 @@ class ReportRun(models.Model):
         on_delete=models.CASCADE,
         related_name="report_runs",
     )
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    created_at = StampField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ReportRunQuerySet.as_manager()

@@ -17,9 +17,10 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Least
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
+
+from cqo_registry import clock
 
 from .base import ExportKind, get_kind, spooled_output
 from .models import OPEN_STATUSES, ReportRun, ReportRunStatus
@@ -92,7 +93,7 @@ def _publish(task, run: ReportRun) -> None:
         ReportRun.objects.filter(pk=run.pk).record_progress(
             status=ReportRunStatus.FAILED,
             error=_("后台任务队列暂时无法连接，没有开始生成。请稍后重新导出。"),
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
 
 
@@ -140,14 +141,14 @@ def report_run_fill(run: ReportRun) -> ReportRun:
                 locked.rows = rows
                 locked.status = ReportRunStatus.DONE
                 locked.done = locked.total = max(locked.total, locked.done)
-                locked.finished_at = timezone.now()
+                locked.finished_at = clock.now()
                 locked.save()
     except Exception as error:
         logger.exception("report run %s (%s) failed", run.pk, run.kind)
         runs.record_progress(
             status=ReportRunStatus.FAILED,
             error=(str(error) or type(error).__name__)[:2000],
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         raise
     return ReportRun.objects.get(pk=run.pk)
@@ -161,7 +162,7 @@ def report_runs_purge(*, now=None) -> int:
     """Delete the runs created more than ``CQO_EXPORT_RETENTION_DAYS`` ago, with their files
     (removed from storage after the commit); returns how many runs. Run daily by beat
     (``tasks.purge_report_runs``) and by ``manage.py purge_report_runs``."""
-    cutoff = (now or timezone.now()) - retention()
+    cutoff = (now or clock.now()) - retention()
     stale = ReportRun.objects.filter(created_at__lt=cutoff)
     count = 0
     for run in stale.iterator(chunk_size=500):

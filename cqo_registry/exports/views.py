@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from cqo_registry.audit.services import audit_export
-from cqo_registry.responses import private_file_response
+from cqo_registry.responses import private_file_response, progress_fields
 
 from .base import get_kind
 from .models import ReportRun, ReportRunStatus
@@ -74,14 +74,7 @@ def _own_or_404(request, pk: int) -> ReportRun:
 
 def progress_payload(run: ReportRun) -> dict:
     return {
-        "id": run.pk,
-        "status": run.status,
-        "status_display": run.get_status_display(),
-        "progress": run.percent,
-        "done": run.done,
-        "total": run.total,
-        "finished": run.finished,
-        "error": run.error if run.status == ReportRunStatus.FAILED else "",
+        **progress_fields(run, finished=run.finished),
         "download_url": (
             reverse("exports:download", args=[run.pk])
             if run.status == ReportRunStatus.DONE and run.file

@@ -16,9 +16,9 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cqo_registry import clock
 from cqo_registry.encryption import EncryptedCharField, EncryptedJSONField
 
 # COPY in CSV format: the csv module quotes in C, much faster than escaping each value in
@@ -79,6 +79,7 @@ def insert_with_history(objs, model, *, user=None, reason="", batch_size=1000) -
             batch_size=batch_size,
             default_user=user,
             default_change_reason=reason,
+            default_date=clock.now(),
         )
         return
     opts = model._meta
@@ -108,7 +109,7 @@ def insert_with_history(objs, model, *, user=None, reason="", batch_size=1000) -
             return
         history = model.history.model
         tracked = {f.attname for f in history.tracked_fields}
-        now = timezone.now()
+        now = clock.now()
         user_id = getattr(user, "pk", None)
         extras = {
             "history_date": now,
@@ -127,7 +128,11 @@ def insert_with_history(objs, model, *, user=None, reason="", batch_size=1000) -
                 constants.append((field.column, extras[field.attname]))
             else:  # a history field we do not know how to fill: let simple_history do it
                 model.history.bulk_history_create(
-                    objs, batch_size=batch_size, default_user=user, default_change_reason=reason
+                    objs,
+                    batch_size=batch_size,
+                    default_user=user,
+                    default_change_reason=reason,
+                    default_date=now,
                 )
                 return
 
@@ -152,6 +157,7 @@ def update_with_history(objs, model, fields, *, user=None, reason="", batch_size
         batch_size=batch_size,
         default_user=user,
         default_change_reason=reason,
+        default_date=clock.now(),
     )
 
 

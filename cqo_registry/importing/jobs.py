@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+
+from cqo_registry import clock
 
 from . import progress
 from .base import ImportResult, header_rows, run_import
@@ -144,7 +145,7 @@ def _check(job: ImportJob, workbook: Workbook) -> None:
         return  # abandoned meanwhile
     _move(job, ImportStatus.CHECKED)
     _store(job, result)
-    job.checked_at = timezone.now()
+    job.checked_at = clock.now()
     job.save(update_fields=["status", "result", "errors", "rows", "checked_at"])
     if not result.ok:
         _finish(job)  # nothing to confirm: the ID numbers it holds need not wait
@@ -203,7 +204,7 @@ def import_job_discard(*, job: ImportJob) -> ImportJob:
 def import_jobs_purge(*, now=None) -> int:
     """Delete the files of jobs nobody confirmed within the retention time (they hold ID
     numbers), marking them abandoned; also files left on finished jobs. Returns how many."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cutoff = now - timedelta(hours=settings.CQO_IMPORT_UPLOAD_RETENTION_HOURS)
     stale = ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="")
     purged = 0
@@ -279,7 +280,7 @@ def _finish(job: ImportJob) -> None:
     rolled-back transaction does not leave a job pointing at a deleted file)."""
     name = job.file.name
     job.file = ""
-    job.finished_at = job.finished_at or timezone.now()
+    job.finished_at = job.finished_at or clock.now()
     job.save()
     progress.clear(job.pk)
     if name:

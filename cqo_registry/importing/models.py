@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry.clock import StampField
 from cqo_registry.uploads import random_name
 
 from .registry import KIND_CHOICES
@@ -56,7 +57,7 @@ class ImportJob(models.Model):
         related_name="import_jobs",
         verbose_name=_("上传人"),
     )
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    created_at = StampField(_("上传时间"), auto_now_add=True)
     checked_at = models.DateTimeField(_("检查完成时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from appointments.models import Appointment, Filing, FilingKind, FilingStatus
 from appointments.registry import days_vacant, filed_current_on, overdue, vacant_enterprises
+from cqo_registry import clock
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 from enterprises import vacancies
@@ -344,7 +345,7 @@ def _log(kind: str, due: DueReminder, *, title: str, recipients: int) -> Reminde
                 occurrence=due.occurrence,
                 offset_days=due.rule.offset_days,
                 anchor=due.candidate.anchor,
-                sent_at=timezone.now(),
+                sent_at=clock.now(),
                 channels=due.rule.channels,
                 recipients=recipients,
                 title=title[:200],
@@ -466,7 +467,7 @@ def reminders_send(*, day: date | None = None, kinds: Iterable[str] | None = Non
     """Send every reminder due on ``day`` (default today), for ``kinds`` (default all) by the
     active rules of the schedule. Returns how many subjects were reminded, per kind. Running
     it again the same day sends nothing more."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     wanted = set(kinds) if kinds is not None else set(ReminderType.values)
     rules_by_kind = defaultdict(list)
     for rule in ReminderRule.objects.filter(active=True, kind__in=wanted):

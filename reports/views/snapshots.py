@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
+from cqo_registry.responses import progress_fields
 
 from ..models import SnapshotKind, SnapshotRun, SnapshotStatus
 from ..snapshots import snapshot_run_create
@@ -39,16 +40,9 @@ def _wants_json(request) -> bool:
 
 def progress_payload(run: SnapshotRun) -> dict:
     return {
-        "id": run.pk,
-        "status": run.status,
-        "status_display": run.get_status_display(),
-        "progress": run.percent,
-        "done": run.done,
-        "total": run.total,
+        **progress_fields(run, finished=run.status in (SnapshotStatus.DONE, SnapshotStatus.FAILED)),
         "as_of": run.as_of.isoformat(),
         "version": run.version,
-        "finished": run.status in (SnapshotStatus.DONE, SnapshotStatus.FAILED),
-        "error": run.error if run.status == SnapshotStatus.FAILED else "",
         "progress_url": reverse("reports:snapshot_progress", args=[run.pk]),
         "dashboard_url": f"{reverse('reports:dashboard')}?as_of={run.as_of.isoformat()}",
     }

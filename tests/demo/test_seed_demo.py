@@ -34,7 +34,7 @@ from appointments.models import (
 )
 from appointments.services import NUMBER_FORMAT, current_appointment
 from confirmations.models import ConfirmationFigure, ConfirmationRound, ConfirmationStatus
-from cqo_registry import demo
+from cqo_registry import clock, demo
 from cqo_registry.accounts.models import Notification, NotificationKind, Role, User
 from cqo_registry.importing.models import ImportJob, ImportStatus
 from cqo_registry.reminders.models import ReminderLog
@@ -571,13 +571,14 @@ def test_production_settings_refuse_the_default_password(settings):
 
 
 def test_demo_clock_dates_the_services_and_never_runs_ahead():
+    """The demo injects its day through the registry's clock (cqo_registry/clock.py)."""
     then = timezone.make_aware(datetime(2023, 3, 6, 10, 0))
-    with demo.common.clock(then):
-        first, second = timezone.now(), timezone.now()
-        assert timezone.localdate() == date(2023, 3, 6)
+    with clock.running_at(then):
+        first, second = clock.now(), clock.now()
+        assert clock.localdate() == date(2023, 3, 6)
     assert then <= first < second < then + timedelta(seconds=1)  # steps keep their order
-    assert timezone.now() > then + timedelta(days=365)  # the real clock is back
-    with pytest.raises(ValueError), demo.common.clock(timezone.now() + timedelta(days=1)):
+    assert clock.now() > then + timedelta(days=365)  # the real clock is back
+    with pytest.raises(ValueError), clock.running_at(timezone.now() + timedelta(days=1)):
         pass
 
 

@@ -278,7 +278,7 @@ def test_running_job_page_shows_a_progress_bar(client_for, reviewer):
     progress.report(job.pk, progress.CHECKING, 5000, 20000)
     client = client_for(reviewer)
     page = client.get(f"/imports/{job.pk}/").content.decode()
-    assert "data-import-progress" in page and "js/import-progress.js" in page
+    assert "data-progress" in page and "js/progress.js" in page
     state = client.get(f"/imports/{job.pk}/progress/").json()
     assert state == {
         "status": "checking",
