@@ -304,11 +304,15 @@ def test_bureau_opens_a_sitting_and_a_candidate_sits_one_question_at_a_time(
     showing(questions[5])
     assert phone.locator("#next-question").is_disabled()
     choose(questions[5])
-    for question in questions:
-        phone.locator(f'.question[data-position="{question.position}"].saved').wait_for(
-            state="attached"
-        )
+    # Every answer sent: nothing kept in the browser, no square left unsaved.
+    phone.wait_for_function(
+        "key => !Object.keys(JSON.parse(localStorage.getItem(key) || '{}')).length",
+        arg=f"exam-pending-{paper.pk}",
+    )
+    assert phone.locator(".overview-item.pending").count() == 0
+    assert phone.locator(".overview-item.filled").count() == 6
     assert phone.locator("#overview-count").inner_text() == "已答 6 / 6"
+    assert paper.questions.filter(chosen="").count() == 0
     phone.screenshot(path=BANK_SHOTS / "7-all-answered.png", full_page=True)
     phone.click("#submit-paper")
     phone.wait_for_url(f"{live_server.url}/exam/result/")
