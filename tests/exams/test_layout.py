@@ -119,3 +119,14 @@ def test_the_layout_does_not_change_the_paper(exam):
     assert Paper.objects.count() == 1
     stems = re.compile(r"</span> (.+?)</legend>")
     assert stems.findall(page_all) == stems.findall(page_one)
+
+
+def test_the_layout_in_english(exam):
+    Sitting.objects.filter(pk=exam.sitting.pk).update(question_layout=QuestionLayout.ONE)
+    client = Client()
+    client.cookies["django_language"] = "en"
+    sign_in(client, exam)
+    page = client.get("/exam/paper/").content.decode()
+    assert "Answer card" in page and "One question at a time" in page
+    assert 'data-counter-text="Question %(position)s of %(count)s"' in page
+    assert "0 of 8 answered" in page and ">Next<" in page
