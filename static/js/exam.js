@@ -102,7 +102,16 @@
     questions.forEach(function (box, i) { box.classList.toggle("current", i === current); });
     Array.prototype.forEach.call(overview.querySelectorAll(".overview-item"), function (square, i) {
       square.classList.toggle("current", i === current);
-      if (i === current) { square.setAttribute("aria-current", "step"); } else { square.removeAttribute("aria-current"); }
+      if (i === current) {
+        square.setAttribute("aria-current", "step");
+        // A long card scrolls inside itself (one at a time): keep the current square in it.
+        if (square.offsetTop < overview.scrollTop ||
+            square.offsetTop + square.offsetHeight > overview.scrollTop + overview.clientHeight) {
+          overview.scrollTop = square.offsetTop - 4;
+        }
+      } else {
+        square.removeAttribute("aria-current");
+      }
     });
     counter.textContent = format(root.dataset.counterText,
       { position: current + 1, count: questions.length });

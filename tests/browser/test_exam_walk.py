@@ -20,13 +20,15 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from exams.models import Paper, PaperRule, Question, Sitting
+from exams import services
+from exams.models import Paper, PaperRule, PaperSection, Question, Sitting, SittingStatus
 from reports.models import Target
 from reports.statistics import compute_target
 from tests.conftest import ensure_notice_targets
 from tests.exams.conftest import (
     HEADER,
     exam,  # noqa: F401 — the fixture
+    make_bank,
     question_row,
 )
 from tests.factories import (
@@ -331,3 +333,49 @@ def test_bureau_opens_a_sitting_and_a_candidate_sits_one_question_at_a_time(
     desk.goto(f"{live_server.url}/dashboard/explain/T3/?as_of={today.isoformat()}&show=counted")
     desk.locator(f'#explain-table tr[data-row="{person.pk}"][data-counted="1"]').wait_for()
     desk.screenshot(path=BANK_SHOTS / "10-t3-counted.png", full_page=True)
+
+
+def test_a_long_paper_one_at_a_time_keeps_the_question_on_the_phone_screen(
+    new_page, live_server, county, reviewer
+):
+    """40 questions one at a time on a phone: the answer card scrolls inside itself, so the
+    question and its previous/next buttons are on the first screen; the card keeps the
+    current square in sight and jumps; the answer card's count follows the answers."""
+    make_bank(singles=40, multiples=0, judges=0)
+    rule = PaperRule.objects.create(post_id="cqo", pass_mark="20", question_layout="one")
+    PaperSection.objects.create(rule=rule, qtype="single", count=40, marks="1", order=0)
+    sitting = Sitting.objects.create(
+        post_id="cqo", title="长试卷", held_on=timezone.localdate(), place="县行政中心"
+    )
+    entry = services.sitting_add_candidates(
+        sitting=sitting, appointment_ids=[county.home_appointment.pk], actor=reviewer
+    )
+    Sitting.objects.filter(pk=sitting.pk).update(status=SittingStatus.OPEN)
+    person = entry.added[0].person
+    phone = new_page(phone=True)
+    phone.goto(f"{live_server.url}/exam/?code={sitting.access_code}")
+    phone.fill("#id_id_number", person.id_number)
+    phone.fill("#id_name", person.name)
+    phone.click("#sign-in-form button[type=submit]")
+    phone.wait_for_url(f"{live_server.url}/exam/paper/")
+    phone.locator("#paper.one-at-a-time").wait_for()
+    height = phone.viewport_size["height"]
+
+    def on_first_screen(selector):
+        box = phone.locator(selector).bounding_box()
+        return box is not None and box["y"] + box["height"] <= height
+
+    assert on_first_screen(".question.current") and on_first_screen("#next-question")
+    card = phone.locator("#overview").bounding_box()
+    assert card["height"] < height / 3
+    phone.screenshot(path=SHOTS.parent / "exam-long-paper-1.png")
+    # Next, next, …: the current square scrolls into the card's sight.
+    for _ in range(30):
+        phone.click("#next-question")
+    assert phone.locator("#question-counter").inner_text() == "第 31 / 40 题"
+    square = phone.locator('.overview-item.current[data-position="31"]').bounding_box()
+    assert card["y"] <= square["y"] and square["y"] + square["height"] <= card["y"] + card["height"]
+    phone.locator('.question.current input[value="A"]').check()
+    phone.locator('.overview-item.filled[data-position="31"]').wait_for()
+    assert phone.locator("#overview-count").inner_text() == "已答 1 / 40"
+    phone.screenshot(path=SHOTS.parent / "exam-long-paper-2.png")
