@@ -8,7 +8,15 @@ from appointments.models import PostType
 from training.models import TrainingSession
 
 from . import bank
-from .models import OPTION_LETTERS, Difficulty, PaperRule, PaperSection, QuestionType, Sitting
+from .models import (
+    OPTION_LETTERS,
+    Difficulty,
+    PaperRule,
+    PaperSection,
+    QuestionLayout,
+    QuestionType,
+    Sitting,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -98,7 +106,14 @@ class QuestionForm(forms.Form):
 class PaperRuleForm(forms.ModelForm):
     class Meta:
         model = PaperRule
-        fields = ["duration_minutes", "pass_mark", "retake_days", "free_retakes", "publish_results"]
+        fields = [
+            "duration_minutes",
+            "pass_mark",
+            "retake_days",
+            "free_retakes",
+            "publish_results",
+            "question_layout",
+        ]
 
 
 SectionFormSet = forms.inlineformset_factory(
@@ -124,6 +139,7 @@ class SittingForm(forms.ModelForm):
             "place",
             "training_session",
             "is_spot_check",
+            "question_layout",
         ]
         widgets = {
             "held_on": DATE_INPUT,
@@ -134,6 +150,10 @@ class SittingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["post"].queryset = PostType.objects.filter(active=True)
         self.fields["training_session"].queryset = TrainingSession.objects.order_by("-starts_on")
+        self.fields["question_layout"].choices = [
+            ("", _("按岗位组卷规则")),
+            *QuestionLayout.choices,
+        ]
         if self.instance.pk and self.instance.candidates.exists():
             # Candidates were entered for this post: it stays.
             self.fields["post"].disabled = True

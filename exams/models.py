@@ -129,6 +129,15 @@ class QuestionVersion(models.Model):
 # --- Paper rules (组卷规则) ---------------------------------------------------------------------
 
 
+class QuestionLayout(models.TextChoices):
+    """How the candidate's page shows the paper (issue 20: "one question at a time or all
+    on one page"). Only the page's layout: the questions, the answers saved as given and the
+    timer are the same in both; the candidate may switch on the page."""
+
+    ALL = "all", _("整卷一页")
+    ONE = "one", _("逐题作答")
+
+
 class PaperRule(models.Model):
     """How a post's paper is drawn and passed: its sections (how many questions of which
     type and category, marks each), the pass mark, the time allowed, and the retake rule —
@@ -156,6 +165,13 @@ class PaperRule(models.Model):
     )
     publish_results = models.BooleanField(
         _("公布考试结果"), default=False, help_text=_("勾选后，合格名单在公开页面公布。")
+    )
+    question_layout = models.CharField(
+        _("答题方式"),
+        max_length=3,
+        choices=QuestionLayout.choices,
+        default=QuestionLayout.ALL,
+        help_text=_("考生手机上默认的答题方式；考生可在答题页切换。考试场次可另行指定。"),
     )
     updated_at = StampField(_("修改时间"), auto_now=True)
 
@@ -270,6 +286,13 @@ class Sitting(models.Model):
             "监管局对在岗人员的监督抽查考核。考生不合格的，向监管局提示对其企业启动约谈、警示或退出程序。"
         ),
     )
+    question_layout = models.CharField(
+        _("答题方式"),
+        max_length=3,
+        choices=QuestionLayout.choices,
+        blank=True,
+        help_text=_("留空：按本岗位组卷规则的设置。考生可在答题页切换。"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -287,6 +310,16 @@ class Sitting(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.held_on:%Y-%m-%d}）"
+
+    @property
+    def layout(self) -> str:
+        """The layout the paper opens in (a ``QuestionLayout`` value): the sitting's own,
+        else its post's paper rule's, else all on one page (issue 20). Reads the rule (one
+        query unless ``post__paper_rule`` was selected)."""
+        if self.question_layout:
+            return self.question_layout
+        rule = PaperRule.objects.filter(post_id=self.post_id).only("question_layout").first()
+        return rule.question_layout if rule else QuestionLayout.ALL
 
 
 class Candidate(models.Model):

@@ -1,6 +1,7 @@
 """The candidate's pages (/exam/), on a phone and without an account (issue 20): sign in
-with the sitting's access code, ID number and name (throttled); the paper, all questions on
-one page, each answer saved as it is given (``static/js/exam.js``); submit; the result and,
+with the sitting's access code, ID number and name (throttled); the paper — all questions on
+one page or one question at a time (the sitting's ``layout``; the candidate may switch on the
+page), each answer saved as it is given (``static/js/exam.js``); submit; the result and,
 on a pass, the certificate. The candidate is remembered in the session only
 (``SESSION_KEY``); nothing in a URL names a candidate or a paper, so no other candidate's
 paper can be asked for. The answer key is never sent: the page has the options in the order
@@ -134,6 +135,7 @@ def paper(request, candidate):
             "paper": paper,
             "questions": questions,
             "answered": sum(1 for q in questions if q["chosen"]),
+            "layout": candidate.sitting.layout,
             "remaining": int((paper.deadline_at - now).total_seconds()),
         },
     )

@@ -15,6 +15,7 @@ def rule_data(**over):
         "pass_mark": "6",
         "retake_days": "30",
         "free_retakes": "1",
+        "question_layout": "all",
         "sections-TOTAL_FORMS": "2",
         "sections-INITIAL_FORMS": "0",
         "sections-MIN_NUM_FORMS": "0",
