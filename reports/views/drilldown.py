@@ -343,7 +343,8 @@ def explain_count(request, code: str):
     context = _totals_context(explained, form.day, totals)
     context.update(count=_shown_count(totals, show), totals_run=totals_run, list_url=list_url)
     if _wants_json(request):
-        summary = render_to_string(explained.kind.summary_template, context, request=request)
+        # Without the request: the sentence needs no context processor (the menu's badges).
+        summary = render_to_string(explained.kind.summary_template, context)
         return JsonResponse(
             {
                 "population": totals.population,
