@@ -35,6 +35,7 @@ parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent
 parser.add_argument("--requests", type=int, default=10)
 parser.add_argument("--timeout", type=int, default=300, help="statement_timeout, seconds")
 parser.add_argument("--json", help="also write the results to this file")
+parser.add_argument("--only", help="comma-separated page names to time (default: all)")
 args = parser.parse_args()
 
 ROOT = Path(args.root).resolve()
@@ -109,6 +110,9 @@ def main() -> None:
             1,
         ),
     }
+    if args.only:
+        wanted = set(args.only.split(","))
+        pages = {name: page for name, page in pages.items() if name in wanted}
     try:
         reverse("reports:explain_count", args=["T1"])
         has_count_endpoint = True
@@ -117,6 +121,8 @@ def main() -> None:
     counts = {}
     if has_count_endpoint:
         for name in ("T1 no snapshot", "T3 no snapshot", "T3 missing no snapshot"):
+            if f"{name}, first" not in pages:
+                continue
             url = pages[f"{name}, first"][0].replace("/?", "/count/?", 1)
             counts[f"{name}, count (cold)"] = (url, True)
             counts[f"{name}, count (warm)"] = (url, False)
