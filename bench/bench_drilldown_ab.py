@@ -93,16 +93,16 @@ def main() -> None:
     pages = {
         # T1 county-wide: the yardstick, unchanged by this work (p95 34 ms on a quiet machine).
         "T1, first": (f"/dashboard/explain/T1/?as_of={day}", 1),
-        "T1, middle": middle("T1", "all"),
+        "T1, middle": lambda: middle("T1", "all"),
         "T3 missing, first": (f"/dashboard/explain/T3/?as_of={day}&show=missing", 1),
-        "T3 missing, middle": middle("T3", "missing"),
+        "T3 missing, middle": lambda: middle("T3", "missing"),
         "T3 all, first": (f"/dashboard/explain/T3/?as_of={day}&show=all", 1),
-        "T3 all, middle": middle("T3", "all"),
+        "T3 all, middle": lambda: middle("T3", "all"),
         "T3 town missing, first": (
             f"/dashboard/explain/T3/?as_of={day}&show=missing&town={town}",
             1,
         ),
-        "T3 town missing, middle": middle("T3", "missing", town),
+        "T3 town missing, middle": lambda: middle("T3", "missing", town),
         "T1 no snapshot, first": (f"/dashboard/explain/T1/?as_of={live}", 1),
         "T3 no snapshot, first": (f"/dashboard/explain/T3/?as_of={live}", 1),
         "T3 missing no snapshot, first": (
@@ -113,6 +113,8 @@ def main() -> None:
     if args.only:
         wanted = set(args.only.split(","))
         pages = {name: page for name, page in pages.items() if name in wanted}
+    # A middle page is found when it is timed (finding it counts the list).
+    pages = {name: page() if callable(page) else page for name, page in pages.items()}
     try:
         reverse("reports:explain_count", args=["T1"])
         has_count_endpoint = True
