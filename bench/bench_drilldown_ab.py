@@ -113,7 +113,7 @@ def main() -> None:
     if args.only:
         wanted = set(args.only.split(","))
         pages = {name: page for name, page in pages.items() if name in wanted}
-    # A middle page is found when it is timed (finding it counts the list).
+    # A middle page is found only when it is to be timed (finding it counts the list).
     pages = {name: page() if callable(page) else page for name, page in pages.items()}
     try:
         reverse("reports:explain_count", args=["T1"])
