@@ -35,7 +35,7 @@ parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent
 parser.add_argument("--requests", type=int, default=10)
 parser.add_argument("--timeout", type=int, default=300, help="statement_timeout, seconds")
 parser.add_argument("--json", help="also write the results to this file")
-parser.add_argument("--only", help="comma-separated page names to time (default: all)")
+parser.add_argument("--only", help="page names to time, separated by \";\" (default: all)")
 args = parser.parse_args()
 
 ROOT = Path(args.root).resolve()
@@ -111,7 +111,7 @@ def main() -> None:
         ),
     }
     if args.only:
-        wanted = set(args.only.split(","))
+        wanted = set(args.only.split(";"))
         pages = {name: page for name, page in pages.items() if name in wanted}
     # A middle page is found only when it is to be timed (finding it counts the list).
     pages = {name: page() if callable(page) else page for name, page in pages.items()}
