@@ -35,7 +35,7 @@ parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent
 parser.add_argument("--requests", type=int, default=10)
 parser.add_argument("--timeout", type=int, default=300, help="statement_timeout, seconds")
 parser.add_argument("--json", help="also write the results to this file")
-parser.add_argument("--only", help="page names to time, separated by \";\" (default: all)")
+parser.add_argument("--only", help='page names to time, separated by ";" (default: all)')
 args = parser.parse_args()
 
 ROOT = Path(args.root).resolve()
