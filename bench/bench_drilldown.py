@@ -7,8 +7,9 @@
 Runs on a database that ``bench_stats.py`` filled (``--reuse`` there; nothing is dropped or
 loaded here) and that holds the snapshot of D that ``bench_stats.py`` takes. For each list —
 T1 county-wide, T1 of one town "missing", T3 "missing" county-wide and of one town (from
-the snapshot of D, so the count is the snapshot's), and T1 at D + 1 (no snapshot: the first
-page counts the list, the others carry that count in their cursor) — it:
+the snapshot of D, so the count is the snapshot's), and T1 at D + 1 (no snapshot: no page
+counts the list; its count is fetched once after the first page, as the page's script does,
+and cached) — it:
 
 1. walks the whole list as a person would, following each page's "next" link from the first
    page to the last, timing every request once, and checks that the rows (``data-row`` of
@@ -77,6 +78,13 @@ def walk(client, first_url: str) -> dict:
         if count is None:
             match = COUNT.search(body)
             count = int(match.group(1).replace(",", "")) if match else None
+        if count is None and len(urls) == 1:
+            # A date without a snapshot: the page does not wait for its count, which its
+            # script fetches afterwards (issue 11) — as here.
+            counted = client.get(
+                first_url.replace("/?", "/count/?", 1), HTTP_ACCEPT="application/json"
+            )
+            count = counted.json()["count"] if counted.status_code == 200 else None
         link = NEXT.search(body)
         url = path + html.unescape(link.group(1)) if link else None
     return {

@@ -11,6 +11,8 @@ urlpatterns = [
     # "Explain this number": the enterprises (or persons) behind a figure, and their export.
     path("dashboard/explain/<str:code>/", drilldown.explain, name="explain"),
     path("dashboard/explain/<str:code>/export/", drilldown.explain_export, name="explain_export"),
+    # The list's count, fetched after its page has shown the rows (issue 11).
+    path("dashboard/explain/<str:code>/count/", drilldown.explain_count, name="explain_count"),
     # Snapshots: recompute on demand as a task, with progress.
     path("dashboard/snapshots/recompute/", snapshots.recompute, name="snapshot_recompute"),
     path(

@@ -108,7 +108,8 @@ def test_leader_chooses_a_post_and_drills_down(page, live_server, artifacts):
     page.wait_for_selector("#explain-table")
     names = page.locator("#explain-table tbody tr td:nth-child(2)").all_inner_texts()
     assert len(names) == 6 and "岗集食品2号厂" in names and "城关食品1号厂" not in names
-    assert "须设食品安全员的企业" in page.locator("#explain-summary").inner_text()
+    # No snapshot of the date: the summary's count arrives after the rows (issue 11).
+    page.locator("#explain-summary", has_text="须设食品安全员的企业").wait_for(timeout=15_000)
     page.screenshot(path=str(artifacts / "explain-post-FS2-missing.png"), full_page=True)
 
     # The holders and their hours: back to the post's dashboard, then the training figure.

@@ -476,7 +476,7 @@ KWARG_VALUES = {
     # Every kind of drill-down: enterprises, persons, vacancies, principals, late filings.
     **{
         f"reports:{name}": {"code": lambda cast: cast["explain_codes"]}
-        for name in ("explain", "explain_export")
+        for name in ("explain", "explain_export", "explain_count")
     },
     "reports:snapshot_progress": {"run_id": _pk("run")},
     **{

@@ -28,6 +28,11 @@ def explain(code: str) -> str:
     return reverse("reports:explain", args=[code])
 
 
+def explain_count(code: str) -> str:
+    """The count of the list, fetched after its page (no snapshot of the date)."""
+    return reverse("reports:explain_count", args=[code])
+
+
 @pytest.fixture
 def food(home_town, other_town):
     """Food-safety officers' targets over three food enterprises: two in the home town (one
@@ -160,11 +165,12 @@ def test_the_enterprises_behind_a_posts_figure(food, client_for, leader):
     response = client.get(explain("FS2"), {"as_of": D.isoformat()})
     assert response.status_code == 200
     assert rows(response) == ["城关超市", "城关食品厂", "双墩酒厂"]  # town, then name
-    totals = response.context["totals"]
-    assert (totals.population, totals.counted) == (3, 2)
     content = response.content.decode()
     assert 'data-holders="2"' in content  # the food factory's two officers
-    assert "须设食品安全员的企业" in content
+    counted = client.get(explain_count("FS2"), {"as_of": D.isoformat()})
+    totals = counted.context["totals"]
+    assert (totals.population, totals.counted) == (3, 2)
+    assert "须设食品安全员的企业" in counted.content.decode()
     assert f"{DASHBOARD}?as_of={D.isoformat()}&amp;post=food_officer" in content
     missing = client.get(explain("FS2"), {"as_of": D.isoformat(), "show": "missing"})
     assert rows(missing) == ["城关超市"]
@@ -174,7 +180,8 @@ def test_the_enterprises_behind_a_posts_figure(food, client_for, leader):
 
 
 def test_the_persons_behind_a_posts_training_figure(food, client_for, reviewer):
-    response = client_for(reviewer).get(explain("FS3"), {"as_of": D.isoformat()})
+    client = client_for(reviewer)
+    response = client.get(explain("FS3"), {"as_of": D.isoformat()})
     assert response.status_code == 200
     page = response.context["page"].object_list
     assert [(p.name, p.counted, p.hours) for p in page] == [
@@ -182,7 +189,10 @@ def test_the_persons_behind_a_posts_training_figure(food, client_for, reviewer):
         ("王食安", False, None),
         ("赵食安", False, None),
     ]
-    assert "不少于 40 学时" in response.content.decode()
+    summary = client.get(
+        explain_count("FS3"), {"as_of": D.isoformat()}, HTTP_ACCEPT="application/json"
+    ).json()["summary"]
+    assert "不少于 40 学时" in summary
 
 
 def test_a_town_officer_lists_only_their_town(food, client_for, town_officer, other_town):
