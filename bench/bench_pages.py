@@ -133,7 +133,6 @@ def prepare(url: str, enterprises: int) -> dict:
     from cqo_registry.accounts.models import Role, User
     from enterprises.models import Enterprise, Town
     from reports import snapshots
-    from reports.tasks import recompute_snapshot
 
     call_command("migrate", verbosity=0)
     if fresh:
@@ -142,7 +141,7 @@ def prepare(url: str, enterprises: int) -> dict:
         done["built"] = bench_stats.build(enterprises)
     done["enterprises"] = Enterprise.objects.count()
     if snapshots.snapshot_for(D) is None:
-        recompute_snapshot(D.isoformat())
+        snapshots.snapshot_take(as_of=D, kind="on_demand")
         done["snapshot_taken"] = D.isoformat()
     town = Town.objects.order_by("pk").first()
     for username, role, extra in [
