@@ -365,10 +365,16 @@ def sign_in(port: int, username: str, totp_key: str | None = None) -> dict:
     if totp_key:
         # The account policy's middleware asks for the code on the next page.
         path = "/accounts/two-factor/verify/"
-        _, _, page = client.get(path)
-        status, headers, _ = client.post(
-            path, {"csrfmiddlewaretoken": _csrf(page), "code": totp_code(totp_key)}
-        )
+        for _attempt in range(3):
+            _, _, page = client.get(path)
+            status, headers, _ = client.post(
+                path, {"csrfmiddlewaretoken": _csrf(page), "code": totp_code(totp_key)}
+            )
+            if status == 302:
+                break
+            # A code is accepted once: another sign-in of this user (another run) may have
+            # used this step's code. Wait for the next one.
+            time.sleep(31 - time.time() % 30)
         if status != 302 or "/two-factor/" in headers.get("Location", ""):
             raise RuntimeError(f"{username}: the second factor was refused ({status})")
     return client.cookies
