@@ -78,7 +78,9 @@ def page(request: HttpRequest, paginator: Paginator, name: str = "page") -> Page
     return paginator.get_page(page_number(request, name))
 
 
-def page_by_keys(request: HttpRequest, queryset, per_page: int, name: str = "page") -> Page:
+def page_by_keys(
+    request: HttpRequest, queryset, per_page: int, name: str = "page", count: int | None = None
+) -> Page:
     """The page of ``queryset`` that ``?<name>=`` asks for (as :func:`page`), found in two
     steps: the page's primary keys first, by ``queryset``'s filters and ordering alone, then
     only those rows with everything ``queryset`` annotates and selects. Same rows, same order
@@ -88,9 +90,13 @@ def page_by_keys(request: HttpRequest, queryset, per_page: int, name: str = "pag
     CQO's status, training, vacancy start) made PostgreSQL plan those subqueries for all
     100,000 rows — hashed over whole tables — although 50 were shown. Annotations that the
     filters or the ordering use still count in the first step; the others run for the page's
-    rows only."""
+    rows only. ``count``: the number of rows when the caller has counted them already (the
+    paginator then does not count again)."""
     keys = queryset.values_list("pk", flat=True)
-    current = page(request, Paginator(keys, per_page), name)
+    paginator = Paginator(keys, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    current = page(request, paginator, name)
     ids = list(current.object_list)
     rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
     current.object_list = [rows[pk] for pk in ids if pk in rows]

@@ -78,7 +78,12 @@ class TrainingAttendance(models.Model):
                 name="passed_requires_attended", condition=Q(passed=False) | Q(attended=True)
             ),
         ]
-        indexes = [models.Index(fields=["person", "passed"], name="attendance_person_pass_idx")]
+        indexes = [
+            models.Index(fields=["person", "passed"], name="attendance_person_pass_idx"),
+            # The session list counts each session's attendances and passes from this index
+            # alone (an index-only scan), not from the table (issue 15 §1).
+            models.Index(fields=["session", "passed"], name="attendance_session_pass_idx"),
+        ]
 
     def __str__(self):
         return f"{self.person} — {self.session}"

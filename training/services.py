@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
@@ -65,8 +65,13 @@ def trained_person_ids(day: date) -> QuerySet:
 
 
 def untrained_appointments(day: date) -> QuerySet[Appointment]:
-    """Filed current appointments at ``day`` whose CQO is not trained at ``day``."""
-    return filed_current_appointments(day).exclude(person_id__in=trained_person_ids(day))
+    """Filed current appointments at ``day`` whose CQO is not trained at ``day``.
+
+    ``NOT EXISTS``, never ``NOT IN (subquery)``: PostgreSQL hashes a ``NOT IN`` list only
+    while it fits in ``work_mem`` and past it rescans it for every appointment (the
+    untrained-CQO list's count ran for more than 12 minutes at 300,000 enterprises)."""
+    trained = trained_person_ids(day).filter(person=OuterRef("person_id"))
+    return filed_current_appointments(day).filter(~Exists(trained))
 
 
 # --- Sessions ------------------------------------------------------------------------------

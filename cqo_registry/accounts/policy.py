@@ -82,16 +82,23 @@ class PendingStep:
     kind: str
 
 
+def _verified(user) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def pending_step(request) -> PendingStep | None:
     """The first thing the signed-in ``request.user`` must do before using the registry, or
     ``None``: the second factor comes before the password (a new password is set only by
     someone who proved both)."""
     user = request.user
-    if may_use_two_factor(user):
+    # Verified in this session: django-otp has just read the confirmed device of this user
+    # that verified it, so the user has a second factor and nothing to do for it — no query
+    # to ask again (issue 15 §1: every page of a bureau user asked).
+    if may_use_two_factor(user) and not _verified(user):
         if has_two_factor(user):
-            if not user.is_verified():
-                return PendingStep(VERIFY)
-        elif two_factor_required(user):
+            return PendingStep(VERIFY)
+        if two_factor_required(user):
             return PendingStep(ENROL)
     if must_change_password(user):
         return PendingStep(CHANGE_PASSWORD)
