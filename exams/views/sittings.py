@@ -20,7 +20,7 @@ from cqo_registry.workflows import error_text
 
 from .. import certificates, selectors, services
 from ..forms import AddCandidatesForm, SittingForm
-from ..models import Candidate, Paper, Sitting
+from ..models import Candidate, Paper, QuestionLayout, Sitting
 
 ELIGIBLE_SHOWN = 500
 sitting_keepers = permission_required("exams.manage_sittings")
@@ -96,6 +96,7 @@ def sitting_detail(request, pk: int):
             "submitted": sum(1 for p in papers if p.is_submitted),
             "passed": sum(1 for p in papers if p.passed),
             "suggested_count": len(suggested),
+            "layout_label": QuestionLayout(sitting.layout).label,
         },
     )
 

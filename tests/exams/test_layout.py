@@ -80,6 +80,20 @@ def test_a_sitting_overrides_the_rule_and_blank_follows_it(client_for, reviewer,
     assert exam.sitting.question_layout == ""
 
 
+def test_the_sitting_page_says_which_layout_the_paper_opens_in(client_for, reviewer, exam):
+    client = client_for(reviewer)
+
+    def shown() -> str:
+        page = client.get(f"/exams/sittings/{exam.sitting.pk}/").content.decode()
+        return re.search(r'id="sitting-layout">([^<]+)<', page).group(1)
+
+    assert shown() == "整卷一页"
+    PaperRule.objects.filter(post_id="cqo").update(question_layout=QuestionLayout.ONE)
+    assert shown() == "逐题作答"
+    Sitting.objects.filter(pk=exam.sitting.pk).update(question_layout=QuestionLayout.ALL)
+    assert shown() == "整卷一页"
+
+
 def test_one_at_a_time_page_has_every_question_the_card_and_no_key(exam):
     Sitting.objects.filter(pk=exam.sitting.pk).update(question_layout=QuestionLayout.ONE)
     client, page = paper_page(exam)
