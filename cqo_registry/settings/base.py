@@ -2,6 +2,7 @@
 ``.env.example`` documents each variable."""
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -410,9 +411,15 @@ INSTALLED_APPS += [  # noqa: F405 — defined above
     "django_otp.plugins.otp_static",  # single-use recovery codes
     "captcha",  # django-simple-captcha: images drawn by the product, no outside service
     "django_ratelimit",
-    # Listed for its Chinese (zh_Hans) catalogue of zxcvbn's advice.
-    "django_zxcvbn_password_validator",
 ]
+# django-zxcvbn-password-validator is needed for its Chinese (zh_Hans) catalogue of zxcvbn's
+# advice only (no models, templates or checks). As an installed app it imported zxcvbn and its
+# word lists at every start-up (~140 M instructions, ~4% of a manage.py command's start-up);
+# found here by path, its package is not imported until a password is checked. Its msgids
+# overlap no other catalogue, so the translations are the same.
+LOCALE_PATHS.append(
+    Path(find_spec("django_zxcvbn_password_validator").submodule_search_locations[0]) / "locale"
+)
 # OTPMiddleware marks a request verified by a second factor; the account policy then sends a
 # signed-in user to whatever their account still needs (second factor, new password) and
 # ends sessions past their absolute lifetime. RatelimitMiddleware answers 429 for throttles.

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -152,6 +152,14 @@ def test_failures_of_an_unknown_username_lock_nobody_else(victim):
 def test_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)
+
+
+def test_zxcvbn_advice_is_in_chinese():
+    # django-zxcvbn-password-validator's catalogue is found through LOCALE_PATHS (it is not an
+    # installed app, so that zxcvbn is not imported at start-up): its advice is still Chinese.
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
+        validate_password("abcd1234")
+    assert any(m.startswith("您的密码太容易猜测") for m in excinfo.value.messages)
 
 
 def test_two_class_password_gets_the_complexity_message():

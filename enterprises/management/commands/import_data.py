@@ -4,6 +4,7 @@
 import time
 from pathlib import Path
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,10 @@ from cqo_registry.importing.registry import DATA_KINDS, get_importer_class
 
 class Command(BaseCommand):
     help = "Import an Excel file (.xlsx, .xls or .ods) of enterprises, appointments or training."
+    # The models' checks only: an import writes rows and serves no page, so the URL, admin,
+    # template and static-file checks (which import every view module: ~0.3 s of each run)
+    # are left to `check`, `migrate` and the deploy's `check --deploy`.
+    requires_system_checks = [Tags.models]
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=DATA_KINDS)
