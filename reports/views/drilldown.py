@@ -326,8 +326,8 @@ def explain_count(request, code: str):
 
     ``Accept: application/json`` (the page's script): ``{"population", "counted", "count"
     (the rows the list shows, by ``show``), "rate" ("61.5%" or null), "summary" (the
-    summary sentence, HTML)}``; a bad
-    date or another invalid filter (``show``) is a 400 ``{"error"}`` naming which. Otherwise (the "显示总数" link without JavaScript) a small
+    summary sentence, HTML)}``; a bad date or another invalid filter (``show``) is a 400
+    ``{"error"}`` naming which. Otherwise (the "显示总数" link without JavaScript) a small
     page with the summary and the way back to the list."""
     explained, form, rows = _filters(request, code)
     list_url = f"{reverse('reports:explain', args=[code])}?{params.query_without(request)}"
