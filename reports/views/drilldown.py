@@ -326,14 +326,17 @@ def explain_count(request, code: str):
 
     ``Accept: application/json`` (the page's script): ``{"population", "counted", "count"
     (the rows the list shows, by ``show``), "rate" ("61.5%" or null), "summary" (the
-    summary sentence, HTML)}``; a bad
-    date is a 400 ``{"error"}``. Otherwise (the "显示总数" link without JavaScript) a small
+    summary sentence, HTML)}``; a bad date or another invalid filter (``show``) is a 400
+    ``{"error"}`` naming which. Otherwise (the "显示总数" link without JavaScript) a small
     page with the summary and the way back to the list."""
     explained, form, rows = _filters(request, code)
     list_url = f"{reverse('reports:explain', args=[code])}?{params.query_without(request)}"
     if rows is None:
         if _wants_json(request):
-            return JsonResponse({"error": _("统计日期无效。")}, status=400)
+            # Say which part is wrong: a bad ``show`` is not a bad date.
+            if "as_of" in form.errors:
+                return JsonResponse({"error": _("统计日期无效。")}, status=400)
+            return JsonResponse({"error": _("筛选条件无效。")}, status=400)
         return HttpResponseRedirect(list_url)
     show = form.cleaned_data["show"] or selectors.SHOW_ALL
     filters = _filter_values(form)

@@ -4,8 +4,10 @@ of their own role, whoever was served before them, and the kept menu is the one 
 render gives."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from cqo_registry.accounts.templatetags import navigation
@@ -71,3 +73,15 @@ def test_an_anonymous_visitor_gets_the_public_menu(client):
     html = _menus(client.get("/help/").content.decode())
     assert "/public/" in html
     assert "/review/" not in html
+
+
+@pytest.mark.parametrize("name", ["_nav_menu.html", "_account_menu.html"])
+def test_the_kept_menus_read_only_what_their_key_holds(name):
+    # A breaker's guard: the kept HTML is keyed by role, language and the answers to
+    # NAV_PERMISSIONS only, and rendered without the request. A ``perms.<app>.<codename>``
+    # outside NAV_PERMISSIONS would always be false there (a link silently lost), and a
+    # ``user``/``request`` read would be one user's data kept for everyone of the role.
+    source = (Path(settings.BASE_DIR) / "templates" / name).read_text()
+    asked = set(re.findall(r"perms\.(\w+)\.(\w+)", source))
+    assert asked <= {tuple(p.split(".")) for p in navigation.NAV_PERMISSIONS}
+    assert not re.search(r"\b(user|request)\b(?![_\w])", re.sub(r"user_role", "", source))

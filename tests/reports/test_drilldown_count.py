@@ -193,6 +193,19 @@ def test_a_bad_date_is_a_400_or_the_list_page(towns, leader, client_for):
     assert response["Location"].startswith(reverse("reports:explain", args=["T1"]))
 
 
+def test_a_bad_show_is_a_400_that_does_not_blame_the_date(towns, leader, client_for):
+    # A breaker's find: ``show=<script>`` answered "统计日期无效。" (the date is fine).
+    client = client_for(leader)
+    response = client.get(count_url("T1", show="<script>"), **JSON)
+    assert response.status_code == 400
+    assert response.json()["error"] == "筛选条件无效。"
+    response = client.get(count_url("T1", as_of="2021-13-45", show="<script>"), **JSON)
+    assert response.json()["error"] == "统计日期无效。"
+    response = client.get(count_url("T1", show="<script>"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reports:explain", args=["T1"]))
+
+
 # --- Queries: a constant number, pinned --------------------------------------------------------
 
 # The count's queries: session and user, the target, the town of the filter, the snapshot
