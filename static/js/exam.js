@@ -249,6 +249,19 @@
     }
     if (!window.confirm(question)) { return; }
     closed = true;
-    flush().then(function () { submitForm.submit(); }, function () { submitForm.submit(); });
+    // A paper is handed in only with every answer on the server: an answer that could not be
+    // sent (a dropped connection) would be lost once the paper is closed. The candidate is told
+    // and hands in again when the connection is back; at the deadline (tick) the paper is
+    // handed in whatever happens, as the server closes it then anyway.
+    flush().then(function () {
+      var unsaved = Object.keys(pending).length;
+      if (unsaved) {
+        closed = false;
+        status.textContent = format(root.dataset.unsavedText, { count: unsaved });
+        window.alert(status.textContent);
+        return;
+      }
+      submitForm.submit();
+    });
   });
 })();
