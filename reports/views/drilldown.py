@@ -27,6 +27,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.vary import vary_on_headers
 
 from appointments.models import CQO_POST
 from cqo_registry import params
@@ -316,6 +317,7 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+@vary_on_headers("Accept")  # JSON for the page's script, a small page for the link
 @access.permission_required("reports.explain_figures")
 def explain_count(request, code: str):
     """The count of a drill-down list (SPEC §6, issue 11), fetched after the list's page has

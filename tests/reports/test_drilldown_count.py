@@ -156,6 +156,18 @@ def test_the_count_without_javascript_is_a_page_with_the_way_back(towns, leader,
     assert f'href="{back}"' in body
 
 
+def test_the_two_answers_of_one_address_say_they_vary_by_accept(towns, leader, client_for):
+    # JSON for the page's script, HTML for the link: a cache between them must keep both.
+    client = client_for(leader)
+    page = client.get(count_url("T1", show="missing"))
+    data = client.get(count_url("T1", show="missing"), HTTP_ACCEPT="application/json")
+    assert page["Content-Type"].startswith("text/html")
+    assert data["Content-Type"] == "application/json"
+    for response in (page, data):
+        varies = {name.strip().lower() for name in response["Vary"].split(",")}
+        assert "accept" in varies, response["Vary"]
+
+
 # --- Scope: exactly the page's ---------------------------------------------------------------
 
 
