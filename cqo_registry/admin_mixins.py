@@ -3,6 +3,7 @@
 
 import re
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -76,3 +77,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if not (self._is_pk(object_id) and version.isascii() and version.isdigit()):
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows the rows a workflow wrote and changes nothing: no add, change or
+    delete, whatever the role's model permissions say (snapshot figures, question versions,
+    a paper's sections and questions)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

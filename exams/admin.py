@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from cqo_registry.admin_mixins import ReadOnlyInline
+
 from .models import (
     Candidate,
     Paper,
@@ -22,21 +24,6 @@ from .models import (
     QuestionVersion,
     Sitting,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class QuestionVersionInline(ReadOnlyInline):

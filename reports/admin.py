@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cqo_registry.admin_mixins import HistoryAdmin
+from cqo_registry.admin_mixins import HistoryAdmin, ReadOnlyInline
 
 from .models import SnapshotFigure, SnapshotIndicator, SnapshotRun, Target
 
@@ -31,22 +31,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class SnapshotFigureInline(admin.TabularInline):
+class SnapshotFigureInline(ReadOnlyInline):
     model = SnapshotFigure
     fields = ["target", "scope", "key", "label", "population", "counted"]
     readonly_fields = fields
     ordering = ["target", "scope", "key"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("target")
