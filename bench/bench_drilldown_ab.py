@@ -23,6 +23,7 @@ is timed with a count another request left.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -73,8 +74,9 @@ def main() -> None:
     town = Enterprise.objects.order_by("pk").values_list("town_id", flat=True).first()
     day, live = D.isoformat(), (D + timedelta(days=1)).isoformat()
 
-    def middle(code, show, town_id=None):
-        """The URL of the page that starts halfway down the list (a snapshot's date)."""
+    def middle(code, show, town_id=None, number=None):
+        """The URL of the page that starts halfway down the list (a snapshot's date), or of
+        page ``number`` when given."""
         explained = selectors.explained_for_code(code)
         rows = selectors.filter_show(
             selectors.explain_rows(explained, D, user=leader, town_id=town_id), show
@@ -82,6 +84,8 @@ def main() -> None:
         keys = explained.kind.sort_keys
         total = rows.order_by().count()
         offset = total // 2 // views.PAGE_SIZE * views.PAGE_SIZE
+        if number is not None:
+            offset = min(number - 1, (total - 1) // views.PAGE_SIZE) * views.PAGE_SIZE
         fields = [key.field for key in keys]
         after = list(rows.order_by(*ordering(keys)).values_list(*fields)[offset - 1 : offset][0])
         scope = json.dumps([code, day, town_id, "", "", show, leader.pk], ensure_ascii=False)
@@ -103,6 +107,13 @@ def main() -> None:
             1,
         ),
         "T3 town missing, middle": lambda: middle("T3", "missing", town),
+        # Pages 20 and 200 (a town's list has fewer: its last page instead of 200).
+        "T1, page 20": lambda: middle("T1", "all", number=20),
+        "T1, page 200": lambda: middle("T1", "all", number=200),
+        "T3 missing, page 20": lambda: middle("T3", "missing", number=20),
+        "T3 missing, page 200": lambda: middle("T3", "missing", number=200),
+        "T3 town missing, page 20": lambda: middle("T3", "missing", town, number=20),
+        "T3 town missing, last page": lambda: middle("T3", "missing", town, number=10**6),
         "T1 no snapshot, first": (f"/dashboard/explain/T1/?as_of={live}", 1),
         "T3 no snapshot, first": (f"/dashboard/explain/T3/?as_of={live}", 1),
         "T3 missing no snapshot, first": (
@@ -167,6 +178,8 @@ def main() -> None:
             "page": number,
             "rows": len(rows),
             "first_row": int(rows[0]),
+            # The page's rows, to show that two checkouts list the same rows.
+            "rows_digest": hashlib.sha256(",".join(rows).encode()).hexdigest()[:12],
             "count": shown,
             "queries": len(executed),
             "p50_ms": percentile(times, 50),
