@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Filing, FilingKind
@@ -87,6 +88,47 @@ def _current_cqo(day: date, field: str):
         "-appointed_on"
     )
     return Subquery(current.values(field)[:1])
+
+
+def pk_url(name: str):
+    """``pk → reverse(name, args=[pk])`` for a URL named ``name`` whose one argument is an
+    ``<int:pk>``, reversing once: a page of 50 persons with their enterprises reversed a
+    hundred URLs, a fifth of the page's time (issue 11)."""
+    marker = "2147483647"
+    head, _, tail = reverse(name, args=[int(marker)]).rpartition(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _ymd(value) -> str:
+    """A date as the templates' ``|date:"Y-m-d"`` shows it, ``—`` for none."""
+    return value.isoformat() if value else "—"
+
+
+def _ymd_or_blank(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def prepare_persons(rows: list, user) -> None:
+    """Set on a page's persons (with their ``current_appointments``) what the persons'
+    table shows, ready to print: ``url``, ``id_number_shown`` (masked unless ``user`` sees
+    personal data), ``trained_on_shown`` and ``enterprises_shown`` — one dict per
+    appointment (``url``, ``name``, ``position``, ``town``). Shared by T3's list and a
+    post's holders (the same table)."""
+    person_url, enterprise_url = pk_url("persons:detail"), pk_url("enterprises:detail")
+    full = access.sees_personal_data(user)
+    for row in rows:
+        row.url = person_url(row.pk)
+        row.id_number_shown = row.id_number if full else row.masked_id_number
+        row.trained_on_shown = _ymd(getattr(row, "trained_on", None))
+        row.enterprises_shown = [
+            {
+                "url": enterprise_url(a.enterprise_id),
+                "name": a.enterprise.name,
+                "position": a.position,
+                "town": a.enterprise.town_name,
+            }
+            for a in row.current_appointments
+        ]
 
 
 def _status(explained) -> dict[bool, str]:
@@ -160,6 +202,12 @@ class Kind:
     def label(self, rows: list) -> None:
         """Set the labels of choices on a page's rows (looked up once per page here:
         ``get_FOO_display()`` re-hashes the choices per call)."""
+
+    def prepare(self, rows: list, user) -> None:
+        """Set on a page's rows what its table shows that is not a column of the row (the
+        labels of :meth:`label`, and for some kinds links and formatted values), once per
+        page here rather than by a template tag per row; ``user`` is who sees the page."""
+        self.label(rows)
 
 
 # Enterprises: the targets on enterprises (T1, T2…), the vacancies, the confirmations.
@@ -288,11 +336,18 @@ class EnterpriseKind(Kind):
         ]
 
     def label(self, rows):
+        """As :meth:`Kind.label`, and the values the enterprises' table prints as they are
+        printed (``url``, ``cqo_appointed_shown``, ``vacancy_start_shown``): no tag or
+        filter per row in the template."""
         industries, scales = dict(Industry.choices), dict(Scale.choices)
+        url = pk_url("enterprises:detail")
         for row in rows:
             row.industry_label = industries.get(row.industry, row.industry)
             row.scale_label = scales.get(row.scale, row.scale)
             row.shown_vacancy_start = row.vacancy_start if self.shows_vacancy(row) else None
+            row.url = url(row.pk)
+            row.vacancy_start_shown = _ymd(row.shown_vacancy_start)
+            row.cqo_appointed_shown = _ymd_or_blank(getattr(row, "cqo_appointed_on", None))
 
 
 class VacancyKind(EnterpriseKind):
@@ -514,6 +569,9 @@ class PersonKind(Kind):
         from .. import snapshots  # snapshots reads the dashboard selectors: imported late
 
         return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+
+    def prepare(self, rows, user):
+        prepare_persons(rows, user)
 
     def columns(self, explained, day, user):
         status = _status(explained)

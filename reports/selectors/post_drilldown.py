@@ -30,7 +30,14 @@ from enterprises.models import Enterprise, Industry, Person, Scale
 from enterprises.validators import normalize_uscc
 
 from .. import statistics
-from .drilldown import POST_KINDS, EnterpriseKind, Kind, _status, narrow_appointments
+from .drilldown import (
+    POST_KINDS,
+    EnterpriseKind,
+    Kind,
+    _status,
+    narrow_appointments,
+    prepare_persons,
+)
 from .keyset import SortKey, ordering
 
 
@@ -181,6 +188,9 @@ class PostPersonKind(Kind):
         from .. import snapshots  # snapshots reads the dashboard selectors: imported late
 
         return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
+
+    def prepare(self, rows, user):
+        prepare_persons(rows, user)
 
     def columns(self, explained, day, user):
         status = _status(explained)

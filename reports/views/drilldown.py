@@ -289,7 +289,7 @@ def explain(request, code: str):
         page.object_list = selectors.explain_page_rows(
             explained, form.day, page.object_list, user=request.user, **filters
         )
-        explained.kind.label(page.object_list)
+        explained.kind.prepare(page.object_list, request.user)
         if explained.kind.slug == "persons" or getattr(explained.kind, "shows_id_numbers", False):
             audit_id_numbers_shown(request, page.object_list, page="reports:explain")
         query = params.query_without(request, "page", "cursor")
