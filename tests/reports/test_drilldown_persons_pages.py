@@ -157,6 +157,43 @@ def test_a_town_officer_pages_their_town_only(county, town_officer, client_for):
     assert fetched_count(client, url(show="missing"))["count"] == len(HOME_MISSING)
 
 
+def row_html(response, person):
+    text = response.content.decode()
+    match = re.search(rf'<tr data-row="{person.pk}".*?</tr>', text, re.S)
+    assert match, person
+    return match.group(0)
+
+
+def test_a_row_shows_its_person_and_every_enterprise_served(county, leader, client_for):
+    """The values prepared once per page (links, masked ID number, dates) print as the
+    table always printed them: a person's link, the masked ID number, the training date or
+    a dash, and each enterprise served — link, name, position — with its town."""
+    client = client_for(leader)
+    first = client.get(url())
+    trained = row_html(first, county["a"])
+    assert f'<a href="{reverse("persons:detail", args=[county["a"].pk])}">张01</a>' in trained
+    assert county["a"].masked_id_number in trained
+    assert county["a"].id_number not in trained
+    assert 'data-counted="1"' in trained and "<td>2021-03-02</td>" in trained
+    served = client.get(url(q="张03"))
+    row = row_html(served, county["c"])
+    assert 'data-counted="0"' in row and "<td>—</td>" in row
+    appointments = county["c"].appointments.select_related("enterprise__town").order_by(
+        "enterprise__name"
+    )
+    assert len(appointments) == 2
+    enterprises = "".join(
+        f'<div><a href="{reverse("enterprises:detail", args=[a.enterprise_id])}">'
+        f"{html.escape(a.enterprise.name)}</a> "
+        f'<span class="text-muted small">{html.escape(a.position)}</span></div>'
+        for a in appointments
+    )
+    towns = "".join(
+        f'<div class="text-nowrap">{a.enterprise.town.name}</div>' for a in appointments
+    )
+    assert f"<td>{enterprises}</td>" in row and f"<td>{towns}</td>" in row
+
+
 def test_a_section_or_a_search_lists_the_same_rows_read_whole(county, leader, client_for):
     """A narrowed list is read by the engine's joins, not walked: the same order."""
     client = client_for(leader)
@@ -183,9 +220,13 @@ def test_the_page_query_probes_row_by_row_and_hashes_nothing(county, leader):
     """The page's query walks the persons' (name, id) index with per-row subplans; nothing
     the planner could hash over the whole population (issue 11: ~1 s per page at 300k)."""
     explained = selectors.explained_for_code("T3")
-    for show in ("all", "missing", "counted"):
+    home = county["a"].appointments.get().enterprise.town_id
+    for show, town_id in [(s, None) for s in ("all", "missing", "counted")] + [
+        ("missing", home),  # one town's list: the same walk, the town in the probe
+    ]:
         rows = selectors.filter_show(
-            selectors.explain_rows(explained, D, user=leader, paged=True), show
+            selectors.explain_rows(explained, D, user=leader, town_id=town_id, paged=True),
+            show,
         )
         query = rows.order_by("name", "pk").values_list("name", "pk")[: PAGE + 1]
         sql, params = query.query.sql_with_params()
