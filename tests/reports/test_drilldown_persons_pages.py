@@ -178,8 +178,8 @@ def test_a_row_shows_its_person_and_every_enterprise_served(county, leader, clie
     served = client.get(url(q="张03"))
     row = row_html(served, county["c"])
     assert 'data-counted="0"' in row and "<td>—</td>" in row
-    appointments = county["c"].appointments.select_related("enterprise__town").order_by(
-        "enterprise__name"
+    appointments = (
+        county["c"].appointments.select_related("enterprise__town").order_by("enterprise__name")
     )
     assert len(appointments) == 2
     enterprises = "".join(
