@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -382,6 +383,35 @@ def test_untrained_town_filter(client_for, reviewer, home_town, other_town):
         .content.decode()
     )
     assert theirs.person.name in body and mine.person.name not in body
+
+
+def test_untrained_pages_walk_the_list_in_order_across_towns(
+    client_for, reviewer, monkeypatch, home_town, other_town
+):
+    """The pages are cut per town (issue 15 §1) yet hold the same rows in the same order
+    as the whole ordered list: town code, town name, enterprise name, pk — a page may
+    straddle two towns and start inside one."""
+    from training import exports
+    from training.views import sessions
+
+    monkeypatch.setattr(sessions, "PER_PAGE", 2)
+    for name in ["丙", "甲", "乙"]:
+        AppointmentFactory(enterprise=EnterpriseFactory(town=other_town, name=name))
+    for name in ["戊", "丁"]:
+        AppointmentFactory(enterprise=EnterpriseFactory(town=home_town, name=name))
+    _filter, rows = exports.untrained_rows(reviewer, QueryDict(""), timezone.localdate())
+    expected = list(rows.values_list("pk", flat=True))
+    assert len(expected) == 5
+    client = client_for(reviewer)
+    shown = []
+    for number in (1, 2, 3):
+        page = client.get(reverse("training:untrained"), {"page": number}).context["page"]
+        assert page.paginator.count == 5 and page.paginator.num_pages == 3
+        shown += [appointment.pk for appointment in page.object_list]
+    assert shown == expected
+    # Past the end is the last page, as before.
+    last = client.get(reverse("training:untrained"), {"page": 99}).context["page"]
+    assert [a.pk for a in last.object_list] == expected[4:]
 
 
 def export_rows(response):

@@ -364,19 +364,61 @@ def _untrained(request):
     return filterset, rows, today
 
 
+class _TownSlices:
+    """The untrained list's primary keys, sliced without sorting the whole county: ``groups``
+    are the per-town counts of ``keys`` (in the list's order: town code, town name), so a
+    slice ``[start:stop]`` needs only the towns it overlaps, and the offset inside the first
+    of them. Same keys, same order as ``keys[start:stop]`` (the list's ordering begins with
+    the town), one query per slice."""
+
+    def __init__(self, keys, groups: list[dict]):
+        self.keys = keys
+        self.groups = groups
+
+    def count(self) -> int:
+        return sum(group["rows"] for group in self.groups)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, bounds: slice) -> list[int]:
+        start, stop = bounds.start or 0, bounds.stop
+        before, offset, towns = 0, None, Q(pk__in=[])
+        for group in self.groups:
+            if before + group["rows"] > start and before < stop:
+                if offset is None:
+                    offset = start - before
+                town = group["enterprise__town"]
+                towns |= (
+                    Q(enterprise__town__isnull=True) if town is None else Q(enterprise__town=town)
+                )
+            before += group["rows"]
+        if offset is None:
+            return []
+        return list(self.keys.filter(towns)[offset : offset + stop - start])
+
+
 @readers
 def untrained(request):
-    """Filed current CQOs not trained at today (the T3 definition), per town."""
+    """Filed current CQOs not trained at today (the T3 definition), per town.
+
+    Issue 15 §1: the per-town counts are the only pass over the whole county; the number of
+    rows is their sum and a page reads only the towns it shows (``_TownSlices``), its 50 rows
+    then fetched with their person, enterprise and enrolment."""
     filterset, rows, today = _untrained(request)
-    page = params.page(request, Paginator(rows, PER_PAGE))
+    by_town = list(
+        rows.order_by()
+        .values("enterprise__town", "enterprise__town__name", "enterprise__town__code")
+        .annotate(count=Count("person", distinct=True), rows=Count("pk"))
+        .order_by("enterprise__town__code", "enterprise__town__name")
+    )
+    paginator = Paginator(_TownSlices(rows.values_list("pk", flat=True), by_town), PER_PAGE)
+    page = params.page(request, paginator)
+    ids = list(page.object_list)
+    fetched = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+    page.object_list = [fetched[pk] for pk in ids if pk in fetched]
     audit_id_numbers_shown(
         request, [a.person_id for a in page.object_list], page="training:untrained"
-    )
-    by_town = (
-        rows.order_by()
-        .values("enterprise__town__name", "enterprise__town__code")
-        .annotate(count=Count("person", distinct=True))
-        .order_by("enterprise__town__code", "enterprise__town__name")
     )
     return render(
         request,
