@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.pages import change_history
 from cqo_registry.workflows import error_text
 
 from .. import selection
@@ -135,9 +136,7 @@ def campaign_detail(request, pk: int):
         "may_review": user.has_perm("training.review_nominations"),
         "may_nominate": user.has_perm("training.nominate")
         and campaign.status == CampaignStatus.NOMINATING,
-        "history": campaign.history.select_related("history_user")[:20]
-        if user.has_perm("enterprises.view_change_history")
-        else None,
+        "history": change_history(user, campaign),
         "Status": CampaignStatus,
     }
     return render(request, "selection/campaign_detail.html", context)
@@ -345,9 +344,7 @@ def _nomination_context(request, nomination, form=None) -> dict:
         else None,
         "may_review": may_review,
         "form": form or (NominationReviewForm() if may_review else None),
-        "history": nomination.history.select_related("history_user")[:20]
-        if user.has_perm("enterprises.view_change_history")
-        else None,
+        "history": change_history(user, nomination),
     }
 
 
