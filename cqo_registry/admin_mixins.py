@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cqo_registry.accounts.access import is_bureau_admin
 from enterprises.validators import normalize_id_number
 
 
@@ -89,6 +90,26 @@ class ReadOnlyInline(admin.TabularInline):
     show_change_link = False
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BureauAdminReadOnlyMixin:
+    """A model admin that bureau admins read and nobody writes (the audit trail, the API
+    tokens): shown to bureau admins only, with no add, change or delete."""
+
+    def has_module_permission(self, request):
+        return is_bureau_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_bureau_admin(request.user)
+
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
