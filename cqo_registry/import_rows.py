@@ -1,8 +1,12 @@
 """What the registry's importers do alike with a row that matches a record already held
-(SPEC §4: a re-import of the same file changes nothing, a changed row updates the record).
+(SPEC §4: a re-import of the same file changes nothing, a changed row updates the record),
+and how the management commands that run them report a file's outcome.
 
 It lives beside ``cqo_registry.importing`` rather than in it, so that the importing layer
 stays the generic reader and these are the registry's own conventions for its files."""
+
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from cqo_registry.importing import UNCHANGED, UPDATED
 
@@ -24,3 +28,16 @@ def update_existing(importer, row, existing, target: dict, changed_fields: set |
         importer.to_update.append(existing)
     importer.outcome(row, importer.label, UPDATED if changed else UNCHANGED, existing)
     return changed
+
+
+def report_to_command(command, result, failed: str) -> None:
+    """Write an import run's warnings to ``command``'s stderr; when the run has errors, write
+    each too and raise ``CommandError(failed % {"rows": n})``, ``n`` the number of rows in
+    error (``failed`` is the command's own translated "nothing was written" sentence)."""
+    for warning in result.warnings:
+        command.stderr.write(command.style.WARNING(_("提醒：%(message)s") % {"message": warning}))
+    if not result.ok:
+        for error in result.errors:
+            command.stderr.write(str(error))
+        failed_rows = {(e.sheet, e.row) for e in result.errors}
+        raise CommandError(failed % {"rows": len(failed_rows)})
