@@ -99,15 +99,9 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class BureauAdminReadOnlyMixin:
-    """A model admin that bureau admins read and nobody writes (the audit trail, the API
-    tokens): shown to bureau admins only, with no add, change or delete."""
-
-    def has_module_permission(self, request):
-        return is_bureau_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_bureau_admin(request.user)
+class ReadOnlyAdminMixin:
+    """A model admin whose rows the workflows write and nobody adds, changes or deletes here
+    (the audit trail, the account events, the API tokens)."""
 
     def has_add_permission(self, request):
         return False
@@ -117,3 +111,14 @@ class BureauAdminReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class BureauAdminReadOnlyMixin(ReadOnlyAdminMixin):
+    """A read-only model admin that bureau admins read and nobody else sees (the audit trail,
+    the API tokens)."""
+
+    def has_module_permission(self, request):
+        return is_bureau_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_bureau_admin(request.user)
