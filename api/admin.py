@@ -6,7 +6,7 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from cqo_registry.accounts.access import is_bureau_admin
+from cqo_registry.admin_mixins import BureauAdminReadOnlyMixin
 
 from .models import ApiToken
 
@@ -16,24 +16,11 @@ if admin.site.is_registered(APIKey):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(APIKeyModelAdmin):
+class ApiTokenAdmin(BureauAdminReadOnlyMixin, APIKeyModelAdmin):
+    """Not deleted either: revoked instead, the row keeps the name the audit trail gives the
+    calls."""
+
     list_display = ["name", "holder", "prefix", "scopes", "created", "expiry_date"]
     list_display += ["last_used_at", "_has_expired", "revoked"]
     fields = ["name", "holder", "prefix", "scopes", "created", "expiry_date", "last_used_at"]
     fields += ["revoked"]
-
-    def has_module_permission(self, request):
-        return is_bureau_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_bureau_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Revoke instead: the row keeps the name the audit trail gives the calls.
-        return False

@@ -5,7 +5,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ImportPageMixin
+from cqo_registry.admin_mixins import (
+    CodeSearchMixin,
+    HistoryAdmin,
+    ImportPageMixin,
+    ReadOnlyInline,
+)
 from enterprises.models import Industry, Licence, Scale
 
 from . import posts, services
@@ -72,15 +77,10 @@ class AppointmentAdmin(CodeSearchMixin, ImportPageMixin, HistoryAdmin):
         return format_html('<a href="{}" target="_blank">{}</a>', url, _("查看"))
 
 
-class FilingEventInline(admin.TabularInline):
+class FilingEventInline(ReadOnlyInline):
     model = FilingEvent
     fields = ["at", "action", "from_status", "to_status", "actor", "note"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Filing)
@@ -189,29 +189,25 @@ class RiskWeightAdmin(HistoryAdmin):
     list_display = ["factor", "weight"]
 
 
+def _conditions(label, choices, help_text) -> forms.MultipleChoiceField:
+    """One of a post's sets of conditions: optional checkboxes of ``choices`` (a choices
+    class)."""
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+    )
+
+
 class PostTypeForm(forms.ModelForm):
     """The post's sets of conditions as checkboxes (stored as JSON lists of codes)."""
 
-    scales = forms.MultipleChoiceField(
-        label=_("企业规模"),
-        choices=Scale.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("不选：不限规模。"),
-    )
-    industries = forms.MultipleChoiceField(
-        label=_("行业门类"),
-        choices=Industry.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("不选：不限行业。"),
-    )
-    licences = forms.MultipleChoiceField(
-        label=_("持有的许可证"),
-        choices=Licence.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("持有其中任一许可证的企业须设此岗位；不选：不限。"),
+    scales = _conditions(_("企业规模"), Scale, _("不选：不限规模。"))
+    industries = _conditions(_("行业门类"), Industry, _("不选：不限行业。"))
+    licences = _conditions(
+        _("持有的许可证"), Licence, _("持有其中任一许可证的企业须设此岗位；不选：不限。")
     )
 
     class Meta:

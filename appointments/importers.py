@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cqo_registry.import_rows import update_existing
 from cqo_registry.importing import (
     CREATED,
     UNCHANGED,
@@ -222,13 +223,7 @@ class AppointmentImporter(Importer):
                 target["end_reason"] = existing.end_reason or EndReason.DISMISSED
             if filed and filed != existing.filed_on:
                 target["filed_on"] = filed
-            changed = [n for n, value in target.items() if getattr(existing, n) != value]
-            for name in changed:
-                setattr(existing, name, target[name])
-            if changed:
-                self.changed_fields.update(changed)
-                self.to_update.append(existing)
-            self.outcome(row, self.label, UPDATED if changed else UNCHANGED, existing)
+            update_existing(self, row, existing, target, self.changed_fields)
         self.rows_of[id(appointment)] = row
         if appointment.filed_on:
             self._plan_filing(appointment)

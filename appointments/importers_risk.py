@@ -9,7 +9,8 @@ the file still counts. A code that is not a valid USCC is an error."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Column, Importer, parsers
+from cqo_registry.import_rows import update_existing
+from cqo_registry.importing import CREATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
 from cqo_registry.importing.columns import uscc_column
 from enterprises.importers import CLEAN_USCC_RE
@@ -182,14 +183,7 @@ class SpotCheckImporter(RiskImporter):
             self.to_create.append(check)
             self.outcome(row, self.label, CREATED, check)
             return
-        changed = {k: value for k, value in target.items() if getattr(existing, k) != value}
-        if not changed:
-            self.outcome(row, self.label, UNCHANGED, existing)
-            return
-        for name, value in changed.items():
-            setattr(existing, name, value)
-        self.to_update.append(existing)
-        self.outcome(row, self.label, UPDATED, existing)
+        update_existing(self, row, existing, target)
 
     def write(self):
         self.insert(self.to_create, SpotCheck)
@@ -267,14 +261,7 @@ class PenaltyImporter(RiskImporter):
             )
             return
         target = {"decided_on": v["decided_on"], "summary": v["summary"]}
-        changed = {k: value for k, value in target.items() if getattr(existing, k) != value}
-        if not changed:
-            self.outcome(row, self.label, UNCHANGED, existing)
-            return
-        for name, value in changed.items():
-            setattr(existing, name, value)
-        self.to_update.append(existing)
-        self.outcome(row, self.label, UPDATED, existing)
+        update_existing(self, row, existing, target)
 
     def write(self):
         self.insert(self.to_create, Penalty)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cqo_registry.accounts.access import is_bureau_admin
 from enterprises.validators import normalize_id_number
 
 
@@ -96,3 +97,28 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdminMixin:
+    """A model admin whose rows the workflows write and nobody adds, changes or deletes here
+    (the audit trail, the account events, the API tokens)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BureauAdminReadOnlyMixin(ReadOnlyAdminMixin):
+    """A read-only model admin that bureau admins read and nobody else sees (the audit trail,
+    the API tokens)."""
+
+    def has_module_permission(self, request):
+        return is_bureau_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_bureau_admin(request.user)

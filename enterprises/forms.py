@@ -6,14 +6,12 @@ returning the form with those fields required, so no script is needed."""
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.password_validation import (
-    password_validators_help_text_html,
     validate_password,
 )
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.accounts.forms import captcha_field
+from cqo_registry.accounts.forms import captcha_field, new_login_fields
 from cqo_registry.accounts.models import User
 
 from .fields import UsccFormField
@@ -32,23 +30,7 @@ class RegistrationForm(forms.Form):
     )
     mobile = forms.CharField(label=_("手机"), max_length=20)
     email = forms.EmailField(label=_("电子邮箱"), help_text=_("审核结果将发送到此邮箱。"))
-    username = forms.CharField(
-        label=_("用户名"),
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text=_("登录时使用。字母、数字或 @/./+/-/_ ，不超过 150 个字符。"),
-    )
-    password1 = forms.CharField(
-        label=_("密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html,
-    )
-    password2 = forms.CharField(
-        label=_("确认密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    username, password1, password2 = new_login_fields()
     town = forms.ModelChoiceField(
         label=_("所属镇"), queryset=Town.objects.order_by("code", "name"), required=False
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cqo_registry.admin_mixins import HistoryAdmin, ReadOnlyInline
+from cqo_registry.admin_mixins import HistoryAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import SnapshotFigure, SnapshotIndicator, SnapshotRun, Target
 
@@ -17,18 +17,9 @@ class TargetAdmin(HistoryAdmin):
     fields = ["code", "name", "post", "population", "criterion", "deadline", "goal_rate"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Snapshots are frozen: the admin shows them and changes nothing (no add, change or
     delete, whatever the role's model permissions say)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SnapshotFigureInline(ReadOnlyInline):

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ImportPageMixin
+from cqo_registry.admin_mixins import (
+    CodeSearchMixin,
+    HistoryAdmin,
+    ImportPageMixin,
+    ReadOnlyInline,
+)
 
 from .models import (
     Evaluation,
@@ -107,15 +112,10 @@ class EvaluationScoreInline(admin.TabularInline):
         return False
 
 
-class EvaluationDocumentInline(admin.TabularInline):
+class EvaluationDocumentInline(ReadOnlyInline):
     model = EvaluationDocument
     fields = ["name", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Evaluation)

@@ -3,7 +3,8 @@ title and date; a person by ID number (unknown persons are created with the give
 
 from django.utils.translation import gettext_lazy
 
-from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Column, Importer, parsers
+from cqo_registry.import_rows import update_existing
+from cqo_registry.importing import CREATED, UNCHANGED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
 from cqo_registry.importing.columns import id_number_column, person_name_column
 from cqo_registry.importing.people import PersonBook
@@ -116,13 +117,7 @@ class TrainingImporter(Importer):
             return
         if "hours" not in present:
             target["hours"] = existing.hours
-        changed = [n for n, value in target.items() if getattr(existing, n) != value]
-        for name in changed:
-            setattr(existing, name, target[name])
-        if changed:
-            self.changed_fields.update(changed)
-            self.to_update.append(existing)
-        self.outcome(row, self.label, UPDATED if changed else UNCHANGED, existing)
+        update_existing(self, row, existing, target, self.changed_fields)
 
     def check_file(self):
         self.people.apply_mobiles()  # no mobiles here: counts the registry's persons named

@@ -278,6 +278,15 @@ def wants_submit(request) -> bool:
     return "submit" in request.POST
 
 
+def _saved(request, filing: Filing, message: str):
+    """After a draft is saved: submit it when the enterprise pressed submit, else flash
+    ``message`` and show the filing."""
+    if wants_submit(request):
+        return submit_after_save(request, filing)
+    messages.success(request, message)
+    return redirect("portal:filing", pk=filing.pk)
+
+
 def form_error(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -403,10 +412,7 @@ def _create_appointment(request, *, change: bool, current=None, post: PostType |
     except ValidationError as error:
         form_error(form, error)
         return _appointment_page(request, form, **page)
-    if wants_submit(request):
-        return submit_after_save(request, filing)
-    messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
-    return redirect("portal:filing", pk=filing.pk)
+    return _saved(request, filing, _("已保存为草稿。确认无误后请提交备案。"))
 
 
 @enterprise_only
@@ -437,10 +443,7 @@ def filing_dismiss(request):
         except ValidationError as error:
             form_error(form, error)
         else:
-            if wants_submit(request):
-                return submit_after_save(request, filing)
-            messages.success(request, _("已保存为草稿。确认无误后请提交备案。"))
-            return redirect("portal:filing", pk=filing.pk)
+            return _saved(request, filing, _("已保存为草稿。确认无误后请提交备案。"))
     return render(
         request,
         "portal/dismiss_form.html",
@@ -525,10 +528,7 @@ def filing_edit(request, pk: int):
     except ValidationError as error:
         form_error(form, error)
         return _appointment_page(request, form, **page)
-    if wants_submit(request):
-        return submit_after_save(request, filing)
-    messages.success(request, _("修改已保存。确认无误后请提交备案。"))
-    return redirect("portal:filing", pk=filing.pk)
+    return _saved(request, filing, _("修改已保存。确认无误后请提交备案。"))
 
 
 def _edit_dismissal(request, filing):
@@ -542,10 +542,7 @@ def _edit_dismissal(request, filing):
         except ValidationError as error:
             form_error(form, error)
         else:
-            if wants_submit(request):
-                return submit_after_save(request, filing)
-            messages.success(request, _("修改已保存。确认无误后请提交备案。"))
-            return redirect("portal:filing", pk=filing.pk)
+            return _saved(request, filing, _("修改已保存。确认无误后请提交备案。"))
     return render(
         request,
         "portal/dismiss_form.html",

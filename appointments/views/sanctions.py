@@ -24,6 +24,7 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_file_download
+from cqo_registry.pages import change_history, form_status
 from cqo_registry.responses import private_file_response
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_uscc
@@ -168,7 +169,7 @@ def incident_create(request):
         request,
         "oversight/incident_form.html",
         {"form": form, "enterprise": enterprise, "incident": None},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -187,9 +188,7 @@ def incident_detail(request, pk: int):
             "suggests_sanction": user.has_perm("appointments.record_sanction")
             and sanctions.suggests_sanction(incident),
             "may_record": user.has_perm("appointments.record_sanction"),
-            "history": incident.history.select_related("history_user")[:20]
-            if user.has_perm("enterprises.view_change_history")
-            else None,
+            "history": change_history(user, incident),
         },
     )
 
@@ -211,7 +210,7 @@ def incident_edit(request, pk: int):
         request,
         "oversight/incident_form.html",
         {"form": form, "enterprise": incident.enterprise, "incident": incident},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -304,7 +303,7 @@ def sanction_create(request):
         request,
         "oversight/sanction_form.html",
         {"form": form, "enterprise": enterprise, "incident": incident},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -321,9 +320,7 @@ def sanction_detail(request, pk: int):
             "documents": sanction.documents.order_by("uploaded_at", "pk")
             if user.has_perm("appointments.open_private_files")
             else None,
-            "history": sanction.history.select_related("history_user")[:20]
-            if user.has_perm("enterprises.view_change_history")
-            else None,
+            "history": change_history(user, sanction),
         },
     )
 

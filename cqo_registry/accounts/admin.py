@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin
+from cqo_registry.admin_mixins import CodeSearchMixin, HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import AccountEvent, User
 from .services import password_set_for_someone
@@ -96,7 +96,7 @@ class UserAdmin(CodeSearchMixin, DjangoUserAdmin, HistoryAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the account events are written by the workflows that cause them."""
 
     list_display = ["at", "kind", "user", "actor", "detail"]
@@ -104,12 +104,3 @@ class AccountEventAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "actor__username", "detail"]
     list_select_related = ["user", "actor"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -131,28 +131,38 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("电子邮箱"), help_text=_("邀请链接将发送到此邮箱。"))
 
 
+def new_login_fields() -> tuple[forms.CharField, forms.CharField, forms.CharField]:
+    """The username, password and password-again fields of a form that opens an account (an
+    invitation accepted, an enterprise registering), written once so that both ask alike.
+    Unpack them in the form's body where they are to stand; the form checks that the two
+    passwords match."""
+    return (
+        forms.CharField(
+            label=_("用户名"),
+            max_length=150,
+            validators=[UnicodeUsernameValidator()],
+            help_text=_("登录时使用。字母、数字或 @/./+/-/_ ，不超过 150 个字符。"),
+        ),
+        forms.CharField(
+            label=_("密码"),
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            help_text=password_validators_help_text_html,
+        ),
+        forms.CharField(
+            label=_("确认密码"),
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        ),
+    )
+
+
 class InvitationAcceptForm(forms.Form):
     """A colleague opens their account from an invitation link."""
 
     name = forms.CharField(label=_("姓名"), max_length=50)
     mobile = forms.CharField(label=_("手机"), max_length=20)
-    username = forms.CharField(
-        label=_("用户名"),
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text=_("登录时使用。字母、数字或 @/./+/-/_ ，不超过 150 个字符。"),
-    )
-    password1 = forms.CharField(
-        label=_("密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html,
-    )
-    password2 = forms.CharField(
-        label=_("确认密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    username, password1, password2 = new_login_fields()
 
     def clean_mobile(self):
         from enterprises.validators import validate_mobile

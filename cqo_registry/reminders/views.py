@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.pages import form_status
 from enterprises.selectors import enterprise_list
 
 from . import services
@@ -82,7 +83,7 @@ def rule_edit(request, pk: int):
         request,
         "reminders/rule_form.html",
         {"form": form, "rule": rule},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.pages import form_status
 
 from .. import services
 from ..forms_upkeep import CompleteEnterpriseForm
@@ -61,5 +62,5 @@ def complete(request, pk: int):
         request,
         "enterprises/complete.html",
         {"form": form, "enterprise": enterprise},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )

@@ -56,21 +56,33 @@
       button.disabled = false;
     }
 
-    function poll(url) {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) throw new Error(response.status);
-          return response.json();
-        })
+    function json(url, options) {
+      var init = Object.assign({ credentials: "same-origin" }, options);
+      init.headers = Object.assign({ Accept: "application/json" }, init.headers);
+      return fetch(url, init).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      });
+    }
+
+    // Show the run the request answers; when it is not finished, go on with next(run).
+    function follow(request, next) {
+      request
         .then(function (run) {
           show(run);
           if (run.finished) {
             button.disabled = false;
           } else {
-            window.setTimeout(function () { poll(url); }, POLL_MS);
+            next(run);
           }
         })
         .catch(fail);
+    }
+
+    function poll(url) {
+      follow(json(url), function () {
+        window.setTimeout(function () { poll(url); }, POLL_MS);
+      });
     }
 
     form.addEventListener("submit", function (event) {
@@ -78,25 +90,12 @@
       button.disabled = true;
       link.classList.add("d-none");
       var data = new FormData(form);
-      fetch(form.action, {
+      var request = json(form.action, {
         method: "POST",
         body: data,
-        credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
-      })
-        .then(function (response) {
-          if (!response.ok) throw new Error(response.status);
-          return response.json();
-        })
-        .then(function (run) {
-          show(run);
-          if (run.finished) {
-            button.disabled = false;
-          } else {
-            poll(run.progress_url);
-          }
-        })
-        .catch(fail);
+        headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") },
+      });
+      follow(request, function (run) { poll(run.progress_url); });
     });
   }
 

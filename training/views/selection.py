@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.pages import change_history, form_status
 from cqo_registry.workflows import error_text
 
 from .. import selection
@@ -84,7 +85,7 @@ def campaign_create(request):
         request,
         "selection/campaign_form.html",
         {"form": form, "campaign": None},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -105,12 +106,8 @@ def campaign_edit(request, pk: int):
         request,
         "selection/campaign_form.html",
         {"form": form, "campaign": campaign},
-        status=_status(form),
+        status=form_status(form),
     )
-
-
-def _status(form) -> int:
-    return 400 if form.is_bound and form.errors else 200
 
 
 @viewers
@@ -135,9 +132,7 @@ def campaign_detail(request, pk: int):
         "may_review": user.has_perm("training.review_nominations"),
         "may_nominate": user.has_perm("training.nominate")
         and campaign.status == CampaignStatus.NOMINATING,
-        "history": campaign.history.select_related("history_user")[:20]
-        if user.has_perm("enterprises.view_change_history")
-        else None,
+        "history": change_history(user, campaign),
         "Status": CampaignStatus,
     }
     return render(request, "selection/campaign_detail.html", context)
@@ -229,7 +224,7 @@ def campaign_publicity(request, pk: int):
         request,
         "selection/publicity_form.html",
         {"campaign": campaign, "form": form},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -311,7 +306,7 @@ def nominate(request, pk: int, appointment_pk: int):
             "form": form,
             "open": campaign.status == CampaignStatus.NOMINATING,
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -345,9 +340,7 @@ def _nomination_context(request, nomination, form=None) -> dict:
         else None,
         "may_review": may_review,
         "form": form or (NominationReviewForm() if may_review else None),
-        "history": nomination.history.select_related("history_user")[:20]
-        if user.has_perm("enterprises.view_change_history")
-        else None,
+        "history": change_history(user, nomination),
     }
 
 

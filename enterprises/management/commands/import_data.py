@@ -8,6 +8,7 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from cqo_registry.import_rows import report_to_command
 from cqo_registry.importing import UnreadableFile, read_workbook, run_import
 from cqo_registry.importing.registry import DATA_KINDS, get_importer_class
 
@@ -41,15 +42,7 @@ class Command(BaseCommand):
             create_towns=create_towns, file_name=Path(file).name, from_command_line=True
         )
         result = run_import(importer, workbook, dry_run=dry_run)
-        for warning in result.warnings:
-            self.stderr.write(self.style.WARNING(_("提醒：%(message)s") % {"message": warning}))
-        if not result.ok:
-            for error in result.errors:
-                self.stderr.write(str(error))
-            failed_rows = {(e.sheet, e.row) for e in result.errors}
-            raise CommandError(
-                _("导入失败：%(rows)d 行有错误，未写入任何数据。") % {"rows": len(failed_rows)}
-            )
+        report_to_command(self, result, _("导入失败：%(rows)d 行有错误，未写入任何数据。"))
         for line in result.summary_lines():
             self.stdout.write(line)
         elapsed = time.perf_counter() - started

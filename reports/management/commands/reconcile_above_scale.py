@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from cqo_registry.import_rows import report_to_command
 from cqo_registry.importing import UnreadableFile, read_workbook, run_import
 from enterprises.importers import scale_label
 from reports.reconciliation import JOINED, LEFT, NEW, AboveScaleImporter
@@ -32,15 +33,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         importer = AboveScaleImporter(file_name=Path(file).name)
         result = run_import(importer, workbook, dry_run=not apply)
-        for warning in result.warnings:
-            self.stderr.write(self.style.WARNING(_("提醒：%(message)s") % {"message": warning}))
-        if not result.ok:
-            for error in result.errors:
-                self.stderr.write(str(error))
-            failed_rows = {(e.sheet, e.row) for e in result.errors}
-            raise CommandError(
-                _("比对失败：%(rows)d 行有错误，未改动任何数据。") % {"rows": len(failed_rows)}
-            )
+        report_to_command(self, result, _("比对失败：%(rows)d 行有错误，未改动任何数据。"))
         self._print(result.details)
         if apply:
             self.stdout.write(self.style.SUCCESS(_("已应用比对结果。")))
