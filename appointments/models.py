@@ -243,6 +243,14 @@ class Appointment(models.Model):
                 name="appt_stats_idx",
             ),
             models.Index(fields=["person", "filed_on"], name="appt_person_filed_idx"),
+            # The same test per enterprise and post, answered from the index alone (the
+            # person for T3's holders): a town's figures and vacancy list probe it once per
+            # enterprise of the town instead of reading every appointment of the county.
+            models.Index(
+                fields=["enterprise", "post", "filed_on", "appointed_on", "ended_on"],
+                include=["person"],
+                name="appt_post_stats_idx",
+            ),
         ]
 
     def __str__(self):

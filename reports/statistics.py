@@ -217,7 +217,14 @@ def _enterprise_cells(
         .annotate(**marks)
     )
     e_sql, e_params = _sql(enterprises)
-    f_sql, f_params = _sql(filed_enterprises(day, post.code if post else CQO_POST))
+    filed = filed_enterprises(day, post.code if post else CQO_POST)
+    if town_id is not None:
+        # A town's figures only join its own enterprises: the filed set is cut to them before
+        # it is de-duplicated, instead of de-duplicating every filed appointment of the county.
+        filed = filed.filter(
+            enterprise_id__in=Enterprise.objects.filter(town_id=town_id).values("pk")
+        )
+    f_sql, f_params = _sql(filed)
     sums = ", ".join(
         f"SUM(CASE WHEN e.{m} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN e.{m} AND f.f_enterprise IS NOT NULL THEN 1 ELSE 0 END)"
@@ -273,6 +280,11 @@ def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cel
     )
     c_sql, c_params = _sql(serving)
     t_sql, t_params = _sql(trained)
+    # A town's persons are a few thousand of the county's: its passed attendances are only
+    # those of persons serving there (the others are dropped by HAVING MAX(serves) = 1
+    # anyway), so the aggregate no longer groups every attendance of the county. County-wide
+    # nearly every attendee serves, and the semi-join would only add work.
+    t_where = " WHERE t.t_person IN (SELECT c_person FROM serving)" if town_id is not None else ""
     rows = _run(
         f"WITH serving AS ({c_sql}), "
         "persons AS ("
@@ -281,7 +293,7 @@ def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cel
         "MIN(c_section) AS section_lo, MAX(c_section) AS section_hi "
         "FROM ("
         "SELECT c_person AS person, 1 AS serves, 0 AS trained, c_town, c_section FROM serving "
-        f"UNION ALL SELECT t.t_person, 0, 1, NULL, NULL FROM ({t_sql}) t"
+        f"UNION ALL SELECT t.t_person, 0, 1, NULL, NULL FROM ({t_sql}) t{t_where}"
         ") marks GROUP BY person HAVING MAX(serves) = 1), "
         "several AS (SELECT s.c_person, s.c_town, s.c_section, p.trained, "
         "p.town_lo <> p.town_hi AS many_towns, p.section_lo <> p.section_hi AS many_sections "
