@@ -1,7 +1,7 @@
 """Where the first import's time goes on the database's side, per checkout (PostgreSQL).
 
     .venv/bin/python bench/bench_import_write.py [CHECKOUT ...] [--rounds 3] [--rows 20000]
-        [--without-trigram]
+        [--without-trigram] [--drop-each] [--drop INDEX[,INDEX…] ...]
 
 For each round and each checkout in turn (default: this one): a fresh PostgreSQL database,
 copied from a template migrated once per checkout (with the 15 towns of ``bench_import.py``),
@@ -155,6 +155,14 @@ def main():
         help="also one variant per trigram index of enterprises/0015, that index alone dropped",
     )
     parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="INDEX[,INDEX…]",
+        help="also a variant with these indexes dropped before the import (repeatable): what "
+        "maintaining them costs",
+    )
+    parser.add_argument(
         "--gin-pending-list-limit",
         default="",
         help="set on the import's connection (e.g. 64MB): what deferring GIN merges would save",
@@ -175,6 +183,7 @@ def main():
         variants += [(t, ",".join(TRIGRAM)) for t in trees]
     if args.drop_each:
         variants += [(t, name) for t in trees for name in TRIGRAM]
+    variants += [(t, names) for t in trees for names in args.drop]
     for index, tree in enumerate(trees):
         template(tree, env, f"cqo_w_tmpl{index}")
     runs = {v: [] for v in variants}
