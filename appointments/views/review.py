@@ -30,7 +30,7 @@ from ..filters import FilingQueueFilter, RegistrationFilter
 from ..hints import filing_hints
 from ..models import Department, Filing, FilingEvent, FilingStatus
 from ..review_forms import ApproveNewEnterpriseForm, RejectRegistrationForm, ReturnForm
-from ..selectors import filing_list
+from ..selectors import filing_list, queue_rows
 
 PER_PAGE = 50
 HISTORY_LIMIT = 100
@@ -58,23 +58,12 @@ def queue(request):
     if "status" not in data:
         data["status"] = FilingStatus.SUBMITTED
     filterset = FilingQueueFilter(
-        data,
-        queryset=_reviewable(request.user)
-        .select_related("replaces__person")
-        .order_by("submitted_at", "pk"),
+        data, queryset=_reviewable(request.user).order_by("submitted_at", "pk")
     )
     rows = filterset.qs if filterset.is_valid() else _reviewable(request.user).none()
     page = params.page(request, Paginator(rows, PER_PAGE))
-    today = timezone.localdate()
-    # One reverse() a page instead of one a row (issue 15 §1): "/review/filings/0/" less "0/".
-    filing_path = reverse("review:filing", args=[0])[: -len("0/")]
-    for filing in page.object_list:
-        filing.review_url = f"{filing_path}{filing.pk}/"
-        filing.days_waiting = (
-            (today - timezone.localdate(filing.submitted_at)).days
-            if filing.submitted_at and filing.status == FilingStatus.SUBMITTED
-            else None
-        )
+    # The page's rows as the strings their cells print, read in one query (issue 15 §1).
+    page.object_list = queue_rows(page.object_list, timezone.localdate())
     return render(
         request,
         "review/queue.html",
