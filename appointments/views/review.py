@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
+from cqo_registry.quick_widgets import quicken
 from cqo_registry.workflows import error_text
 from enterprises.models import EnterpriseRegistration, RegistrationStatus
 from enterprises.services import competing_registrations
@@ -60,6 +61,7 @@ def queue(request):
     filterset = FilingQueueFilter(
         data, queryset=_reviewable(request.user).order_by("submitted_at", "pk")
     )
+    quicken(filterset.form)
     rows = filterset.qs if filterset.is_valid() else _reviewable(request.user).none()
     page = params.page(request, Paginator(rows, PER_PAGE))
     # The page's rows as the strings their cells print, read in one query (issue 15 §1).
@@ -240,6 +242,7 @@ def registrations(request):
     if "status" not in data:
         data["status"] = RegistrationStatus.PENDING
     filterset = RegistrationFilter(data, queryset=_registrations().order_by("created_at", "pk"))
+    quicken(filterset.form)
     rows = filterset.qs if filterset.is_valid() else _registrations().none()
     page = params.page(request, Paginator(rows, PER_PAGE))
     return render(
