@@ -49,9 +49,12 @@ class Row(dict):
             raise AttributeError(name) from None
 
 
-def _days(n: int) -> str:
-    # The msgid of the template's {% blocktranslate count days=… %}{{ days }} 天…
-    return ngettext("%(days)s 天", "%(days)s 天", n) % {"days": n}
+def _days(n: int, said: dict[int, str]) -> str:
+    """ "N 天" in the current language, remembered in ``said`` (a page's rows share a few
+    values). The msgid of the templates' {% blocktranslate count days=… %}{{ days }} 天…"""
+    if n not in said:
+        said[n] = ngettext("%(days)s 天", "%(days)s 天", n) % {"days": n}
+    return said[n]
 
 
 def queue_rows(filings: QuerySet[Filing], today: date) -> list[Row]:
@@ -109,6 +112,7 @@ def queue_rows(filings: QuerySet[Filing], today: date) -> list[Row]:
     statuses = {value: str(label) for value, label in FilingStatus.choices}
     review_url = pk_url("review:filing")
     dismissal = _("解聘")
+    said: dict[int, str] = {}
     rows = []
     for row in values:
         submitted_at = row["submitted_at"]
@@ -143,9 +147,9 @@ def queue_rows(filings: QuerySet[Filing], today: date) -> list[Row]:
                 person_name=row["person_name"] or "",
                 note=note,
                 days_waiting=waiting,
-                waiting=_days(waiting) if waiting is not None else "—",
+                waiting=_days(waiting, said) if waiting is not None else "—",
                 days_to_submit=to_submit,
-                to_submit=_days(to_submit) if to_submit is not None else "",
+                to_submit=_days(to_submit, said) if to_submit is not None else "",
                 is_late=row["is_late"],
                 status=row["status"],
                 status_label=statuses.get(row["status"], row["status"]),
