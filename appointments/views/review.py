@@ -21,8 +21,10 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
+from cqo_registry.pages import pk_url
+from cqo_registry.quick_widgets import quicken
 from cqo_registry.workflows import error_text
-from enterprises.models import EnterpriseRegistration, RegistrationStatus
+from enterprises.models import Enterprise, EnterpriseRegistration, RegistrationStatus, Town
 from enterprises.services import competing_registrations
 
 from .. import services
@@ -30,7 +32,7 @@ from ..filters import FilingQueueFilter, RegistrationFilter
 from ..hints import filing_hints
 from ..models import Department, Filing, FilingEvent, FilingStatus
 from ..review_forms import ApproveNewEnterpriseForm, RejectRegistrationForm, ReturnForm
-from ..selectors import filing_list
+from ..selectors import Row, filing_list, queue_rows
 
 PER_PAGE = 50
 HISTORY_LIMIT = 100
@@ -58,23 +60,13 @@ def queue(request):
     if "status" not in data:
         data["status"] = FilingStatus.SUBMITTED
     filterset = FilingQueueFilter(
-        data,
-        queryset=_reviewable(request.user)
-        .select_related("replaces__person")
-        .order_by("submitted_at", "pk"),
+        data, queryset=_reviewable(request.user).order_by("submitted_at", "pk")
     )
+    quicken(filterset.form)
     rows = filterset.qs if filterset.is_valid() else _reviewable(request.user).none()
     page = params.page(request, Paginator(rows, PER_PAGE))
-    today = timezone.localdate()
-    # One reverse() a page instead of one a row (issue 15 §1): "/review/filings/0/" less "0/".
-    filing_path = reverse("review:filing", args=[0])[: -len("0/")]
-    for filing in page.object_list:
-        filing.review_url = f"{filing_path}{filing.pk}/"
-        filing.days_waiting = (
-            (today - timezone.localdate(filing.submitted_at)).days
-            if filing.submitted_at and filing.status == FilingStatus.SUBMITTED
-            else None
-        )
+    # The page's rows as the strings their cells print, read in one query (issue 15 §1).
+    page.object_list = queue_rows(page.object_list, timezone.localdate())
     return render(
         request,
         "review/queue.html",
@@ -245,14 +237,69 @@ def _registrations():
     )
 
 
+def _registration_rows(registrations) -> list[Row]:
+    """The registrations list's rows for ``registrations`` (a page of :func:`_registrations`),
+    each a :class:`Row` of what its cells print (issue 15 §1): ``pk``, ``url``, ``created``
+    ("Y-m-d H:i" local time), ``name``, ``uscc``, ``competing``, ``is_new_enterprise``,
+    ``town_name`` (the enterprise's town for a registered enterprise, else the town given,
+    "—" without one), ``contact_name`` and ``status_label``. One query; the towns by
+    subquery — the five-relation join took PostgreSQL 7–15 ms to plan, for 0.5 ms of work."""
+    values = registrations.values(
+        "pk",
+        "created_at",
+        "name",
+        "uscc",
+        "competing",
+        "enterprise_id",
+        "contact_name",
+        "status",
+        enterprise_town=Subquery(
+            Enterprise.objects.filter(pk=OuterRef("enterprise_id"))
+            .order_by()
+            .values("town__name")[:1]
+        ),
+        town_name=Subquery(
+            Town.objects.filter(pk=OuterRef("town_id")).order_by().values("name")[:1]
+        ),
+    )
+    statuses = {value: str(label) for value, label in RegistrationStatus.choices}
+    url = pk_url("review:registration")
+    return [
+        Row(
+            pk=row["pk"],
+            url=url(row["pk"]),
+            created=timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M"),
+            name=row["name"],
+            uscc=row["uscc"],
+            competing=row["competing"],
+            is_new_enterprise=row["enterprise_id"] is None,
+            town_name=(
+                row["enterprise_town"] or ""
+                if row["enterprise_id"] is not None
+                else row["town_name"] or "—"
+            ),
+            contact_name=row["contact_name"],
+            status_label=statuses.get(row["status"], row["status"]),
+        )
+        for row in values
+    ]
+
+
 @review_only
 def registrations(request):
     data = request.GET.copy()
     if "status" not in data:
         data["status"] = RegistrationStatus.PENDING
     filterset = RegistrationFilter(data, queryset=_registrations().order_by("created_at", "pk"))
+    quicken(filterset.form)
     rows = filterset.qs if filterset.is_valid() else _registrations().none()
     page = params.page(request, Paginator(rows, PER_PAGE))
+    page.object_list = _registration_rows(page.object_list)
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    # The default list is the pending ones: its count is the tab's, no second count.
+    all_pending = (
+        chosen.get("status") == RegistrationStatus.PENDING and not (chosen.get("q") or "").strip()
+    )
     return render(
         request,
         "review/registrations.html",
@@ -260,7 +307,9 @@ def registrations(request):
             "filter": filterset,
             "page": page,
             "query": params.query_without(data, "page"),
-            "pending_registrations": pending_registrations_count(),
+            "pending_registrations": (
+                page.paginator.count if all_pending else pending_registrations_count()
+            ),
         },
     )
 

@@ -11,14 +11,16 @@ from django.utils.translation import gettext as _
 from appointments import posts
 from appointments.models import CQO_POST, Filing
 from appointments.sanctions import sanction_list_for
-from appointments.selectors import appointment_list
+from appointments.selectors import Row, appointment_list
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.pages import pk_url
+from cqo_registry.quick_widgets import quicken
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
-from enterprises.models import Licence, VacancyNote
+from enterprises.models import Licence, Scale, VacancyNote
 
 from .. import enterprise_registry as registry
 from ..exports import registry_columns, registry_filename, registry_rows
@@ -30,12 +32,41 @@ def _rows(request):
     return form, queryset, day
 
 
+def prepare(rows) -> list[Row]:
+    """The rows of a page of enterprises (from :func:`reports.exports.registry_rows`) as what
+    their cells print, so that the template only prints (issue 15 §1): each a :class:`Row`
+    of ``pk``, ``name``, ``uscc``, ``url`` (its page), ``town_name``, ``scale_label``,
+    ``status_label``, ``cqo_name``, ``cqo_url`` (its CQO's page, "" without a CQO) and
+    ``trained_label`` (是/否 for a filed CQO, "—" otherwise). The URLs are reversed and the
+    labels translated once a page, not once a row; a dict's keys are the template engine's
+    first lookup, where a model's attributes are found after a failed one."""
+    detail = pk_url("enterprises:detail")
+    person = pk_url("persons:detail")
+    scales = {value: str(label) for value, label in Scale.choices}
+    trained = {True: _("是"), False: _("否")}
+    return [
+        Row(
+            pk=row.pk,
+            name=row.name,
+            uscc=row.uscc,
+            url=detail(row.pk),
+            town_name=row.town_name,
+            scale_label=scales.get(row.scale, row.scale),
+            status_label=registry.status_label(row),
+            cqo_name=row.cqo_name,
+            cqo_url=person(row.cqo_person_id) if row.cqo_person_id else "",
+            trained_label=trained[bool(row.cqo_trained)] if row.filed else "—",
+        )
+        for row in rows
+    ]
+
+
 @permission_required("enterprises.view_registry")
 def registry_list(request):
     form, queryset, day = _rows(request)
+    quicken(form)
     page = params.page_by_keys(request, queryset, registry.PAGE_SIZE)
-    for row in page.object_list:
-        row.status_label = registry.status_label(row)
+    page.object_list = prepare(page.object_list)
     query = params.query_without(request, "page")
     return render(
         request,

@@ -136,3 +136,21 @@ def test_enterprise_page_is_404_outside_the_scope(
     assert client_for(enterprise_user).get(outside).status_code == 404
     own = reverse("enterprises:detail", args=[home_enterprise.pk])
     assert client_for(enterprise_user).get(own).status_code == 200
+
+
+def test_rows_link_the_enterprise_and_its_cqo_and_say_trained(
+    client_for, reviewer, county, home_appointment, home_town
+):
+    """The page's rows carry their links and labels, prepared once a page (issue 15 §1)."""
+    vacant = EnterpriseFactory(town=home_town, name="城关空缺公司", requires_cqo=True)
+    response = client_for(reviewer).get(LIST)
+    rows = {row.pk: row for row in response.context["page"].object_list}
+    filed = rows[home_appointment.enterprise_id]
+    assert filed.url == reverse("enterprises:detail", args=[filed.pk])
+    assert filed.cqo_url == reverse("persons:detail", args=[home_appointment.person_id])
+    assert (filed.status_label, filed.trained_label) == ("已备案", "是")
+    assert (rows[vacant.pk].cqo_url, rows[vacant.pk].trained_label) == ("", "—")
+    assert rows[vacant.pk].status_label == "空缺"
+    html = response.content.decode()
+    assert f'<a href="{filed.cqo_url}">{home_appointment.person.name}</a>' in html
+    assert f'<a href="{filed.url}">{filed.name}</a>' in html

@@ -207,3 +207,27 @@ def test_withdrawn_filter(client_for, reviewer, queue, enterprise_user):
     response = client_for(reviewer).get(URL, {"status": FilingStatus.WITHDRAWN})
 
     assert rows_of(response) == [queue["newest"].pk]
+
+
+def test_change_and_dismissal_rows_say_whom_and_when(client_for, reviewer, county):
+    """The rows are read as prepared strings (issue 15 §1): a change names whom it replaces,
+    a dismissal its end date, each post its name — in English on an English page."""
+    change = make_submitted(county.home_enterprise, replace=True)
+    dismissal = make_dismissal(county.second_home_enterprise, days_ago=2)
+    replaced = county.home_appointment.person.name
+
+    response = client_for(reviewer).get(URL)
+
+    rows = {row.pk: row for row in response.context["page"].object_list}
+    assert rows[change.pk].note == f"接替 {replaced}"
+    assert rows[change.pk].kind_label == "变更备案"
+    assert rows[dismissal.pk].note == f"解聘 {dismissal.end_date:%Y-%m-%d}"
+    assert rows[dismissal.pk].person_name == county.second_home_appointment.person.name
+    assert rows[change.pk].town_name == county.home_enterprise.town.name
+    html = response.content.decode()
+    assert f"接替 {replaced}" in html
+    assert f"解聘 {dismissal.end_date:%Y-%m-%d}" in html
+    assert html.count(">首席质量官</td>") == 2
+    english = client_for(reviewer).get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"replacing {replaced}" in english
+    assert english.count(">Chief Quality Officer</td>") == 2

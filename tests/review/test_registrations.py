@@ -60,6 +60,27 @@ def test_list_shows_pending_registrations(
     assert "新企业入库" in html and "已在名录" in html
 
 
+def test_list_rows_name_the_town_and_link_the_registration(
+    client_for, reviewer, known_registration, new_registration, home_enterprise, home_town
+):
+    """The rows are read as the strings their cells print (issue 15 §1): the town is the
+    registered enterprise's, or the one the application gives, "—" without one; the tab's
+    count of pending applications is the list's own count."""
+    response = client_for(reviewer).get(reverse("review:registrations"))
+
+    rows = {r.pk: r for r in response.context["page"].object_list}
+    assert rows[known_registration.pk].town_name == home_enterprise.town.name
+    assert rows[new_registration.pk].town_name == home_town.name
+    assert rows[new_registration.pk].status_label == "待审核"
+    url = reverse("review:registration", args=[new_registration.pk])
+    assert f'<a href="{url}">城关新创科技有限公司</a>' in response.content.decode()
+    assert response.context["pending_registrations"] == 2
+    type(new_registration).objects.filter(pk=new_registration.pk).update(town=None)
+    searched = client_for(reviewer).get(reverse("review:registrations"), {"q": "新创"})
+    assert [r.town_name for r in searched.context["page"].object_list] == ["—"]
+    assert searched.context["pending_registrations"] == 2
+
+
 def test_list_search_and_status(client_for, reviewer, known_registration, new_registration):
     found = client_for(reviewer).get(reverse("review:registrations"), {"q": "新创"})
     approved = client_for(reviewer).get(reverse("review:registrations"), {"status": "approved"})
