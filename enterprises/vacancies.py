@@ -15,9 +15,10 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import (
     BooleanField,
+    Count,
     ExpressionWrapper,
     OuterRef,
     Q,
@@ -31,7 +32,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST, Filing, FilingStatus
-from appointments.registry import days_vacant, is_overdue, overdue, vacant_enterprises
+from appointments.registry import (
+    days_vacant,
+    is_overdue,
+    overdue,
+    overdue_before,
+    vacant_enterprises,
+)
 from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
@@ -42,6 +49,11 @@ from .validators import normalize_uscc
 # A filing in one of these states means the enterprise is already doing something about
 # its vacancy; the list shows it so nobody chases an enterprise waiting for review.
 IN_PROGRESS_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RETURNED, FilingStatus.DRAFT)
+
+
+# The list's order (:func:`vacancy_list`, :func:`vacancy_keys`): oldest vacancy first, then by
+# name, the id last so that equal names keep one order from page to page.
+VACANCY_ORDER = ("vacancy_start", "name", "pk")
 
 
 # --- Reads ----------------------------------------------------------------------------------
@@ -103,7 +115,72 @@ def vacancy_list(
         last_reminder_on=Subquery(last_reminder.values("sent_on")[:1]),
         last_reminder_kind=Subquery(last_reminder.values("kind")[:1]),
         # Oldest vacancy first: the longest open are the overdue ones, so they lead.
-    ).order_by("vacancy_start", "name", "pk")
+    ).order_by(*VACANCY_ORDER)
+
+
+@dataclass(frozen=True)
+class VacancyKeys:
+    """One page of a vacancy list by its keys (:func:`vacancy_keys`).
+
+    ``rows``: ``(enterprise id, vacancy start)`` of the page, in the list's order;
+    ``total``: the vacancies of the whole list; ``overdue``: how many of them are overdue."""
+
+    rows: list[tuple[int, date]]
+    total: int
+    overdue: int
+
+
+def vacancy_keys(
+    rows: QuerySet[Enterprise], day: date, *, offset: int = 0, limit: int | None = None
+) -> VacancyKeys:
+    """The page ``[offset, offset + limit)`` of ``rows`` (a :func:`vacancy_list`, filtered as
+    the user asked; ``limit=None``: every row) in the list's order (:data:`VACANCY_ORDER`),
+    with the whole list's count and overdue count at ``day`` (SPEC §2 "vacancies older than
+    the limit are overdue") — one SQL statement; a second (a count) only when ``offset`` is
+    past the end, so that the caller can show the last page instead.
+
+    Why (issue 15 §1): counting, counting the overdue and sorting for the page each worked
+    out every vacancy's start — a correlated subquery over the appointments per enterprise
+    — once more over the whole scope. Here the start is computed once per enterprise in a
+    derived table that PostgreSQL may not inline (``OFFSET 0``: a subquery with an offset is
+    never pulled up into the query around it, so the ordering and the counts read the
+    computed column instead of recomputing the expression), and the counts are window
+    aggregates over it, read off the page's rows."""
+    connection = connections[rows.db]
+    inner = rows.order_by().values("pk", "name", "vacancy_start")
+    inner_sql, inner_params = inner.query.get_compiler(using=rows.db).as_sql()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    page_sql, page_params = "", []
+    if limit is not None:
+        page_sql, page_params = " LIMIT %s OFFSET %s", [limit, offset]
+    elif offset:
+        raise ValueError("vacancy_keys: an offset needs a limit")
+    # The derived table's columns are named by the CTE (the values() query names them after
+    # its own aliases, which differ between Django's compilers).
+    sql = (
+        f"WITH vacancy (id, name, vacancy_start) AS ({inner_sql}{fence}) "
+        "SELECT id, vacancy_start, COUNT(*) OVER (), "
+        "SUM(CASE WHEN vacancy_start < %s THEN 1 ELSE 0 END) OVER () "
+        f"FROM vacancy ORDER BY vacancy_start, name, id{page_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, overdue_before(day), *page_params])
+        fetched = cursor.fetchall()
+    if fetched:
+        return VacancyKeys(
+            rows=[(pk, _as_date(start)) for pk, start, _total, _overdue in fetched],
+            total=fetched[0][2],
+            overdue=fetched[0][3] or 0,
+        )
+    if not offset:
+        return VacancyKeys(rows=[], total=0, overdue=0)
+    counts = rows.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue(day)))
+    return VacancyKeys(rows=[], total=counts["total"], overdue=counts["overdue"])
+
+
+def _as_date(value) -> date:
+    # SQLite hands a computed date back as its ISO text (no declared column type to convert by).
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def days_open(enterprise: Enterprise, day: date) -> int:

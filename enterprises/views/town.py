@@ -8,12 +8,13 @@ applied on the server to every list, export row and enterprise page (``vacancy_l
 ``enterprise_list`` go through ``access.scope``): another town's enterprise is a 404.
 """
 
+import math
 from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,6 @@ from django.views.decorators.http import require_POST
 
 from appointments.models import CQO_POST, Appointment, Filing, FilingStatus
 from appointments.posts import enterprise_board
-from appointments.registry import overdue
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export
@@ -47,18 +47,34 @@ def _filtered(request, day: date):
     return filtered_vacancies(request.user, request.GET, day)
 
 
+def _vacancy_page(request, rows, day: date) -> tuple[Page, int]:
+    """The page of ``rows`` that ``?page=`` asks for (garbage: page 1, past the end: the last
+    page, as ``params.page``) and the list's overdue count. The page's keys, the count and
+    the overdue count come from one statement (``vacancy_keys``: each vacancy's start
+    worked out once, issue 15 §1); then only the page's rows are read with their notes,
+    reminders and filings. Two queries whatever the number of vacancies."""
+    number = params.page_number(request)
+    keys = services.vacancy_keys(rows, day, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    if not keys.rows and number > 1:
+        # An old link past the end of a list that has since shrunk: its last page (page 1
+        # of an empty list).
+        number = max(math.ceil(keys.total / PER_PAGE), 1)
+        if keys.total:
+            keys = services.vacancy_keys(rows, day, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    paginator = Paginator([], PER_PAGE)
+    paginator.count = keys.total  # a cached_property: set, it is not counted
+    ids = [pk for pk, _start in keys.rows]
+    by_pk = {row.pk: row for row in rows.order_by().filter(pk__in=ids)} if ids else {}
+    # A row that stopped being vacant between the two reads is left out, not shown stale.
+    page = Page([by_pk[pk] for pk in ids if pk in by_pk], number, paginator)
+    return page, keys.overdue
+
+
 @vacancy_roles_only
 def vacancies(request):
     today = timezone.localdate()
     form, rows = _filtered(request, today)
-    # The count and the overdue count in one pass over the vacancies (each pass works out
-    # every vacancy of the scope: issue 15 §1), handed to the paginator.
-    counts = rows.order_by().aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=overdue(today))
-    )
-    # The page's keys by the vacancy ordering first; the notes, reminders and filings of the
-    # page's 50 rows only.
-    page = params.page_by_keys(request, rows, PER_PAGE, count=counts["total"])
+    page, overdue_count = _vacancy_page(request, rows, today)
     statuses = dict(FilingStatus.choices)
     reminder_kinds = dict(ReminderKind.choices)
     for enterprise in page.object_list:
@@ -66,7 +82,6 @@ def vacancies(request):
         enterprise.filing_status_label = statuses.get(enterprise.filing_status, "")
         enterprise.last_reminder_label = reminder_kinds.get(enterprise.last_reminder_kind, "")
     query = params.query_without(request, "page")
-    overdue_count = counts["overdue"]
     return render(
         request,
         "town/vacancies.html",
