@@ -341,3 +341,20 @@ def test_query_counts_are_constant(client_for, reviewer, home_town, other_town, 
     if url == URL:
         count_queries(client, url, page=2)
         assert count_queries(client, url, page=2) == warm
+
+
+def test_filter_fields_follow_what_is_asked_and_the_towns(client_for, reviewer, home_town):
+    """The filter fields are rendered from the cache: keyed by the values asked (an invalid
+    year still shows its error), by the user's scope and by the data version (a renamed
+    town is offered under its new name at once)."""
+    client = client_for(reviewer)
+    assert home_town.name in client.get(URL).content.decode()
+    home_town.name = "改名镇"
+    home_town.save()
+    body = client.get(URL).content.decode()
+    assert f'<option value="{home_town.pk}">改名镇</option>' in body
+    body = client.get(URL, {"town": home_town.pk}).content.decode()
+    assert f'<option value="{home_town.pk}" selected>改名镇</option>' in body
+    client.get("/training/")
+    bad = client.get("/training/", {"year": "abc"}).content.decode()
+    assert "is-invalid" in bad and "is-invalid" not in client.get("/training/").content.decode()

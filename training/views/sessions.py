@@ -6,6 +6,8 @@ their own town's CQOs; an enterprise user reads only their own CQO's record. Oth
 anonymous users the login page. Rows outside the user's scope are 404.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +31,7 @@ from enterprises.selectors import person_list
 from enterprises.validators import (
     check_id_number,
     id_number_problem,
+    mask_id_number,
     normalize_id_number,
     search_code_problem,
 )
@@ -79,6 +83,14 @@ def _session_rows(user, sessions, today) -> list:
     return sessions
 
 
+def _filter_fragment_key(request, filterset, name: str) -> str:
+    """The cache key of a list's rendered filter fields (crispy renders a third of the page's
+    time): what they show — the values asked for (errors included), the user's scope (the
+    town choices), the language — under the lists' data version (a town renamed)."""
+    asked = sorted((field, request.GET.getlist(field)) for field in filterset.form.fields)
+    return selectors.cache_key([name, selectors.scope_key(request.user), get_language(), asked])
+
+
 @readers
 def session_list(request):
     """Sessions, latest first, 50 a page, with their enrolled and passed counts (of the
@@ -98,6 +110,7 @@ def session_list(request):
         "training/session_list.html",
         {
             "filter": filterset,
+            "filter_key": _filter_fragment_key(request, filterset, "session-filter"),
             "page": page,
             "query": params.query_without(request, "page"),
             "can_act": request.user.has_perm("training.record_training"),
@@ -453,6 +466,68 @@ def _untrained_cache_parts(request, filterset, today) -> list | None:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class UntrainedRow:
+    """One row of the untrained list's page, prepared for the template: the appointment's
+    ``pk``, its CQO's ``person_id``, ``url`` (their training record), ``name``,
+    ``id_number`` (in full or masked, as the user may see it), enterprise and town names,
+    ``position``, ``filed_on`` (``YYYY-MM-DD``) and ``enrolled_upcoming``."""
+
+    pk: int
+    person_id: int
+    url: str
+    name: str
+    id_number: str
+    enterprise_name: str
+    town_name: str
+    position: str
+    filed_on: str
+    enrolled_upcoming: bool
+
+
+UNTRAINED_ROW_FIELDS = (
+    "pk",
+    "person_id",
+    "person__name",
+    "person__id_number",
+    "enterprise__name",
+    "enterprise__town__name",
+    "position",
+    "filed_on",
+    "enrolled_upcoming",
+)
+
+
+def _untrained_page_rows(rows, ids: list[int], full_id_numbers: bool) -> list[UntrainedRow]:
+    """The rows of ``ids`` (in that order) as :class:`UntrainedRow`: one query of the values
+    the page prints, no model instances (four per row), the record's URL reversed once."""
+    record_url = pk_url("training:person")
+    fetched = {
+        values[0]: values
+        for values in rows.order_by().filter(pk__in=ids).values_list(*UNTRAINED_ROW_FIELDS)
+    }
+    prepared = []
+    for pk in ids:
+        if pk not in fetched:
+            continue
+        _pk, person, name, number, enterprise, town, position, filed_on, upcoming = fetched[pk]
+        prepared.append(
+            UntrainedRow(
+                pk=pk,
+                person_id=person,
+                url=record_url(person),
+                name=name,
+                id_number=number if full_id_numbers else mask_id_number(number),
+                enterprise_name=enterprise,
+                town_name=town or "",
+                position=position,
+                filed_on=f"{filed_on:%Y-%m-%d}" if filed_on else "",
+                enrolled_upcoming=upcoming,
+            )
+        )
+    return prepared
+
+
 @readers
 def untrained(request):
     """Filed current CQOs not trained at today (the T3 definition), per town.
@@ -470,9 +545,8 @@ def untrained(request):
         by_town = selectors.cached([*parts, "by-town"], lambda: _untrained_by_town(rows))
     paginator = Paginator(_TownSlices(rows, by_town, parts), PER_PAGE)
     page = params.page(request, paginator)
-    ids = list(page.object_list)
-    fetched = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
-    page.object_list = [fetched[pk] for pk in ids if pk in fetched]
+    sees_personal_data = request.user.has_perm("enterprises.view_personal_data")
+    page.object_list = _untrained_page_rows(rows, list(page.object_list), sees_personal_data)
     audit_id_numbers_shown(
         request, [a.person_id for a in page.object_list], page="training:untrained"
     )
@@ -481,12 +555,13 @@ def untrained(request):
         "training/untrained.html",
         {
             "filter": filterset,
+            "filter_key": _filter_fragment_key(request, filterset, "untrained-filter"),
             "page": page,
             "by_town": by_town,
             "query": params.query_without(request, "page"),
             "today": today,
             "can_act": request.user.has_perm("training.record_training"),
-            "sees_personal_data": request.user.has_perm("enterprises.view_personal_data"),
+            "sees_personal_data": sees_personal_data,
         },
     )
 
