@@ -1,10 +1,17 @@
-"""Role-scoped reads of training."""
+"""Role-scoped reads of training, and the training lists' cached figures (issue 15 §1)."""
 
-from django.db.models import QuerySet
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
 
 from cqo_registry.accounts import access
 from enterprises.selectors import person_list
 
+from . import signals
 from .models import TrainingAttendance, TrainingSession
 
 
@@ -20,3 +27,56 @@ def attendance_list(user) -> QuerySet[TrainingAttendance]:
     if access.sees_whole_county(user):
         return queryset
     return queryset.filter(person__in=person_list(user))
+
+
+def scope_key(user) -> str:
+    """What a cached figure of a training list is shared by: the whole county (bureau and
+    leaders), one town (its officers), else the user alone (never shared)."""
+    if access.sees_whole_county(user):
+        return "county"
+    if access.is_town_officer(user):
+        return f"town:{user.town_id}"
+    return f"user:{user.pk}"
+
+
+def cache_key(parts: list) -> str:
+    """The cache key of a training list's figure: ``parts`` (JSON-serialisable) under the
+    lists' data version, read now (``signals.lists_version``)."""
+    text = json.dumps([signals.lists_version(), *parts], ensure_ascii=False, default=str)
+    return "training:lists:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached(parts: list, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the cache under ``parts`` (JSON-serialisable: the list, the
+    date, ``scope_key``, the filters …) and the lists' data version (``signals``), so that
+    any write they are counted from makes the next read compute again. The version is read
+    before computing: a write committed meanwhile leaves the entry under the old version."""
+    key = cache_key(parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, signals.CACHE_SECONDS)
+    return value
+
+
+def session_counts(user, session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """``{session id: (enrolled, passed)}`` for ``session_ids`` — of every attendance for the
+    county's readers, of the user's own town's (or enterprise's) persons for others; a
+    session without attendances is left out. One grouped query over those sessions'
+    attendances, cached per page (``cached``)."""
+
+    def compute():
+        attendances = TrainingAttendance.objects.filter(session__in=session_ids)
+        if not access.sees_whole_county(user):
+            attendances = attendances.filter(person__in=person_list(user))
+        grouped = (
+            attendances.order_by()
+            .values("session")
+            .annotate(enrolled=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+            .values_list("session", "enrolled", "passed")
+        )
+        return {session: (enrolled, passed) for session, enrolled, passed in grouped}
+
+    if not session_ids:
+        return {}
+    return cached(["session-counts", scope_key(user), sorted(session_ids)], compute)

@@ -35,6 +35,7 @@ from .models import (
     TrainingAttendance,
     TrainingSession,
 )
+from .signals import lists_changed
 
 # Grades by the share of the maximum total reached, highest first; below the last one the
 # grade is 不合格. The bureau's usual bands for duty evaluations: 90 % / 75 % / 60 %.
@@ -178,6 +179,8 @@ def _enrol(*, session: TrainingSession, person_ids: Iterable[int], actor) -> Enr
     insert_with_history(
         attendances, TrainingAttendance, user=actor, reason=_("报名：%(s)s") % {"s": session}
     )
+    # A bulk insert sends no post_save: the sessions list's enrolled counts are cached.
+    lists_changed()
     return Enrolment(enrolled=len(new_ids), already=len(wanted & enrolled_ids))
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,6 +58,12 @@ NOTE_FIRST_CHARACTERS = frozenset(marker[0] for marker in NOTE_MARKERS)
 MAX_ERRORS = 20_000
 # Progress is reported every this many rows.
 PROGRESS_EVERY = 500
+
+# Sent once by an import that wrote, inside its transaction, right after ``Importer.write``
+# (``sender``: the importer's class, ``importer``: the importer). Bulk writes send no
+# ``post_save``: what caches figures of the written tables (the training lists, issue 15 §1)
+# listens to this instead.
+rows_written = Signal()
 
 
 def normalise_header(value) -> str:
@@ -559,6 +566,7 @@ def _run_import(importer, source, *, dry_run, progress):
             return
         importer.write()
         result.written = True
+        rows_written.send(sender=type(importer), importer=importer)
 
     if dry_run:
         validate_and_write()

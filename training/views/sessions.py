@@ -6,13 +6,16 @@ their own town's CQOs; an enterprise user reads only their own CQO's record. Oth
 anonymous users the login page. Rows outside the user's scope are 404.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,16 +25,18 @@ from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
 from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.pages import pk_url
 from cqo_registry.workflows import error_text
 from enterprises.selectors import person_list
 from enterprises.validators import (
     check_id_number,
     id_number_problem,
+    mask_id_number,
     normalize_id_number,
     search_code_problem,
 )
 
-from .. import exports, services
+from .. import exports, selectors, services, signals
 from ..filters import SessionFilter
 from ..forms import (
     AttendanceFormSet,
@@ -41,7 +46,7 @@ from ..forms import (
     PersonSearchForm,
     TrainingSessionForm,
 )
-from ..models import TrainingAttendance
+from ..models import SessionKind, TrainingAttendance
 from ..selectors import attendance_list
 from ..selectors import session_list as sessions_for
 
@@ -57,48 +62,59 @@ record_readers = permission_required("training.view_training_records")
 # --- Sessions --------------------------------------------------------------------------------
 
 
-def _count_of(attendances):
-    """How many rows of ``attendances`` (correlated to a session by ``OuterRef("pk")``), as an
-    integer annotation (0 when none)."""
-    return Coalesce(
-        Subquery(
-            attendances.order_by().values("session").annotate(n=Count("*")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
+def _session_rows(user, sessions, today) -> list:
+    """The page's sessions, each prepared once for the template (issue 15 §1: no URL
+    reversed, date formatted or choice looked up per row in the template): ``url``,
+    ``upcoming``, ``kind_label``, ``dates`` (``2024-05-06`` or ``2024-05-06 — 2024-05-08``),
+    ``enrolled`` and ``passed_count`` (``selectors.session_counts``: the page's sessions
+    only, cached)."""
+    sessions = list(sessions)
+    counts = selectors.session_counts(user, [session.pk for session in sessions])
+    detail_url = pk_url("training:session")
+    kinds = dict(SessionKind.choices)
+    for session in sessions:
+        session.url = detail_url(session.pk)
+        session.upcoming = session.starts_on > today
+        session.kind_label = kinds.get(session.kind, session.kind)
+        session.dates = f"{session.starts_on:%Y-%m-%d}"
+        if session.ends_on != session.starts_on:
+            session.dates += f" — {session.ends_on:%Y-%m-%d}"
+        session.enrolled, session.passed_count = counts.get(session.pk, (0, 0))
+    return sessions
+
+
+def _filter_fragment_key(request, filterset, name: str) -> str:
+    """The cache key of a list's rendered filter fields (crispy renders a third of the page's
+    time): what they show — the values asked for (errors included), the user's scope (the
+    town choices), the language — under the lists' data version (a town renamed)."""
+    asked = sorted((field, request.GET.getlist(field)) for field in filterset.form.fields)
+    return selectors.cache_key([name, selectors.scope_key(request.user), get_language(), asked])
 
 
 @readers
 def session_list(request):
-    attendances = TrainingAttendance.objects.filter(session=OuterRef("pk"))
-    if not access.sees_whole_county(request.user):
-        # A town officer's counts are of their own town's CQOs only.
-        attendances = attendances.filter(person__in=person_list(request.user))
-    # Counted per row by correlated subqueries (one attendance row per session and person):
-    # PostgreSQL evaluates them for the page's rows only, after the sort and the limit, and
-    # the paginator's count leaves them out — a join grouped over every attendance of every
-    # session read all 150,000 of them at each page view (issue 15 §1).
-    queryset = (
-        sessions_for(request.user)
-        .annotate(
-            enrolled=_count_of(attendances),
-            passed_count=_count_of(attendances.filter(passed=True)),
-        )
-        .order_by("-starts_on", "-pk")
-    )
+    """Sessions, latest first, 50 a page, with their enrolled and passed counts (of the
+    town officer's own town's CQOs for a town officer).
+
+    Issue 15 §1: the counts are one grouped query over the page's sessions only, cached
+    until an attendance (or anything a town officer's scope is made of) changes; the
+    paginator's count reads the sessions alone."""
+    queryset = sessions_for(request.user).order_by("-starts_on", "-pk")
     filterset = SessionFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     page = params.page(request, Paginator(rows, PER_PAGE))
+    today = timezone.localdate()
+    page.object_list = _session_rows(request.user, page.object_list, today)
     return render(
         request,
         "training/session_list.html",
         {
             "filter": filterset,
+            "filter_key": _filter_fragment_key(request, filterset, "session-filter"),
             "page": page,
             "query": params.query_without(request, "page"),
             "can_act": request.user.has_perm("training.record_training"),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -366,14 +382,18 @@ def _untrained(request):
 
 class _TownSlices:
     """The untrained list's primary keys, sliced without sorting the whole county: ``groups``
-    are the per-town counts of ``keys`` (in the list's order: town code, town name), so a
-    slice ``[start:stop]`` needs only the towns it overlaps, and the offset inside the first
-    of them. Same keys, same order as ``keys[start:stop]`` (the list's ordering begins with
-    the town), one query per slice."""
+    are the per-town counts of ``rows`` (in the list's order: town code, town name), so a
+    slice ``[start:stop]`` needs only the towns it overlaps. Their keys, each town's in the
+    list's order, are read in one query for the towns not cached yet and kept in the cache,
+    one entry per town, under ``cache_parts`` and the lists' data version
+    (``selectors.cache_key``): the next pages of those towns, and the same page asked again,
+    read no query at all. Same keys, same order as ``rows[start:stop]`` (the list's ordering
+    begins with the town). ``cache_parts`` ``None`` reads without the cache."""
 
-    def __init__(self, keys, groups: list[dict]):
-        self.keys = keys
+    def __init__(self, rows, groups: list[dict], cache_parts: list | None = None):
+        self.rows = rows
         self.groups = groups
+        self.cache_parts = cache_parts
 
     def count(self) -> int:
         return sum(group["rows"] for group in self.groups)
@@ -381,42 +401,152 @@ class _TownSlices:
     def __len__(self) -> int:
         return self.count()
 
+    def _keys_of(self, towns: list) -> dict:
+        """``{town id (None for no town): [appointment keys in the list's order]}``."""
+        names, keys = {}, {}
+        if self.cache_parts is not None:
+            names = {t: selectors.cache_key([*self.cache_parts, "town-keys", t]) for t in towns}
+            found = cache.get_many(list(names.values()))
+            keys = {town: found[name] for town, name in names.items() if name in found}
+        missing = [town for town in towns if town not in keys]
+        if not missing:
+            return keys
+        of_towns = Q(pk__in=[])
+        for town in missing:
+            of_towns |= (
+                Q(enterprise__town__isnull=True) if town is None else Q(enterprise__town=town)
+            )
+        fresh = {town: [] for town in missing}
+        for pk, town in self.rows.filter(of_towns).values_list("pk", "enterprise__town"):
+            fresh[town].append(pk)
+        if names:
+            cache.set_many({names[town]: fresh[town] for town in missing}, signals.CACHE_SECONDS)
+        return {**keys, **fresh}
+
     def __getitem__(self, bounds: slice) -> list[int]:
         start, stop = bounds.start or 0, bounds.stop
-        before, offset, towns = 0, None, Q(pk__in=[])
+        spans, before = [], 0
         for group in self.groups:
-            if before + group["rows"] > start and before < stop:
-                if offset is None:
-                    offset = start - before
-                town = group["enterprise__town"]
-                towns |= (
-                    Q(enterprise__town__isnull=True) if town is None else Q(enterprise__town=town)
-                )
-            before += group["rows"]
-        if offset is None:
-            return []
-        return list(self.keys.filter(towns)[offset : offset + stop - start])
+            after = before + group["rows"]
+            if after > start and before < stop:
+                spans.append((group["enterprise__town"], before))
+            before = after
+        keys_of = self._keys_of([town for town, _before in spans])
+        keys = []
+        for town, before in spans:
+            keys += keys_of[town][max(start - before, 0) : stop - before]
+        return keys
+
+
+def _untrained_by_town(rows) -> list[dict]:
+    """Per town of ``rows``, in the list's order: its id, name and code, the number of
+    CQOs (``count``, distinct persons) and of rows (``rows``, appointments)."""
+    return list(
+        rows.order_by()
+        .values("enterprise__town", "enterprise__town__name", "enterprise__town__code")
+        .annotate(count=Count("person", distinct=True), rows=Count("pk"))
+        .order_by("enterprise__town__code", "enterprise__town__name")
+    )
+
+
+def _untrained_cache_parts(request, filterset, today) -> list | None:
+    """What the untrained list's cached figures are shared by: the day (T3's definition is
+    of a date), the user's scope and the filters; ``None`` (no cache) when the filters are
+    invalid (no rows)."""
+    if not filterset.is_valid():
+        return None
+    town = filterset.form.cleaned_data.get("town")
+    q = (filterset.form.cleaned_data.get("q") or "").strip()
+    return [
+        "untrained",
+        today.isoformat(),
+        selectors.scope_key(request.user),
+        town.pk if town is not None else None,
+        q,
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class UntrainedRow:
+    """One row of the untrained list's page, prepared for the template: the appointment's
+    ``pk``, its CQO's ``person_id``, ``url`` (their training record), ``name``,
+    ``id_number`` (in full or masked, as the user may see it), enterprise and town names,
+    ``position``, ``filed_on`` (``YYYY-MM-DD``) and ``enrolled_upcoming``."""
+
+    pk: int
+    person_id: int
+    url: str
+    name: str
+    id_number: str
+    enterprise_name: str
+    town_name: str
+    position: str
+    filed_on: str
+    enrolled_upcoming: bool
+
+
+UNTRAINED_ROW_FIELDS = (
+    "pk",
+    "person_id",
+    "person__name",
+    "person__id_number",
+    "enterprise__name",
+    "enterprise__town__name",
+    "position",
+    "filed_on",
+    "enrolled_upcoming",
+)
+
+
+def _untrained_page_rows(rows, ids: list[int], full_id_numbers: bool) -> list[UntrainedRow]:
+    """The rows of ``ids`` (in that order) as :class:`UntrainedRow`: one query of the values
+    the page prints, no model instances (four per row), the record's URL reversed once."""
+    record_url = pk_url("training:person")
+    fetched = {
+        values[0]: values
+        for values in rows.order_by().filter(pk__in=ids).values_list(*UNTRAINED_ROW_FIELDS)
+    }
+    prepared = []
+    for pk in ids:
+        if pk not in fetched:
+            continue
+        _pk, person, name, number, enterprise, town, position, filed_on, upcoming = fetched[pk]
+        prepared.append(
+            UntrainedRow(
+                pk=pk,
+                person_id=person,
+                url=record_url(person),
+                name=name,
+                id_number=number if full_id_numbers else mask_id_number(number),
+                enterprise_name=enterprise,
+                town_name=town or "",
+                position=position,
+                filed_on=f"{filed_on:%Y-%m-%d}" if filed_on else "",
+                enrolled_upcoming=upcoming,
+            )
+        )
+    return prepared
 
 
 @readers
 def untrained(request):
     """Filed current CQOs not trained at today (the T3 definition), per town.
 
-    Issue 15 §1: the per-town counts are the only pass over the whole county; the number of
-    rows is their sum and a page reads only the towns it shows (``_TownSlices``), its 50 rows
+    Issue 15 §1: the per-town counts are the only pass over the whole county, and they are
+    cached (``selectors.cached``; any write they are counted from makes them count again,
+    see ``training.signals``); the number of rows is their sum and a page reads only the
+    towns it shows (``_TownSlices``, each town's ordered keys cached likewise), its 50 rows
     then fetched with their person, enterprise and enrolment."""
     filterset, rows, today = _untrained(request)
-    by_town = list(
-        rows.order_by()
-        .values("enterprise__town", "enterprise__town__name", "enterprise__town__code")
-        .annotate(count=Count("person", distinct=True), rows=Count("pk"))
-        .order_by("enterprise__town__code", "enterprise__town__name")
-    )
-    paginator = Paginator(_TownSlices(rows.values_list("pk", flat=True), by_town), PER_PAGE)
+    parts = _untrained_cache_parts(request, filterset, today)
+    if parts is None:
+        by_town = _untrained_by_town(rows)
+    else:
+        by_town = selectors.cached([*parts, "by-town"], lambda: _untrained_by_town(rows))
+    paginator = Paginator(_TownSlices(rows, by_town, parts), PER_PAGE)
     page = params.page(request, paginator)
-    ids = list(page.object_list)
-    fetched = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
-    page.object_list = [fetched[pk] for pk in ids if pk in fetched]
+    sees_personal_data = request.user.has_perm("enterprises.view_personal_data")
+    page.object_list = _untrained_page_rows(rows, list(page.object_list), sees_personal_data)
     audit_id_numbers_shown(
         request, [a.person_id for a in page.object_list], page="training:untrained"
     )
@@ -425,12 +555,13 @@ def untrained(request):
         "training/untrained.html",
         {
             "filter": filterset,
+            "filter_key": _filter_fragment_key(request, filterset, "untrained-filter"),
             "page": page,
             "by_town": by_town,
             "query": params.query_without(request, "page"),
             "today": today,
             "can_act": request.user.has_perm("training.record_training"),
-            "sees_personal_data": request.user.has_perm("enterprises.view_personal_data"),
+            "sees_personal_data": sees_personal_data,
         },
     )
 
