@@ -139,6 +139,8 @@ class SnapshotScope(models.TextChoices):
     COUNTY = "county", _("全县")
     TOWN = "town", _("镇")
     INDUSTRY = "industry", _("行业门类")
+    # A town's figure of one section: ``key`` = "town id:section letter".
+    TOWN_INDUSTRY = "town_ind", _("镇内行业门类")
 
 
 OPEN_STATUSES = (SnapshotStatus.PENDING, SnapshotStatus.RUNNING)
@@ -240,8 +242,10 @@ class SnapshotRun(models.Model):
 
 class SnapshotFigure(models.Model):
     """One frozen figure of a run: a target's population and counted, county-wide
-    (``key`` ''), for a town (``key`` = town id; ``label`` = its name at the time) or for an
-    industry section (``key`` = the section letter)."""
+    (``key`` ''), for a town (``key`` = town id; ``label`` = its name at the time), for an
+    industry section (``key`` = the section letter) or for a section within a town (the town
+    dashboards' breakdown: ``key`` = "town id:section letter", ``label`` = the town's name at
+    the time)."""
 
     run = models.ForeignKey(
         SnapshotRun, verbose_name=_("快照"), on_delete=models.PROTECT, related_name="figures"

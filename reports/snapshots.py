@@ -2,7 +2,8 @@
 reads that serve the dashboards from them.
 
 A snapshot is a :class:`~reports.models.SnapshotRun` — every target's figures as of one date,
-county-wide, per town and per industry section — stored as frozen
+county-wide, per town, per industry section and per section within each town (the town
+dashboards' breakdown) — stored as frozen
 :class:`~reports.models.SnapshotFigure` rows, with the dashboard's other indicators
 (principal share, late filings, vacancies; county-wide and per town) as frozen
 :class:`~reports.models.SnapshotIndicator` rows, so that a dashboard of a stored date runs no
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, Q
 
 from cqo_registry import clock
 from enterprises.models import Town
@@ -85,7 +86,9 @@ def snapshot_fill(run: SnapshotRun, *, progress: Progress | None = None) -> Snap
             if progress is not None:
                 progress(done, total)
 
-        results = statistics.compute_all(run.as_of, targets, progress=target_done)
+        results = statistics.compute_all(
+            run.as_of, targets, progress=target_done, by_town_industry=True
+        )
         town_ids = dict(Town.objects.values_list("name", "pk"))
         indicators = _indicator_rows(run, {pk: name for name, pk in town_ids.items()})
         with transaction.atomic():
@@ -139,6 +142,7 @@ def interrupted_runs(*, kind: str, task_id: str | None) -> list[SnapshotRun]:
 
 
 def _figure_rows(run: SnapshotRun, results: Iterable[statistics.TargetFigures], town_ids):
+    town_names = {pk: name for name, pk in town_ids.items()}
     for result in results:
         target = result.target
         yield _figure(run, target, SnapshotScope.COUNTY, "", "", result.total)
@@ -147,6 +151,16 @@ def _figure_rows(run: SnapshotRun, results: Iterable[statistics.TargetFigures], 
             yield _figure(run, target, SnapshotScope.TOWN, key, name or "", figure)
         for section, figure in result.by_industry.items():
             yield _figure(run, target, SnapshotScope.INDUSTRY, section, section, figure)
+        for (town_id, section), figure in result.by_town_industry.items():
+            key = _town_industry_key(town_id, section)
+            label = town_names.get(town_id, "")
+            yield _figure(run, target, SnapshotScope.TOWN_INDUSTRY, key, label, figure)
+
+
+def _town_industry_key(town_id: int, section: str = "") -> str:
+    """A ``town_ind`` figure's key: "town id:section" (with no section: the prefix of all the
+    town's keys)."""
+    return f"{int(town_id)}:{section}"
 
 
 def _figure(run, target, scope, key, label, figure: statistics.Figure) -> SnapshotFigure:
@@ -209,9 +223,10 @@ def figures_of_run(run: SnapshotRun, targets: Iterable[Target] | None = None):
     like the live engine. Targets the run does not hold are left out."""
     targets = list(targets if targets is not None else Target.objects.all())
     town_names = {str(pk): name for pk, name in Town.objects.values_list("pk", "name")}
-    rows = SnapshotFigure.objects.filter(run=run).values_list(
-        "target_id", "scope", "key", "label", "population", "counted"
-    )
+    rows = SnapshotFigure.objects.filter(
+        run=run,
+        scope__in=[SnapshotScope.COUNTY, SnapshotScope.TOWN, SnapshotScope.INDUSTRY],
+    ).values_list("target_id", "scope", "key", "label", "population", "counted")
     stored: dict[int, statistics.TargetFigures] = {}
     by_pk = {target.pk: target for target in targets}
     for target_id, scope, key, label, population, counted in rows:
@@ -228,9 +243,68 @@ def figures_of_run(run: SnapshotRun, targets: Iterable[Target] | None = None):
             figures.total = figure
         elif scope == SnapshotScope.TOWN:
             figures.by_town[town_names.get(key, label)] = figure
-        else:
+        elif scope == SnapshotScope.INDUSTRY:
             figures.by_industry[key] = figure
     return [stored[target.pk] for target in targets if target.pk in stored]
+
+
+def town_figures_of_run(
+    run: SnapshotRun, town: Town, targets: Iterable[Target] | None = None
+) -> list[statistics.TargetFigures]:
+    """The stored figures of ``town`` in ``run`` as :class:`statistics.TargetFigures`, in
+    target order, shaped as the engine limited to the town gives them
+    (``statistics.compute_all(day, town=town)``): ``total`` the town's figure, ``by_town``
+    the town alone under its current name (empty when it had no population), ``by_industry``
+    the town's sections in letter order. A town with no row of a target held by ``run`` had
+    no population then: Figure(0, 0), as the county dashboard of the run shows it. Targets
+    the run does not hold are left out, and so is every target when the run was taken before
+    snapshots stored the towns' sections (it holds no ``town_ind`` row). One query."""
+    targets = list(targets if targets is not None else Target.objects.all())
+    town_key = str(town.pk)
+    rows = (
+        SnapshotFigure.objects.filter(
+            Q(scope=SnapshotScope.COUNTY)
+            | Q(scope=SnapshotScope.TOWN, key=town_key)
+            | Q(scope=SnapshotScope.TOWN_INDUSTRY, key__startswith=_town_industry_key(town.pk)),
+            run=run,
+        )
+        # Whether the run stores the towns' sections at all: evaluated once (no outer ref).
+        .annotate(
+            crossed=Exists(
+                SnapshotFigure.objects.filter(run=run, scope=SnapshotScope.TOWN_INDUSTRY)
+            )
+        )
+        .values_list("target_id", "scope", "key", "population", "counted", "crossed")
+    )
+    by_pk = {target.pk: target for target in targets}
+    held: set[int] = set()
+    towns: dict[int, statistics.Figure] = {}
+    sections: dict[int, dict[str, statistics.Figure]] = {}
+    for target_id, scope, key, population, counted, crossed in rows:
+        if not crossed:
+            return []
+        if target_id not in by_pk:
+            continue
+        figure = statistics.Figure(population, counted)
+        if scope == SnapshotScope.COUNTY:
+            held.add(target_id)
+        elif scope == SnapshotScope.TOWN:
+            towns[target_id] = figure
+        else:
+            sections.setdefault(target_id, {})[key.partition(":")[2]] = figure
+    results = []
+    for target in targets:
+        if target.pk not in held:
+            continue
+        total = towns.get(target.pk)
+        result = statistics.TargetFigures(
+            target=target, as_of=run.as_of, total=total or statistics.Figure(0, 0)
+        )
+        if total is not None:
+            result.by_town[town.name] = total
+        result.by_industry.update(sorted(sections.get(target.pk, {}).items()))
+        results.append(result)
+    return results
 
 
 # ``run`` left out: look the snapshot of the day up; ``None``: there is none.
@@ -252,6 +326,30 @@ def dashboard_figures(day: date, *, run=_LOOK_UP, targets=None) -> list[statisti
     if missing:
         stored.update(
             (figures.target.pk, figures) for figures in statistics.compute_all(day, missing)
+        )
+    return [stored[target.pk] for target in targets]
+
+
+def town_dashboard_figures(
+    day: date, town: Town, *, run=_LOOK_UP, targets=None
+) -> list[statistics.TargetFigures]:
+    """A town officer's dashboard figures: every target's (of ``targets`` only, when given)
+    figures of ``town`` as of ``day``, with the town's per-section breakdown — exactly what
+    ``selectors.town_figures(day, town)`` computes live. From the latest stored snapshot of
+    ``day`` when it holds the towns' sections (a target it does not hold is computed live),
+    else computed live (a snapshot taken before they were stored, or no snapshot). Two
+    queries when the snapshot holds every target (the run, the figures; one with ``run``)."""
+    targets = list(targets if targets is not None else Target.objects.all())
+    if run is _LOOK_UP:
+        run = snapshot_for(day)
+    stored = {}
+    if run is not None:
+        stored = {f.target.pk: f for f in town_figures_of_run(run, town, targets)}
+    missing = [target for target in targets if target.pk not in stored]
+    if missing:
+        stored.update(
+            (figures.target.pk, figures)
+            for figures in statistics.compute_all(day, missing, town=town)
         )
     return [stored[target.pk] for target in targets]
 
@@ -365,5 +463,7 @@ __all__ = [
     "stored_daily",
     "stored_figure",
     "stored_indicators",
+    "town_dashboard_figures",
+    "town_figures_of_run",
     "trend",
 ]

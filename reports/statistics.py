@@ -87,6 +87,12 @@ class TargetFigures:
     total: Figure
     by_town: dict[str, Figure] = field(default_factory=dict)
     by_industry: dict[str, Figure] = field(default_factory=dict)
+    # Each town's per-section breakdown, keyed by (town id, section letter): filled only when
+    # asked for (``compute_all(..., by_town_industry=True)``, the snapshot's), left out of
+    # comparisons so that a result read back from a snapshot equals the live one.
+    by_town_industry: dict[tuple[int, str], Figure] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def met(self) -> bool:
@@ -183,7 +189,7 @@ def cqo_appointments(day: date) -> QuerySet[Appointment]:
 
 # A breakdown in the making: (population, counted) per scope key.
 _Cells = dict[tuple[str, object], list[int]]
-_COUNTY, _TOWN, _SECTION = "county", "town", "section"
+_COUNTY, _TOWN, _SECTION, _CROSS = "county", "town", "section", "town_section"
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:
@@ -202,9 +208,9 @@ def _enterprise_cells(
     populations: list[str], day: date, town_id=None, post: PostType | None = None
 ) -> dict[str, _Cells]:
     """Population and counted of every enterprise population in ``populations``, county-wide,
-    per town id and per section, from one query: one pass over the active enterprises of any
-    of them, LEFT JOINed to :func:`filed_enterprises` (of ``post``, the CQO's when ``None``),
-    grouped by (town, section)."""
+    per town id, per section and per (town id, section), from one query: one pass over the
+    active enterprises of any of them, LEFT JOINed to :func:`filed_enterprises` (of ``post``,
+    the CQO's when ``None``), grouped by (town, section)."""
     marks = {f"m{i}": _flag(_members(p, post)) for i, p in enumerate(populations)}
     enterprises = Enterprise.objects.filter(active_on(day)).filter(
         reduce(or_, (_members(p, post) for p in populations))
@@ -242,16 +248,30 @@ def _enterprise_cells(
             people, counted = figures[2 * i], figures[2 * i + 1]
             if not people:
                 continue
-            for key in ((_COUNTY, None), (_TOWN, town), (_SECTION, section)):
+            keys = ((_COUNTY, None), (_TOWN, town), (_SECTION, section), (_CROSS, (town, section)))
+            for key in keys:
                 cell = cells[population][key]
                 cell[0] += people
                 cell[1] += counted
     return cells
 
 
-def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cells:
+# The (town, section) branches of _person_cells' statement (kind 3).
+_CROSSED_PERSONS = (
+    " UNION ALL SELECT 3, town_lo, section_lo, COUNT(*), SUM(trained) FROM persons "
+    "WHERE town_lo = town_hi AND section_lo = section_hi GROUP BY town_lo, section_lo "
+    "UNION ALL SELECT 3, c_town, c_section, COUNT(*), SUM(trained) FROM ("
+    "SELECT DISTINCT c_person, c_town, c_section, trained FROM several) x "
+    "GROUP BY c_town, c_section"
+)
+
+
+def _person_cells(
+    day: date, town_id=None, post: PostType | None = None, *, crossed: bool = False
+) -> _Cells:
     """T3's population and counted (distinct persons), county-wide, per town id and per
-    section (of the enterprises they serve), from one statement.
+    section (of the enterprises they serve), from one statement; with ``crossed``, per
+    (town id, section) too.
 
     The filed current appointments in active enterprises (``serving``) and the passed
     attendances are aggregated together per person, in one pass: whether the person serves
@@ -263,7 +283,12 @@ def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cel
     outgrows ``work_mem``: linear whatever the server's memory settings.
 
     ``post`` (a ``post_holders`` target's): the post's appointments and the persons trained
-    for it (``posts.post_trained_persons``) instead of T3's (``None``)."""
+    for it (``posts.post_trained_persons``) instead of T3's (``None``).
+
+    A (town, section) cell counts the distinct persons serving in an enterprise of that town
+    and section — what the engine limited to the town counts for that section: a person of
+    one town and one section straight from their row, the others once per distinct pair
+    they serve in."""
     if post is None:
         serving = Appointment.objects.filter(filed_current_on(day))
         trained = passed_attendances(day)
@@ -309,21 +334,25 @@ def _person_cells(day: date, town_id=None, post: PostType | None = None) -> _Cel
         "GROUP BY c_town "
         "UNION ALL SELECT 2, NULL, c_section, COUNT(*), SUM(trained) FROM ("
         "SELECT DISTINCT c_person, c_section, trained FROM several WHERE many_sections) x "
-        "GROUP BY c_section",
+        "GROUP BY c_section" + (_CROSSED_PERSONS if crossed else ""),
         c_params + t_params,
     )
     cells: _Cells = defaultdict(lambda: [0, 0])
     for kind, town, section, people, counted in rows:
-        cell = cells[((_COUNTY, None), (_TOWN, town), (_SECTION, section))[kind]]
+        keys = ((_COUNTY, None), (_TOWN, town), (_SECTION, section), (_CROSS, (town, section)))
+        cell = cells[keys[kind]]
         cell[0] += people
         cell[1] += counted or 0
     return cells
 
 
-def _figures(target: Target, day: date, cells: _Cells, town_names: dict) -> TargetFigures:
+def _figures(
+    target: Target, day: date, cells: _Cells, town_names: dict, crossed: bool = False
+) -> TargetFigures:
     """The breakdown by town name and by section letter, each in code-point order of its key
-    (the order SQLite's GROUP BY gave them before). An enterprise still 待完善 (no town or no
-    section yet, issue 17 §1) counts in the county's figure and in no breakdown row."""
+    (the order SQLite's GROUP BY gave them before); with ``crossed``, by (town id, section)
+    too, in the same order. An enterprise still 待完善 (no town or no section yet, issue 17
+    §1) counts in the county's figure and in no breakdown row."""
     total = cells.get((_COUNTY, None), [0, 0])
     result = TargetFigures(target=target, as_of=day, total=Figure(*total))
     for town_id, name in sorted(town_names.items(), key=lambda item: item[1]):
@@ -332,6 +361,8 @@ def _figures(target: Target, day: date, cells: _Cells, town_names: dict) -> Targ
     for (scope, key), (people, counted) in sorted(cells.items(), key=lambda item: str(item[0])):
         if scope == _SECTION and key not in (None, ""):
             result.by_industry[key] = Figure(people, counted)
+        elif crossed and scope == _CROSS and key[0] is not None and key[1] not in (None, ""):
+            result.by_town_industry[key] = Figure(people, counted)
     return result
 
 
@@ -341,6 +372,7 @@ def compute_all(
     *,
     town: Town | int | None = None,
     progress: Callable[[int], None] | None = None,
+    by_town_industry: bool = False,
 ) -> list[TargetFigures]:
     """Every target's figures as of ``day`` (SPEC §3), in the order of ``targets`` (default:
     every target): county-wide, ``by_town`` keyed by town name, ``by_industry`` by section
@@ -351,7 +383,11 @@ def compute_all(
     targets over filed CQOs, one for the town names — whatever the number of targets or the
     size of the registry; with targets of other posts (issue 19), one for those posts and
     one per post and kind of population (enterprises, persons). ``progress(done)`` is called
-    after each target's figures are ready (targets sharing a query are ready together)."""
+    after each target's figures are ready (targets sharing a query are ready together).
+
+    ``by_town_industry``: each result's ``by_town_industry`` holds every town's breakdown by
+    section (what this function limited to that town gives as ``by_industry``), from the same
+    queries — the snapshot stores it for the town dashboards."""
     targets = list(targets if targets is not None else Target.objects.all())
     town_id = getattr(town, "pk", town)
     # A target's cells are keyed by (population, post code); T1–T3 are the CQO's.
@@ -370,9 +406,11 @@ def compute_all(
         key = (target.population, target.post_id)
         if key not in computed:
             if target.population == Population.FILED_CQOS:
-                computed[key] = _person_cells(day, town_id)
+                computed[key] = _person_cells(day, town_id, crossed=by_town_industry)
             elif target.population == Population.POST_HOLDERS:
-                computed[key] = _person_cells(day, town_id, posts[target.post_id])
+                computed[key] = _person_cells(
+                    day, town_id, posts[target.post_id], crossed=by_town_industry
+                )
             else:
                 post = posts.get(target.post_id)  # None for the CQO's T1/T2-like targets
                 populations = enterprise_populations[target.post_id]
@@ -382,7 +420,7 @@ def compute_all(
                 )
         if town_names is None:
             town_names = dict(Town.objects.values_list("pk", "name"))
-        results.append(_figures(target, day, computed[key], town_names))
+        results.append(_figures(target, day, computed[key], town_names, by_town_industry))
         if progress is not None:
             progress(done)
     return results

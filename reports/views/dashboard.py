@@ -326,8 +326,9 @@ def _figure_context(day: date, run, town: Town | None, post: str, targets) -> di
         results = snapshots.dashboard_figures(day, run=run, targets=targets)
         towns = list(Town.objects.order_by("code", "name").values_list("pk", "name"))
     else:
-        # The snapshot does not hold a town's per-industry breakdown: computed live.
-        results = selectors.town_figures(day, town, targets=targets)
+        # From the snapshot too, which holds each town's per-industry breakdown (computed live
+        # for a snapshot taken before it did).
+        results = snapshots.town_dashboard_figures(day, town, run=run, targets=targets)
         towns = [(town.pk, town.name)]
     link = ExplainLinks(day)
     cards = [_card(result, day, towns, town, link) for result in results]

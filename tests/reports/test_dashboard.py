@@ -197,6 +197,41 @@ def test_from_a_snapshot_the_dashboard_runs_no_query_over_the_registry(
         assert f'href="{reverse("reports:explain", args=[code])}?as_of={D.isoformat()}' in content
 
 
+def figures_of(response):
+    """Each card's town figure and its industry rows, as the page shows them."""
+    return {
+        code: (card.result.total, [(row.label, row.figure) for row in card.industries])
+        for code, card in cards(response).items()
+    }
+
+
+def test_from_a_snapshot_the_town_dashboard_runs_no_query_over_the_registry(
+    home_town, other_town, town_officer, client_for
+):
+    """A town officer's dashboard of a stored date reads its figures, with the town's
+    industry breakdown, and its indicators from the snapshot (issue 15 §1): the same figures
+    as computed live, a constant number of queries, none over the registry itself."""
+    from reports import snapshots
+
+    client = client_for(town_officer)
+    params = {"as_of": D.isoformat()}
+    build_county([home_town, other_town])
+    client.get(TOWN_DASHBOARD, params)  # warm the session
+    live = figures_of(client.get(TOWN_DASHBOARD, params))
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(TOWN_DASHBOARD, params)
+    assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
+    assert figures_of(response) == live
+    assert all(industries for _, industries in live.values())
+    # Session, user, town, run, targets, confirmation round, notifications, figures, one
+    # trend per target, indicators; the session's save (three statements).
+    assert len(small) == 12 + len(live)
+    build_county([home_town, other_town], size=4)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    assert count_queries(client, TOWN_DASHBOARD, params) == len(small)
+
+
 def test_indicators_are_read_from_the_snapshot_of_the_date(
     home_town, leader, town_officer, client_for
 ):

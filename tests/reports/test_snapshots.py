@@ -57,7 +57,21 @@ def test_snapshot_stores_the_engines_figures(county):
     assert (run.version, run.done, run.total, run.percent) == (1, 3, 3, 100)
     assert as_tuples(snapshots.figures_of_run(run)) == as_tuples(statistics.compute_all(D))
     # T1: county, 2 towns, 2 sections; T2: empty population, county only; T3: 1 section.
-    assert run.figures.count() == 5 + 1 + 4
+    # (The towns' per-section rows, stored since issue 15, are counted apart.)
+    assert run.figures.exclude(scope=SnapshotScope.TOWN_INDUSTRY).count() == 5 + 1 + 4
+    # Each town's sections ("town id:section"): T1 in both towns' C and the home town's A (the
+    # new enterprise); T3 in both towns' C. The label is the town's name.
+    home, other = county.home_enterprise.town, county.outsider_enterprise.town
+    crossed = run.figures.filter(scope=SnapshotScope.TOWN_INDUSTRY)
+    assert sorted(crossed.values_list("target__code", "key", "label", "population")) == sorted(
+        [
+            ("T1", f"{home.pk}:A", home.name, 1),
+            ("T1", f"{home.pk}:C", home.name, 2),
+            ("T1", f"{other.pk}:C", other.name, 1),
+            ("T3", f"{home.pk}:C", home.name, 2),
+            ("T3", f"{other.pk}:C", other.name, 1),
+        ]
+    )
 
 
 def test_snapshot_keys_towns_by_id_and_keeps_their_name_then(county):
