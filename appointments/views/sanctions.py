@@ -9,12 +9,11 @@ form. Sanction documents are private and served only through ``document_download
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_file_download
-from cqo_registry.pages import change_history, form_status
+from cqo_registry.pages import change_history, form_status, run_form_action
 from cqo_registry.responses import private_file_response
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_uscc
@@ -156,15 +155,17 @@ def incident_create(request):
         )
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            incident = sanctions.incident_record(
+        done = run_form_action(
+            request,
+            form,
+            lambda: sanctions.incident_record(
                 enterprise=enterprise, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已登记质量安全事故。"))
-            return redirect("oversight:incident_detail", pk=incident.pk)
+            ),
+            success_message=_("已登记质量安全事故。"),
+            redirect_to=lambda incident: reverse("oversight:incident_detail", args=[incident.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "oversight/incident_form.html",
@@ -199,13 +200,17 @@ def incident_edit(request, pk: int):
     incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=pk)
     form = IncidentForm.for_incident(incident, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            sanctions.incident_update(incident=incident, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("oversight:incident_detail", pk=pk)
+        done = run_form_action(
+            request,
+            form,
+            lambda: sanctions.incident_update(
+                incident=incident, actor=request.user, **form.cleaned_data
+            ),
+            success_message=_("已保存。"),
+            redirect_to=reverse("oversight:incident_detail", args=[pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "oversight/incident_form.html",
@@ -246,6 +251,15 @@ def _prefilled(request):
     return None, None
 
 
+def _sanction_recorded(sanction) -> str:
+    if sanction.kind == SanctionKind.EXIT:
+        return _("已登记退出：%(name)s 的聘任于 %(day)s 结束，已通知企业。") % {
+            "name": sanction.appointment.person.name,
+            "day": sanction.decided_on,
+        }
+    return _("已登记处理措施并通知企业。")
+
+
 @bureau_only
 @require_http_methods(["GET", "POST"])
 def sanction_create(request):
@@ -277,8 +291,10 @@ def sanction_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            sanction = sanctions.sanction_record(
+        done = run_form_action(
+            request,
+            form,
+            lambda: sanctions.sanction_record(
                 appointment=data["appointment"],
                 kind=data["kind"],
                 reason=data["reason"],
@@ -286,19 +302,12 @@ def sanction_create(request):
                 incident=data["incident"],
                 documents=data["documents"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if sanction.kind == SanctionKind.EXIT:
-                messages.success(
-                    request,
-                    _("已登记退出：%(name)s 的聘任于 %(day)s 结束，已通知企业。")
-                    % {"name": sanction.appointment.person.name, "day": sanction.decided_on},
-                )
-            else:
-                messages.success(request, _("已登记处理措施并通知企业。"))
-            return redirect("oversight:sanction_detail", pk=sanction.pk)
+            ),
+            success_message=_sanction_recorded,
+            redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "oversight/sanction_form.html",
