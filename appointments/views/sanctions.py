@@ -7,6 +7,7 @@ no linked sanction is shown to the bureau as "建议约谈首席质量官" with 
 form. Sanction documents are private and served only through ``document_download``.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -155,12 +156,11 @@ def incident_create(request):
         )
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        record = partial(sanctions.incident_record, enterprise=enterprise, actor=request.user)
         done = run_form_action(
             request,
             form,
-            lambda: sanctions.incident_record(
-                enterprise=enterprise, actor=request.user, **form.cleaned_data
-            ),
+            lambda: record(**form.cleaned_data),
             success_message=_("已登记质量安全事故。"),
             redirect_to=lambda incident: reverse("oversight:incident_detail", args=[incident.pk]),
         )
@@ -200,12 +200,11 @@ def incident_edit(request, pk: int):
     incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=pk)
     form = IncidentForm.for_incident(incident, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        update = partial(sanctions.incident_update, incident=incident, actor=request.user)
         done = run_form_action(
             request,
             form,
-            lambda: sanctions.incident_update(
-                incident=incident, actor=request.user, **form.cleaned_data
-            ),
+            lambda: update(**form.cleaned_data),
             success_message=_("已保存。"),
             redirect_to=reverse("oversight:incident_detail", args=[pk]),
         )

@@ -9,6 +9,7 @@
   out, score and rank; a leader reads all of it.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -102,12 +103,11 @@ def campaign_edit(request, pk: int):
     campaign = _load_campaign(request, pk)
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
+        update = partial(selection.campaign_update, campaign=campaign, actor=request.user)
         done = run_form_action(
             request,
             form,
-            lambda: selection.campaign_update(
-                campaign=campaign, actor=request.user, **form.cleaned_data
-            ),
+            lambda: update(**form.cleaned_data),
             success_message=_("已保存评选设置。"),
             redirect_to=_campaign_url(pk),
         )
