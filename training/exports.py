@@ -5,10 +5,11 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export
-from cqo_registry.exports.base import TableExport
+from cqo_registry.exports.base import DayListExport
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
@@ -61,22 +62,17 @@ def untrained_response(request, rows, *, day: date) -> FileResponse:
     return excel_response(workbook, filename=f"untrained-cqos-{day:%Y%m%d}.xlsx")
 
 
-class UntrainedExport(TableExport):
-    """``parameters``: ``query`` (the list's filters), ``day`` (ISO date asked on)."""
+class UntrainedExport(DayListExport):
+    """``query``: the list's filters."""
 
     slug = "untrained"
     permission = "training.view_sessions"
     audit_name = "training:untrained_export"
+    heading = gettext_lazy("未培训首席质量官")
+    filename_format = "untrained-cqos-{day:%Y%m%d}.xlsx"
 
-    def title(self, parameters):
-        return _("未培训首席质量官")
+    def list_rows(self, user, query, day):
+        return untrained_rows(user, query, day)[1]
 
-    def filename(self, parameters):
-        return f"untrained-cqos-{date.fromisoformat(parameters['day']):%Y%m%d}.xlsx"
-
-    def rows(self, user, parameters):
-        day = date.fromisoformat(parameters["day"])
-        return untrained_rows(user, QueryDict(parameters.get("query", "")), day)[1]
-
-    def columns(self, user, parameters):
+    def list_columns(self, user, day):
         return _untrained_columns(user)
