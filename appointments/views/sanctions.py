@@ -154,22 +154,34 @@ def incident_create(request):
         return _pick_enterprise(
             request, title=_("登记质量安全事故"), target=reverse("oversight:incident_create")
         )
-    form = IncidentForm(request.POST or None)
+    return _incident_form(request, enterprise, None)
+
+
+def _incident_form(request, enterprise, incident):
+    """The incident form page: a new incident of ``enterprise`` (``incident`` None), or
+    ``incident`` corrected."""
+    if incident is None:
+        form = IncidentForm(request.POST or None)
+        save = partial(sanctions.incident_record, enterprise=enterprise)
+        success_message = _("已登记质量安全事故。")
+    else:
+        form = IncidentForm.for_incident(incident, request.POST or None)
+        save = partial(sanctions.incident_update, incident=incident)
+        success_message = _("已保存。")
     if request.method == "POST" and form.is_valid():
-        record = partial(sanctions.incident_record, enterprise=enterprise, actor=request.user)
         done = run_form_action(
             request,
             form,
-            lambda: record(**form.cleaned_data),
-            success_message=_("已登记质量安全事故。"),
-            redirect_to=lambda incident: reverse("oversight:incident_detail", args=[incident.pk]),
+            lambda: save(actor=request.user, **form.cleaned_data),
+            success_message=success_message,
+            redirect_to=lambda saved: reverse("oversight:incident_detail", args=[saved.pk]),
         )
         if done:
             return done
     return render(
         request,
         "oversight/incident_form.html",
-        {"form": form, "enterprise": enterprise, "incident": None},
+        {"form": form, "enterprise": enterprise, "incident": incident},
         status=form_status(form),
     )
 
@@ -198,24 +210,7 @@ def incident_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, pk: int):
     incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=pk)
-    form = IncidentForm.for_incident(incident, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        update = partial(sanctions.incident_update, incident=incident, actor=request.user)
-        done = run_form_action(
-            request,
-            form,
-            lambda: update(**form.cleaned_data),
-            success_message=_("已保存。"),
-            redirect_to=reverse("oversight:incident_detail", args=[pk]),
-        )
-        if done:
-            return done
-    return render(
-        request,
-        "oversight/incident_form.html",
-        {"form": form, "enterprise": incident.enterprise, "incident": incident},
-        status=form_status(form),
-    )
+    return _incident_form(request, incident.enterprise, incident)
 
 
 # --- Sanctions ---------------------------------------------------------------------------------

@@ -76,40 +76,35 @@ def campaign_list(request):
 @bureau_admin_only
 @require_http_methods(["GET", "POST"])
 def campaign_create(request):
-    form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: selection.campaign_create(actor=request.user, **form.cleaned_data),
-            success_message=lambda campaign: (
-                _("已创建评选“%(title)s”。") % {"title": campaign.title}
-            ),
-            redirect_to=lambda campaign: _campaign_url(campaign.pk),
-        )
-        if done:
-            return done
-    return render(
-        request,
-        "selection/campaign_form.html",
-        {"form": form, "campaign": None},
-        status=form_status(form),
-    )
+    return _campaign_form(request, None)
 
 
 @bureau_admin_only
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request, pk: int):
-    campaign = _load_campaign(request, pk)
+    return _campaign_form(request, _load_campaign(request, pk))
+
+
+def _campaign_created(campaign) -> str:
+    return _("已创建评选“%(title)s”。") % {"title": campaign.title}
+
+
+def _campaign_form(request, campaign):
+    """The campaign settings page: a new campaign (``campaign`` None), or ``campaign``'s
+    settings edited."""
     form = CampaignForm(request.POST or None, instance=campaign)
+    if campaign is None:
+        save, success_message = selection.campaign_create, _campaign_created
+    else:
+        save = partial(selection.campaign_update, campaign=campaign)
+        success_message = _("已保存评选设置。")
     if request.method == "POST" and form.is_valid():
-        update = partial(selection.campaign_update, campaign=campaign, actor=request.user)
         done = run_form_action(
             request,
             form,
-            lambda: update(**form.cleaned_data),
-            success_message=_("已保存评选设置。"),
-            redirect_to=_campaign_url(pk),
+            lambda: save(actor=request.user, **form.cleaned_data),
+            success_message=success_message,
+            redirect_to=lambda saved: _campaign_url(saved.pk),
         )
         if done:
             return done
