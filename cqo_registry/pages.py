@@ -4,9 +4,12 @@ page of rows."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .audit.services import audit_file_download
+from .responses import private_file_response
 from .workflows import error_text
 
 
@@ -82,3 +85,19 @@ def run_action(request, action, *, success_message, redirect_to):
             success_message = success_message(result)
         messages.success(request, success_message)
     return redirect(redirect_to)
+
+
+def audited_file_response(request, field_file, *, filename: str, obj, inline: bool = False):
+    """A stored private file (a ``FieldFile`` of ``obj``) served by
+    ``responses.private_file_response`` under ``filename`` (``inline``: shown in the browser
+    when it is a PDF or an image), its download recorded in the audit trail against ``obj``
+    (SPEC §1: who opened which personal file). Raises ``Http404`` when ``obj`` has no file or
+    its content is missing from storage. The view has checked that the user may open it."""
+    if not field_file:
+        raise Http404
+    try:
+        response = private_file_response(field_file, filename=filename, inline=inline)
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_file_download(request, field_file, obj=obj)
+    return response

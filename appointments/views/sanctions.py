@@ -23,9 +23,12 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.audit.services import audit_file_download
-from cqo_registry.pages import change_history, form_status, run_form_action
-from cqo_registry.responses import private_file_response
+from cqo_registry.pages import (
+    audited_file_response,
+    change_history,
+    form_status,
+    run_form_action,
+)
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_uscc
 
@@ -335,11 +338,4 @@ def document_download(request, pk: int, document_pk: int):
     if not request.user.has_perm("appointments.open_private_files"):
         raise PermissionDenied  # a leader reads the sanction, not its documents
     document = get_scoped_or_404(SanctionDocument.objects.filter(sanction=sanction), pk=document_pk)
-    if not document.file:
-        raise Http404
-    try:
-        response = private_file_response(document.file, filename=document.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_file_download(request, document.file, obj=document)
-    return response
+    return audited_file_response(request, document.file, filename=document.name, obj=document)

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.audit.services import audit_file_download
-from cqo_registry.pages import run_action, run_form_action
-from cqo_registry.responses import private_file_response
+from cqo_registry.pages import audited_file_response, run_action, run_form_action
 from cqo_registry.workflows import error_text
 
 from .. import services
@@ -249,14 +246,7 @@ def document_download(request, pk: int, document_pk: int):
     document = get_scoped_or_404(
         EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
     )
-    if not document.file:
-        raise Http404
-    try:
-        response = private_file_response(document.file, filename=document.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_file_download(request, document.file, obj=document)
-    return response
+    return audited_file_response(request, document.file, filename=document.name, obj=document)
 
 
 @viewers
