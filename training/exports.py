@@ -55,11 +55,13 @@ def _untrained_columns(user):
 
 def untrained_response(request, rows, *, day: date) -> FileResponse:
     """The untrained-CQO list as an .xlsx download; ``rows`` are already scoped to
-    ``request.user``. The export is recorded in the audit trail."""
+    ``request.user``. The export is recorded in the audit trail. The same title, columns and
+    file name as the background export (:class:`UntrainedExport`)."""
+    kind = UntrainedExport()
     counted = Counted(rows.iterator(chunk_size=2000))
-    workbook = table_workbook(_("未培训首席质量官"), _untrained_columns(request.user), counted)
-    audit_export(request, export="training:untrained_export", rows=counted.count)
-    return excel_response(workbook, filename=f"untrained-cqos-{day:%Y%m%d}.xlsx")
+    workbook = table_workbook(str(kind.heading), kind.list_columns(request.user, day), counted)
+    audit_export(request, export=kind.audit_name, rows=counted.count)
+    return excel_response(workbook, filename=kind.filename_format.format(day=day))
 
 
 class UntrainedExport(DayListExport):
