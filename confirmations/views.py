@@ -8,11 +8,10 @@ Only the bureau admin opens and closes a round. A closed round shows its frozen 
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,9 +21,9 @@ from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
 from cqo_registry.audit.services import Counted, audit_export
 from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.pages import run_action, run_form_action
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
-from cqo_registry.workflows import error_text
 from enterprises.selectors import town_list
 
 from . import exports, services
@@ -108,25 +107,22 @@ def round_list(request):
 def round_open(request):
     form = OpenRoundForm(request.POST)
     if form.is_valid():
-        try:
-            round_ = services.round_open(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.round_open(
                 year=form.cleaned_data["year"],
                 due_on=form.cleaned_data["due_on"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
-        else:
-            messages.success(
-                request,
+            ),
+            success_message=lambda round_: (
                 _("已开始 %(year)s 年度确认，已通知 %(count)s 家企业。")
-                % {"year": round_.year, "count": round_.confirmations.count()},
-            )
-            return redirect("confirmations:round", year=round_.year)
+                % {"year": round_.year, "count": round_.confirmations.count()}
+            ),
+            redirect_to=lambda round_: reverse("confirmations:round", args=[round_.year]),
+        )
+        if done:
+            return done
     rounds = ConfirmationRound.objects.select_related("opened_by", "closed_by")
     return render(
         request,
@@ -203,15 +199,12 @@ def round_close(request, year: int):
     if not round_.is_open:
         raise Http404
     if request.method == "POST":
-        try:
-            services.round_close(round_=round_, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(
-                request, _("%(year)s 年度确认已关闭，数据已固定。") % {"year": round_.year}
-            )
-        return redirect("confirmations:round", year=year)
+        return run_action(
+            request,
+            lambda: services.round_close(round_=round_, actor=request.user),
+            success_message=_("%(year)s 年度确认已关闭，数据已固定。") % {"year": round_.year},
+            redirect_to=reverse("confirmations:round", args=[year]),
+        )
     return render(
         request,
         "confirmations/round_close.html",

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +21,7 @@ from appointments.models import Department
 from appointments.views import portal
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import add_validation_error, run_action, run_form_action
 
 from . import selectors, services
 from .forms import ConfirmDetailsForm
@@ -61,8 +62,10 @@ def confirmation(request):
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
-                done = services.confirmation_confirm(
+            done = run_form_action(
+                request,
+                form,
+                lambda: services.confirmation_confirm(
                     confirmation=answer,
                     position=data["position"],
                     departments=list(data["departments"]),
@@ -70,15 +73,16 @@ def confirmation(request):
                     mobile=data["mobile"],
                     email=data["email"],
                     actor=request.user,
-                )
-            except ValidationError as error:
-                portal.form_error(form, error)
-            else:
-                if done.corrections:
-                    messages.success(request, _("已完成年度确认，更正的信息已登记。"))
-                else:
-                    messages.success(request, _("已完成年度确认。"))
-                return redirect("portal:confirmation")
+                ),
+                success_message=lambda confirmed: (
+                    _("已完成年度确认，更正的信息已登记。")
+                    if confirmed.corrections
+                    else _("已完成年度确认。")
+                ),
+                redirect_to="portal:confirmation",
+            )
+            if done:
+                return done
         context["form"] = form
     status = 400 if context["form"] is not None and context["form"].errors else 200
     return render(request, "confirmations/portal.html", context, status=status)
@@ -112,7 +116,7 @@ def confirmation_change(request):
                     confirmation=answer, filing=filing, actor=request.user
                 )
         except ValidationError as error:
-            portal.form_error(form, error)
+            add_validation_error(form, error)
         else:
             if portal.wants_submit(request):
                 return portal.submit_after_save(request, filing)
@@ -137,13 +141,14 @@ def confirmation_vacancy(request):
     current = filing_services.current_appointment(request.user.enterprise)
     if current is None:
         if request.method == "POST":
-            try:
-                services.confirmation_report_vacancy(confirmation=answer, actor=request.user)
-            except ValidationError as error:
-                messages.error(request, error_text(error))
-            else:
-                messages.success(request, _("已完成年度确认：贵企业目前没有首席质量官。"))
-            return redirect("portal:confirmation")
+            return run_action(
+                request,
+                lambda: services.confirmation_report_vacancy(
+                    confirmation=answer, actor=request.user
+                ),
+                success_message=_("已完成年度确认：贵企业目前没有首席质量官。"),
+                redirect_to="portal:confirmation",
+            )
         return render(
             request, "confirmations/portal_vacancy.html", {"answer": answer, "current": None}
         )
@@ -152,20 +157,27 @@ def confirmation_vacancy(request):
         return refused
     form = DismissalFilingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                filing = filing_services.filing_create_dismissal(
-                    enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
-                )
-                filing = filing_services.filing_submit(filing=filing, actor=request.user)
-                services.confirmation_report_vacancy(
-                    confirmation=answer, filing=filing, actor=request.user
-                )
-        except ValidationError as error:
-            portal.form_error(form, error)
-        else:
-            messages.success(request, _("已完成年度确认，解聘备案已提交，请等待县市场监管局审核。"))
-            return redirect("portal:filing", pk=filing.pk)
+
+        @transaction.atomic
+        def dismiss_and_answer():
+            filing = filing_services.filing_create_dismissal(
+                enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
+            )
+            filing = filing_services.filing_submit(filing=filing, actor=request.user)
+            services.confirmation_report_vacancy(
+                confirmation=answer, filing=filing, actor=request.user
+            )
+            return filing
+
+        done = run_form_action(
+            request,
+            form,
+            dismiss_and_answer,
+            success_message=_("已完成年度确认，解聘备案已提交，请等待县市场监管局审核。"),
+            redirect_to=lambda filing: reverse("portal:filing", args=[filing.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "portal/dismiss_form.html",

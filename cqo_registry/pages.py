@@ -2,7 +2,15 @@
 to those allowed to read it, the status a form page answers with, and detail-page URLs for a
 page of rows."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
+
+from .audit.services import audit_file_download
+from .responses import private_file_response
+from .workflows import error_text
 
 
 def change_history(user, obj, limit: int = 20):
@@ -28,3 +36,68 @@ def pk_url(name: str):
     marker = "2147483647"
     head, _, tail = reverse(name, args=[int(marker)]).rpartition(marker)
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def add_validation_error(form, error) -> None:
+    """Put a service's ``django.core.exceptions.ValidationError`` on ``form``: a message dict's
+    messages on the fields of the same name, those naming no field of the form (and a plain
+    message or list) as non-field errors, so that the page shows every refusal next to what
+    it concerns and no refusal is lost (CONVENTIONS "Workflows are service functions")."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def run_form_action(request, form, action, *, success_message, redirect_to):
+    """Run a form page's workflow step: ``action()`` (no arguments; it calls the service with
+    the form's cleaned data, in whatever transaction the view opens around this call).
+
+    On ``ValidationError``: the error is put on ``form`` (:func:`add_validation_error`) and
+    None is returned, so that the view renders the form again, with status 400 by
+    :func:`form_status`. On success: ``success_message`` is flashed and a redirect to
+    ``redirect_to`` returned. Either may be a callable taking what ``action()`` returned
+    (e.g. the created row); ``redirect_to`` is anything ``django.shortcuts.redirect`` takes
+    (a URL, or a model with ``get_absolute_url``)."""
+    try:
+        result = action()
+    except ValidationError as error:
+        add_validation_error(form, error)
+        return None
+    messages.success(
+        request, success_message(result) if callable(success_message) else success_message
+    )
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def run_action(request, action, *, success_message, redirect_to):
+    """Run a confirmation page's workflow step (POST, no form): ``action()``, then a redirect
+    to ``redirect_to`` either way — ``success_message`` flashed on success, the refusal's
+    text (``workflows.error_text``) flashed as an error on ``ValidationError``.
+    ``success_message`` may be a callable taking what ``action()`` returned."""
+    try:
+        result = action()
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        if callable(success_message):
+            success_message = success_message(result)
+        messages.success(request, success_message)
+    return redirect(redirect_to)
+
+
+def audited_file_response(request, field_file, *, filename: str, obj, inline: bool = False):
+    """A stored private file (a ``FieldFile`` of ``obj``) served by
+    ``responses.private_file_response`` under ``filename`` (``inline``: shown in the browser
+    when it is a PDF or an image), its download recorded in the audit trail against ``obj``
+    (SPEC §1: who opened which personal file). Raises ``Http404`` when ``obj`` has no file or
+    its content is missing from storage. The view has checked that the user may open it."""
+    if not field_file:
+        raise Http404
+    try:
+        response = private_file_response(field_file, filename=filename, inline=inline)
+    except FileNotFoundError:
+        raise Http404 from None
+    audit_file_download(request, field_file, obj=obj)
+    return response

@@ -6,11 +6,12 @@ from datetime import date
 
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appointments.models import FilingStatus
 from appointments.registry import overdue
 from cqo_registry.accounts import access
-from cqo_registry.exports.base import TableExport
+from cqo_registry.exports.base import DayListExport
 
 from . import vacancies as services
 from .forms_town import VacancyFilterForm
@@ -67,22 +68,17 @@ def vacancy_columns(day: date):
     ]
 
 
-class VacancyExport(TableExport):
-    """``parameters``: ``query`` (the vacancy page's filters), ``day`` (ISO date asked on)."""
+class VacancyExport(DayListExport):
+    """``query``: the vacancy page's filters."""
 
     slug = "vacancies"
     permission = "enterprises.view_vacancies"
     audit_name = "town:vacancies_export"
+    heading = gettext_lazy("空缺企业")
+    filename_format = "vacancies_{day}.xlsx"
 
-    def title(self, parameters):
-        return _("空缺企业")
+    def list_rows(self, user, query, day):
+        return filtered_vacancies(user, query, day)[1]
 
-    def filename(self, parameters):
-        return f"vacancies_{parameters['day']}.xlsx"
-
-    def rows(self, user, parameters):
-        day = date.fromisoformat(parameters["day"])
-        return filtered_vacancies(user, QueryDict(parameters.get("query", "")), day)[1]
-
-    def columns(self, user, parameters):
-        return vacancy_columns(date.fromisoformat(parameters["day"]))
+    def list_columns(self, user, day):
+        return vacancy_columns(day)

@@ -5,10 +5,11 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export
-from cqo_registry.exports.base import TableExport
+from cqo_registry.exports.base import DayListExport
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
@@ -54,29 +55,26 @@ def _untrained_columns(user):
 
 def untrained_response(request, rows, *, day: date) -> FileResponse:
     """The untrained-CQO list as an .xlsx download; ``rows`` are already scoped to
-    ``request.user``. The export is recorded in the audit trail."""
+    ``request.user``. The export is recorded in the audit trail. The same title, columns and
+    file name as the background export (:class:`UntrainedExport`)."""
+    kind = UntrainedExport()
     counted = Counted(rows.iterator(chunk_size=2000))
-    workbook = table_workbook(_("未培训首席质量官"), _untrained_columns(request.user), counted)
-    audit_export(request, export="training:untrained_export", rows=counted.count)
-    return excel_response(workbook, filename=f"untrained-cqos-{day:%Y%m%d}.xlsx")
+    workbook = table_workbook(str(kind.heading), kind.list_columns(request.user, day), counted)
+    audit_export(request, export=kind.audit_name, rows=counted.count)
+    return excel_response(workbook, filename=kind.filename_format.format(day=day))
 
 
-class UntrainedExport(TableExport):
-    """``parameters``: ``query`` (the list's filters), ``day`` (ISO date asked on)."""
+class UntrainedExport(DayListExport):
+    """``query``: the list's filters."""
 
     slug = "untrained"
     permission = "training.view_sessions"
     audit_name = "training:untrained_export"
+    heading = gettext_lazy("未培训首席质量官")
+    filename_format = "untrained-cqos-{day:%Y%m%d}.xlsx"
 
-    def title(self, parameters):
-        return _("未培训首席质量官")
+    def list_rows(self, user, query, day):
+        return untrained_rows(user, query, day)[1]
 
-    def filename(self, parameters):
-        return f"untrained-cqos-{date.fromisoformat(parameters['day']):%Y%m%d}.xlsx"
-
-    def rows(self, user, parameters):
-        day = date.fromisoformat(parameters["day"])
-        return untrained_rows(user, QueryDict(parameters.get("query", "")), day)[1]
-
-    def columns(self, user, parameters):
+    def list_columns(self, user, day):
         return _untrained_columns(user)

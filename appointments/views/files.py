@@ -3,12 +3,10 @@ scope holds the enterprise and whose role opens private files (not leaders: SPEC
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from cqo_registry.accounts.access import get_scoped_or_404
-from cqo_registry.audit.services import audit_file_download
-from cqo_registry.responses import private_file_response
+from cqo_registry.pages import audited_file_response
 
 from ..selectors import appointment_list
 
@@ -17,16 +15,13 @@ def _letter_response(request, pk: int, *, inline: bool):
     appointment = get_scoped_or_404(appointment_list(request.user), pk=pk)
     if not request.user.has_perm("appointments.open_private_files"):
         raise PermissionDenied  # a leader sees the appointment, not its letter
-    if not appointment.letter:
-        raise Http404
-    try:
-        response = private_file_response(
-            appointment.letter, filename=f"letter-{appointment.pk}", inline=inline
-        )
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_file_download(request, appointment.letter, obj=appointment)
-    return response
+    return audited_file_response(
+        request,
+        appointment.letter,
+        filename=f"letter-{appointment.pk}",
+        obj=appointment,
+        inline=inline,
+    )
 
 
 @login_required

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from confirmations import selectors as confirmation_selectors
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.accounts.models import Notification
+from cqo_registry.pages import add_validation_error
 from cqo_registry.workflows import error_text
 from training.models import TrainingAttendance, TrainingSession
 
@@ -287,12 +288,16 @@ def _saved(request, filing: Filing, message: str):
     return redirect("portal:filing", pk=filing.pk)
 
 
-def form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _save_draft(request, form, save, message: str):
+    """``save()`` (which drafts or updates a filing from the valid ``form`` and returns it),
+    then :func:`_saved`; on ``ValidationError`` the refusal goes on ``form`` and None is
+    returned, for the view to show the form again."""
+    try:
+        filing = save()
+    except ValidationError as error:
+        add_validation_error(form, error)
+        return None
+    return _saved(request, filing, message)
 
 
 def _appointment_page(
@@ -407,12 +412,12 @@ def _create_appointment(request, *, change: bool, current=None, post: PostType |
     page = {"kind": kind, "current": current, "post": post}
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, **page)
-    try:
-        filing = save_appointment_filing(request, form, change=change, post=post, replaces=current)
-    except ValidationError as error:
-        form_error(form, error)
-        return _appointment_page(request, form, **page)
-    return _saved(request, filing, _("已保存为草稿。确认无误后请提交备案。"))
+    return _save_draft(
+        request,
+        form,
+        lambda: save_appointment_filing(request, form, change=change, post=post, replaces=current),
+        _("已保存为草稿。确认无误后请提交备案。"),
+    ) or _appointment_page(request, form, **page)
 
 
 @enterprise_only
@@ -433,17 +438,19 @@ def filing_dismiss(request):
     form = DismissalFilingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         extra = {"post": post.code, "appointment": current} if post is not None else {}
-        try:
-            filing = services.filing_create_dismissal(
+        done = _save_draft(
+            request,
+            form,
+            lambda: services.filing_create_dismissal(
                 enterprise=request.user.enterprise,
                 actor=request.user,
                 **form.cleaned_data,
                 **extra,
-            )
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            return _saved(request, filing, _("已保存为草稿。确认无误后请提交备案。"))
+            ),
+            _("已保存为草稿。确认无误后请提交备案。"),
+        )
+        if done:
+            return done
     return render(
         request,
         "portal/dismiss_form.html",
@@ -513,22 +520,24 @@ def filing_edit(request, pk: int):
     }
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, **page)
-    try:
-        with transaction.atomic():
-            person = services.person_for_filing(
-                enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
-            )
-            services.filing_update_draft(
-                filing=filing,
-                actor=request.user,
-                person=person,
-                declared_person=services.declaration(**form.person_fields()),
-                **form.appointment_fields(),
-            )
-    except ValidationError as error:
-        form_error(form, error)
-        return _appointment_page(request, form, **page)
-    return _saved(request, filing, _("修改已保存。确认无误后请提交备案。"))
+
+    @transaction.atomic
+    def update():
+        person = services.person_for_filing(
+            enterprise=request.user.enterprise, actor=request.user, **form.person_fields()
+        )
+        services.filing_update_draft(
+            filing=filing,
+            actor=request.user,
+            person=person,
+            declared_person=services.declaration(**form.person_fields()),
+            **form.appointment_fields(),
+        )
+        return filing
+
+    return _save_draft(
+        request, form, update, _("修改已保存。确认无误后请提交备案。")
+    ) or _appointment_page(request, form, **page)
 
 
 def _edit_dismissal(request, filing):
@@ -537,12 +546,14 @@ def _edit_dismissal(request, filing):
         initial={"end_date": filing.end_date, "end_reason": filing.end_reason},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def update():
             services.filing_update_draft(filing=filing, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            return _saved(request, filing, _("修改已保存。确认无误后请提交备案。"))
+            return filing
+
+        done = _save_draft(request, form, update, _("修改已保存。确认无误后请提交备案。"))
+        if done:
+            return done
     return render(
         request,
         "portal/dismiss_form.html",

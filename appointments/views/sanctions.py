@@ -7,14 +7,14 @@ no linked sanction is shown to the bureau as "建议约谈首席质量官" with 
 form. Sanction documents are private and served only through ``document_download``.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +23,12 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.audit.services import audit_file_download
-from cqo_registry.pages import change_history, form_status
-from cqo_registry.responses import private_file_response
+from cqo_registry.pages import (
+    audited_file_response,
+    change_history,
+    form_status,
+    run_form_action,
+)
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_uscc
 
@@ -154,21 +157,34 @@ def incident_create(request):
         return _pick_enterprise(
             request, title=_("登记质量安全事故"), target=reverse("oversight:incident_create")
         )
-    form = IncidentForm(request.POST or None)
+    return _incident_form(request, enterprise, None)
+
+
+def _incident_form(request, enterprise, incident):
+    """The incident form page: a new incident of ``enterprise`` (``incident`` None), or
+    ``incident`` corrected."""
+    if incident is None:
+        form = IncidentForm(request.POST or None)
+        save = partial(sanctions.incident_record, enterprise=enterprise)
+        success_message = _("已登记质量安全事故。")
+    else:
+        form = IncidentForm.for_incident(incident, request.POST or None)
+        save = partial(sanctions.incident_update, incident=incident)
+        success_message = _("已保存。")
     if request.method == "POST" and form.is_valid():
-        try:
-            incident = sanctions.incident_record(
-                enterprise=enterprise, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已登记质量安全事故。"))
-            return redirect("oversight:incident_detail", pk=incident.pk)
+        done = run_form_action(
+            request,
+            form,
+            lambda: save(actor=request.user, **form.cleaned_data),
+            success_message=success_message,
+            redirect_to=lambda saved: reverse("oversight:incident_detail", args=[saved.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "oversight/incident_form.html",
-        {"form": form, "enterprise": enterprise, "incident": None},
+        {"form": form, "enterprise": enterprise, "incident": incident},
         status=form_status(form),
     )
 
@@ -197,21 +213,7 @@ def incident_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, pk: int):
     incident = get_scoped_or_404(sanctions.incident_list_for(request.user), pk=pk)
-    form = IncidentForm.for_incident(incident, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sanctions.incident_update(incident=incident, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("oversight:incident_detail", pk=pk)
-    return render(
-        request,
-        "oversight/incident_form.html",
-        {"form": form, "enterprise": incident.enterprise, "incident": incident},
-        status=form_status(form),
-    )
+    return _incident_form(request, incident.enterprise, incident)
 
 
 # --- Sanctions ---------------------------------------------------------------------------------
@@ -246,6 +248,15 @@ def _prefilled(request):
     return None, None
 
 
+def _sanction_recorded(sanction) -> str:
+    if sanction.kind == SanctionKind.EXIT:
+        return _("已登记退出：%(name)s 的聘任于 %(day)s 结束，已通知企业。") % {
+            "name": sanction.appointment.person.name,
+            "day": sanction.decided_on,
+        }
+    return _("已登记处理措施并通知企业。")
+
+
 @bureau_only
 @require_http_methods(["GET", "POST"])
 def sanction_create(request):
@@ -277,8 +288,10 @@ def sanction_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            sanction = sanctions.sanction_record(
+        done = run_form_action(
+            request,
+            form,
+            lambda: sanctions.sanction_record(
                 appointment=data["appointment"],
                 kind=data["kind"],
                 reason=data["reason"],
@@ -286,19 +299,12 @@ def sanction_create(request):
                 incident=data["incident"],
                 documents=data["documents"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if sanction.kind == SanctionKind.EXIT:
-                messages.success(
-                    request,
-                    _("已登记退出：%(name)s 的聘任于 %(day)s 结束，已通知企业。")
-                    % {"name": sanction.appointment.person.name, "day": sanction.decided_on},
-                )
-            else:
-                messages.success(request, _("已登记处理措施并通知企业。"))
-            return redirect("oversight:sanction_detail", pk=sanction.pk)
+            ),
+            success_message=_sanction_recorded,
+            redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "oversight/sanction_form.html",
@@ -332,11 +338,4 @@ def document_download(request, pk: int, document_pk: int):
     if not request.user.has_perm("appointments.open_private_files"):
         raise PermissionDenied  # a leader reads the sanction, not its documents
     document = get_scoped_or_404(SanctionDocument.objects.filter(sanction=sanction), pk=document_pk)
-    if not document.file:
-        raise Http404
-    try:
-        response = private_file_response(document.file, filename=document.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_file_download(request, document.file, obj=document)
-    return response
+    return audited_file_response(request, document.file, filename=document.name, obj=document)

@@ -4,8 +4,9 @@ export (``views.export``) and by the background task (:class:`AuditExport`) alik
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cqo_registry.exports.base import TableExport
+from cqo_registry.exports.base import DayListExport
 
 from .forms import AuditSearchForm
 from .selectors import audit_events
@@ -44,24 +45,20 @@ def audit_columns():
     ]
 
 
-class AuditExport(TableExport):
-    """``parameters``: ``query`` (the search), ``day`` (ISO date asked on)."""
+class AuditExport(DayListExport):
+    """``query``: the search."""
 
     slug = "audit"
     permission = "audit.view_trail"
     audit_name = "audit:export"
+    heading = gettext_lazy("审计记录")
+    filename_format = "audit-{day:%Y%m%d}.xlsx"
 
-    def title(self, parameters):
-        return _("审计记录")
-
-    def filename(self, parameters):
-        return f"audit-{parameters['day'].replace('-', '')}.xlsx"
-
-    def rows(self, user, parameters):
-        found = searched_events(QueryDict(parameters.get("query", "")))
+    def list_rows(self, user, query, day):
+        found = searched_events(query)
         if found is None:
             raise ValueError(_("查询条件无效。"))
         return found
 
-    def columns(self, user, parameters):
+    def list_columns(self, user, day):
         return audit_columns()

@@ -8,8 +8,10 @@ dotted path (like ``cqo_registry.importing.registry``): the shared kit imports n
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.module_loading import import_string
 
 from cqo_registry.spreadsheets import Column, table_workbook
@@ -93,6 +95,36 @@ class TableExport(ExportKind):
         )
         workbook.save(output)
         return counted.count
+
+
+class DayListExport(TableExport):
+    """A list page's export as of a day. ``parameters``: ``query`` (the page's filters, as a
+    query string) and ``day`` (the ISO date it was asked on). Subclasses set ``heading`` (the
+    file's and the sheet's title, lazily translated) and ``filename_format`` (formatted with
+    ``day``, a ``date``: ``"list-{day:%Y%m%d}.xlsx"``), and implement :meth:`list_rows` and
+    :meth:`list_columns`."""
+
+    heading = ""
+    filename_format = ""
+
+    def list_rows(self, user, query: QueryDict, day: date) -> QuerySet:
+        raise NotImplementedError
+
+    def list_columns(self, user, day: date) -> Sequence[Column]:
+        raise NotImplementedError
+
+    def title(self, parameters):
+        return str(self.heading)
+
+    def filename(self, parameters):
+        return self.filename_format.format(day=date.fromisoformat(parameters["day"]))
+
+    def rows(self, user, parameters):
+        query = QueryDict(parameters.get("query", ""))
+        return self.list_rows(user, query, date.fromisoformat(parameters["day"]))
+
+    def columns(self, user, parameters):
+        return self.list_columns(user, date.fromisoformat(parameters["day"]))
 
 
 class Reporting:

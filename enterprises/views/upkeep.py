@@ -5,17 +5,15 @@ Bureau roles only (reviewers keep the registry; others 403, the anonymous to the
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import form_status
+from cqo_registry.pages import form_status, run_form_action
 
 from .. import services
 from ..forms_upkeep import CompleteEnterpriseForm
@@ -44,20 +42,20 @@ def complete(request, pk: int):
     initial = {"town": enterprise.town_id, "industry": enterprise.industry}
     form = CompleteEnterpriseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.enterprise_complete(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.enterprise_complete(
                 enterprise=enterprise,
                 town=form.cleaned_data["town"],
                 industry=form.cleaned_data["industry"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name}
-            )
-            return redirect("enterprises:incomplete")
+            ),
+            success_message=_("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name},
+            redirect_to="enterprises:incomplete",
+        )
+        if done:
+            return done
     return render(
         request,
         "enterprises/complete.html",

@@ -2,16 +2,15 @@
 edit questions; an edit that changes what candidates read writes a new version. Others get
 403, anonymous users the login page."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import run_form_action
 
 from .. import bank
 from ..forms import QuestionFilterForm, QuestionForm
@@ -46,6 +45,15 @@ def question_list(request):
     )
 
 
+def _question_saved(saved) -> str:
+    question, versioned = saved
+    if versioned and question.current.number > 1:
+        return _("已保存为第 %(number)d 版；已抽到旧版本的试卷仍按旧版本显示和评分。") % {
+            "number": question.current.number
+        }
+    return _("试题已保存。")
+
+
 @bank_keepers
 @require_http_methods(["GET", "POST"])
 def question_edit(request, pk: int | None = None):
@@ -56,8 +64,10 @@ def question_edit(request, pk: int | None = None):
     form = QuestionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            question, versioned = bank.question_save(
+        done = run_form_action(
+            request,
+            form,
+            lambda: bank.question_save(
                 question=question,
                 post_id=data["post"].code,
                 category=data["category"],
@@ -69,19 +79,12 @@ def question_edit(request, pk: int | None = None):
                 answer=data["answer"],
                 explanation=data["explanation"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error_text(error))
-        else:
-            if versioned and question.current.number > 1:
-                messages.success(
-                    request,
-                    _("已保存为第 %(number)d 版；已抽到旧版本的试卷仍按旧版本显示和评分。")
-                    % {"number": question.current.number},
-                )
-            else:
-                messages.success(request, _("试题已保存。"))
-            return redirect("exams:question_edit", pk=question.pk)
+            ),
+            success_message=_question_saved,
+            redirect_to=lambda saved: reverse("exams:question_edit", args=[saved[0].pk]),
+        )
+        if done:
+            return done
     versions = question.versions.order_by("-number") if question else []
     return render(
         request,

@@ -2,15 +2,14 @@
 sections of its paper, pass mark, duration and retake rule; the page says where the bank
 holds too few questions for a section."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from appointments.models import PostType
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import run_form_action
 
 from .. import paper_rules
 from ..forms import PaperRuleForm, SectionFormSet
@@ -57,15 +56,17 @@ def rule_edit(request, post: str):
             if f not in formset.deleted_forms and f.cleaned_data
         ]
         deleted = [f.instance for f in formset.deleted_forms if f.instance.pk]
-        try:
-            paper_rules.paper_rule_save(
+        done = run_form_action(
+            request,
+            form,
+            lambda: paper_rules.paper_rule_save(
                 rule=rule, sections=sections, deleted=deleted, actor=request.user
-            )
-        except ValidationError as error:
-            form.add_error(None, error_text(error))
-        else:
-            messages.success(request, _("组卷规则已保存。"))
-            return redirect("exams:rule_edit", post=post_type.code)
+            ),
+            success_message=_("组卷规则已保存。"),
+            redirect_to=reverse("exams:rule_edit", args=[post_type.code]),
+        )
+        if done:
+            return done
     short = paper_rules.shortfalls(rule) if rule.pk else []
     return render(
         request,

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from appointments.receipts import qr_svg
 from cqo_registry.accounts.access import permission_required
+from cqo_registry.pages import run_action
 from cqo_registry.responses import excel_response, pdf_response
 from cqo_registry.site import site_url
 from cqo_registry.workflows import error_text
@@ -126,13 +127,12 @@ def sitting_add_candidates(request, pk: int):
 @require_POST
 def candidate_remove(request, pk: int, candidate_pk: int):
     candidate = get_object_or_404(Candidate, pk=candidate_pk, sitting_id=pk)
-    try:
-        services.candidate_remove(candidate=candidate, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("已移出考生。"))
-    return redirect("exams:sitting", pk=pk)
+    return run_action(
+        request,
+        lambda: services.candidate_remove(candidate=candidate, actor=request.user),
+        success_message=_("已移出考生。"),
+        redirect_to=reverse("exams:sitting", args=[pk]),
+    )
 
 
 def _step(action):
@@ -140,13 +140,12 @@ def _step(action):
     @require_POST
     def view(request, pk: int):
         sitting = get_object_or_404(Sitting, pk=pk)
-        try:
-            services.sitting_step(sitting=sitting, action=action, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(request, _("已开放签到。") if action == "open" else _("考试已结束。"))
-        return redirect("exams:sitting", pk=pk)
+        return run_action(
+            request,
+            lambda: services.sitting_step(sitting=sitting, action=action, actor=request.user),
+            success_message=_("已开放签到。") if action == "open" else _("考试已结束。"),
+            redirect_to=reverse("exams:sitting", args=[pk]),
+        )
 
     view.__name__ = f"sitting_{action}"
     return view

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.audit.services import audit_file_download
-from cqo_registry.responses import private_file_response
+from cqo_registry.pages import audited_file_response, run_action, run_form_action
 from cqo_registry.workflows import error_text
 
 from .. import services
@@ -160,19 +158,21 @@ def self_save(request, pk: int):
         request.POST, request.FILES, evaluation=evaluation, scores=_scores(evaluation)
     )
     if form.is_valid():
-        try:
-            services.evaluation_save_self_assessment(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.evaluation_save_self_assessment(
                 evaluation=evaluation,
                 self_assessment=form.cleaned_data["self_assessment"],
                 self_scores=form.self_scores(),
                 documents=form.cleaned_data["documents"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存自评。"))
-            return redirect("evaluations:detail", pk=pk)
+            ),
+            success_message=_("已保存自评。"),
+            redirect_to=reverse("evaluations:detail", args=[pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "evaluations/detail.html",
@@ -189,13 +189,12 @@ def self_submit(request, pk: int):
     if not _may_self_assess(request.user, evaluation):
         raise PermissionDenied
     if request.method == "POST":
-        try:
-            services.evaluation_submit_self(evaluation=evaluation, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(request, _("已提交自评，等待监管局评分。"))
-        return redirect("evaluations:detail", pk=pk)
+        return run_action(
+            request,
+            lambda: services.evaluation_submit_self(evaluation=evaluation, actor=request.user),
+            success_message=_("已提交自评，等待监管局评分。"),
+            redirect_to=reverse("evaluations:detail", args=[pk]),
+        )
     return render(request, "evaluations/submit_confirm.html", _context(request, evaluation))
 
 
@@ -205,27 +204,28 @@ def score(request, pk: int):
     evaluation = _load(request, pk)
     form = ScoringForm(request.POST, evaluation=evaluation, scores=_scores(evaluation))
     if form.is_valid():
-        try:
-            evaluation = services.evaluation_score(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.evaluation_score(
                 evaluation=evaluation,
                 scores=form.item_scores(),
                 notes=form.item_notes(),
                 comments=form.cleaned_data["comments"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
+            ),
+            success_message=lambda scored: (
                 _("已评定：总分 %(total)s / %(max)s，等次 %(grade)s。")
                 % {
-                    "total": evaluation.total,
-                    "max": evaluation.max_total,
-                    "grade": evaluation.get_grade_display(),
-                },
-            )
-            return redirect("evaluations:detail", pk=pk)
+                    "total": scored.total,
+                    "max": scored.max_total,
+                    "grade": scored.get_grade_display(),
+                }
+            ),
+            redirect_to=reverse("evaluations:detail", args=[pk]),
+        )
+        if done:
+            return done
     return render(
         request,
         "evaluations/detail.html",
@@ -246,14 +246,7 @@ def document_download(request, pk: int, document_pk: int):
     document = get_scoped_or_404(
         EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
     )
-    if not document.file:
-        raise Http404
-    try:
-        response = private_file_response(document.file, filename=document.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    audit_file_download(request, document.file, obj=document)
-    return response
+    return audited_file_response(request, document.file, filename=document.name, obj=document)
 
 
 @viewers
@@ -265,10 +258,9 @@ def document_remove(request, pk: int, document_pk: int):
     document = get_scoped_or_404(
         EvaluationDocument.objects.filter(evaluation=evaluation), pk=document_pk
     )
-    try:
-        services.evaluation_remove_document(document=document, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("已删除材料“%(name)s”。") % {"name": document.name})
-    return redirect("evaluations:detail", pk=pk)
+    return run_action(
+        request,
+        lambda: services.evaluation_remove_document(document=document, actor=request.user),
+        success_message=_("已删除材料“%(name)s”。") % {"name": document.name},
+        redirect_to=reverse("evaluations:detail", args=[pk]),
+    )

@@ -9,21 +9,21 @@
   out, score and rank; a leader reads all of it.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import change_history, form_status
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import change_history, form_status, run_action, run_form_action
 
 from .. import selection
 from ..forms_selection import (
@@ -41,6 +41,10 @@ bureau_admin_only = permission_required("training.manage_selection")
 bureau_only = permission_required("training.review_nominations")
 nominators = permission_required("training.nominate")
 viewers = permission_required("training.view_selection")
+
+
+def _campaign_url(pk: int) -> str:
+    return reverse("selection:campaign_detail", args=[pk])
 
 
 def _load_campaign(request, pk: int):
@@ -72,36 +76,38 @@ def campaign_list(request):
 @bureau_admin_only
 @require_http_methods(["GET", "POST"])
 def campaign_create(request):
-    form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign = selection.campaign_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已创建评选“%(title)s”。") % {"title": campaign.title})
-            return redirect("selection:campaign_detail", pk=campaign.pk)
-    return render(
-        request,
-        "selection/campaign_form.html",
-        {"form": form, "campaign": None},
-        status=form_status(form),
-    )
+    return _campaign_form(request, None)
 
 
 @bureau_admin_only
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request, pk: int):
-    campaign = _load_campaign(request, pk)
+    return _campaign_form(request, _load_campaign(request, pk))
+
+
+def _campaign_created(campaign) -> str:
+    return _("已创建评选“%(title)s”。") % {"title": campaign.title}
+
+
+def _campaign_form(request, campaign):
+    """The campaign settings page: a new campaign (``campaign`` None), or ``campaign``'s
+    settings edited."""
     form = CampaignForm(request.POST or None, instance=campaign)
+    if campaign is None:
+        save, success_message = selection.campaign_create, _campaign_created
+    else:
+        save = partial(selection.campaign_update, campaign=campaign)
+        success_message = _("已保存评选设置。")
     if request.method == "POST" and form.is_valid():
-        try:
-            selection.campaign_update(campaign=campaign, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存评选设置。"))
-            return redirect("selection:campaign_detail", pk=pk)
+        done = run_form_action(
+            request,
+            form,
+            lambda: save(actor=request.user, **form.cleaned_data),
+            success_message=success_message,
+            redirect_to=lambda saved: _campaign_url(saved.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "selection/campaign_form.html",
@@ -138,61 +144,50 @@ def campaign_detail(request, pk: int):
     return render(request, "selection/campaign_detail.html", context)
 
 
-def _step(request, pk: int, *, service, title: str, question: str, done: str):
-    """One phase step: GET shows the confirmation, POST calls ``service``."""
-    campaign = _load_campaign(request, pk)
-    if request.method == "POST":
-        try:
-            service(campaign=campaign, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(request, done)
-        return redirect("selection:campaign_detail", pk=pk)
-    return render(
-        request,
-        "selection/confirm.html",
-        {"campaign": campaign, "title": title, "question": question},
-    )
+def _step_view(service, *, title: str, question: str, done: str, allowed=bureau_admin_only):
+    """A campaign phase step as a view for users with ``allowed``: GET shows the confirmation,
+    POST calls ``service(campaign=, actor=)`` and goes back to the campaign, with ``done`` or
+    the refusal as the message. The texts are lazy: they are translated per request."""
+
+    @allowed
+    @require_http_methods(["GET", "POST"])
+    def view(request, pk: int):
+        campaign = _load_campaign(request, pk)
+        if request.method == "POST":
+            return run_action(
+                request,
+                lambda: service(campaign=campaign, actor=request.user),
+                success_message=done,
+                redirect_to=_campaign_url(pk),
+            )
+        return render(
+            request,
+            "selection/confirm.html",
+            {"campaign": campaign, "title": title, "question": question},
+        )
+
+    return view
 
 
-@bureau_admin_only
-@require_http_methods(["GET", "POST"])
-def campaign_open(request, pk: int):
-    return _step(
-        request,
-        pk,
-        service=selection.campaign_open_nominations,
-        title=_("开始推荐"),
-        question=_("开始接受企业和各镇的推荐？"),
-        done=_("评选已开始接受推荐。"),
-    )
-
-
-@bureau_admin_only
-@require_http_methods(["GET", "POST"])
-def campaign_close(request, pk: int):
-    return _step(
-        request,
-        pk,
-        service=selection.campaign_close_nominations,
-        title=_("截止推荐，进入评审"),
-        question=_("截止推荐并进入评审？截止后不再接受新的推荐。"),
-        done=_("推荐已截止，评选进入评审。"),
-    )
-
-
-@bureau_only
-@require_http_methods(["GET", "POST"])
-def campaign_rank(request, pk: int):
-    return _step(
-        request,
-        pk,
-        service=selection.campaign_rank,
-        title=_("按得分排名"),
-        question=_("按评审得分从高到低为入围人选排名？"),
-        done=_("已按得分排名。"),
-    )
+campaign_open = _step_view(
+    selection.campaign_open_nominations,
+    title=gettext_lazy("开始推荐"),
+    question=gettext_lazy("开始接受企业和各镇的推荐？"),
+    done=gettext_lazy("评选已开始接受推荐。"),
+)
+campaign_close = _step_view(
+    selection.campaign_close_nominations,
+    title=gettext_lazy("截止推荐，进入评审"),
+    question=gettext_lazy("截止推荐并进入评审？截止后不再接受新的推荐。"),
+    done=gettext_lazy("推荐已截止，评选进入评审。"),
+)
+campaign_rank = _step_view(
+    selection.campaign_rank,
+    title=gettext_lazy("按得分排名"),
+    question=gettext_lazy("按评审得分从高到低为入围人选排名？"),
+    done=gettext_lazy("已按得分排名。"),
+    allowed=bureau_only,
+)
 
 
 @bureau_admin_only
@@ -208,18 +203,20 @@ def campaign_publicity(request, pk: int):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            selection.campaign_start_publicity(
+        done = run_form_action(
+            request,
+            form,
+            lambda: selection.campaign_start_publicity(
                 campaign=campaign,
                 actor=request.user,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("公示已开始，拟当选名单已在光荣榜页面公示。"))
-            return redirect("selection:campaign_detail", pk=pk)
+            ),
+            success_message=_("公示已开始，拟当选名单已在光荣榜页面公示。"),
+            redirect_to=_campaign_url(pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "selection/publicity_form.html",
@@ -228,17 +225,12 @@ def campaign_publicity(request, pk: int):
     )
 
 
-@bureau_admin_only
-@require_http_methods(["GET", "POST"])
-def campaign_publish(request, pk: int):
-    return _step(
-        request,
-        pk,
-        service=selection.campaign_publish,
-        title=_("发布光荣榜"),
-        question=_("公示期已满，发布当选名单？发布后名单不可更改。"),
-        done=_("光荣榜已发布。"),
-    )
+campaign_publish = _step_view(
+    selection.campaign_publish,
+    title=gettext_lazy("发布光荣榜"),
+    question=gettext_lazy("公示期已满，发布当选名单？发布后名单不可更改。"),
+    done=gettext_lazy("光荣榜已发布。"),
+)
 
 
 # --- Nominating ------------------------------------------------------------------------------
@@ -281,22 +273,21 @@ def nominate(request, pk: int, appointment_pk: int):
     )
     form = NominationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            selection.nomination_create(
+        done = run_form_action(
+            request,
+            form,
+            lambda: selection.nomination_create(
                 campaign=campaign,
                 appointment=appointment,
                 statement=form.cleaned_data["statement"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("已推荐 %(name)s 参加%(campaign)s。")
-                % {"name": appointment.person.name, "campaign": campaign.title},
-            )
-            return redirect("selection:campaign_detail", pk=pk)
+            ),
+            success_message=_("已推荐 %(name)s 参加%(campaign)s。")
+            % {"name": appointment.person.name, "campaign": campaign.title},
+            redirect_to=_campaign_url(pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "selection/nominate.html",
@@ -352,37 +343,36 @@ def nomination_detail(request, pk: int):
     )
 
 
+def _review(nomination, data: dict, *, actor) -> None:
+    """The reviewer's decision on ``nomination`` (``NominationReviewForm``'s cleaned data)."""
+    decision = data["decision"]
+    if decision == ReviewDecision.INELIGIBLE:
+        selection.nomination_mark_ineligible(
+            nomination=nomination, notes=data["notes"], actor=actor
+        )
+    elif decision == ReviewDecision.SHORTLIST:
+        selection.nomination_shortlist(nomination=nomination, notes=data["notes"], actor=actor)
+        if data.get("score") is not None:
+            selection.nomination_score(nomination=nomination, score=data["score"], actor=actor)
+    else:
+        selection.nomination_score(nomination=nomination, score=data["score"], actor=actor)
+
+
 @bureau_only
 @require_POST
 def nomination_review(request, pk: int):
     nomination = _load_nomination(request, pk)
     form = NominationReviewForm(request.POST)
     if form.is_valid():
-        decision = form.cleaned_data["decision"]
-        try:
-            if decision == ReviewDecision.INELIGIBLE:
-                selection.nomination_mark_ineligible(
-                    nomination=nomination, notes=form.cleaned_data["notes"], actor=request.user
-                )
-            elif decision == ReviewDecision.SHORTLIST:
-                selection.nomination_shortlist(
-                    nomination=nomination, notes=form.cleaned_data["notes"], actor=request.user
-                )
-                if form.cleaned_data.get("score") is not None:
-                    selection.nomination_score(
-                        nomination=nomination,
-                        score=form.cleaned_data["score"],
-                        actor=request.user,
-                    )
-            else:
-                selection.nomination_score(
-                    nomination=nomination, score=form.cleaned_data["score"], actor=request.user
-                )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存审查结果。"))
-            return redirect("selection:campaign_detail", pk=nomination.campaign_id)
+        done = run_form_action(
+            request,
+            form,
+            lambda: _review(nomination, form.cleaned_data, actor=request.user),
+            success_message=_("已保存审查结果。"),
+            redirect_to=_campaign_url(nomination.campaign_id),
+        )
+        if done:
+            return done
     return render(
         request,
         "selection/nomination_detail.html",
