@@ -8,7 +8,6 @@ enterprise without a CQO reports the vacancy. One answer per round.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from appointments.models import Department
 from appointments.views import portal
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.pages import add_validation_error, run_action, run_form_action
+from cqo_registry.pages import run_action, run_form_action
 
 from . import selectors, services
 from .forms import ConfirmDetailsForm
@@ -109,19 +108,23 @@ def confirmation_change(request):
         submitting=portal.wants_submit(request),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                filing = portal.save_appointment_filing(request, form, change=True)
-                services.confirmation_record_change(
-                    confirmation=answer, filing=filing, actor=request.user
-                )
-        except ValidationError as error:
-            add_validation_error(form, error)
-        else:
-            if portal.wants_submit(request):
-                return portal.submit_after_save(request, filing)
-            messages.success(request, _("已完成年度确认，变更备案已保存为草稿，确认无误后请提交。"))
-            return redirect("portal:filing", pk=filing.pk)
+
+        @transaction.atomic
+        def change_and_answer():
+            filing = portal.save_appointment_filing(request, form, change=True)
+            services.confirmation_record_change(
+                confirmation=answer, filing=filing, actor=request.user
+            )
+            return filing
+
+        done = portal._save_draft(
+            request,
+            form,
+            change_and_answer,
+            _("已完成年度确认，变更备案已保存为草稿，确认无误后请提交。"),
+        )
+        if done:
+            return done
     return render(
         request,
         "portal/filing_form.html",
