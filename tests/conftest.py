@@ -3,6 +3,11 @@
 * ``@pytest.mark.postgres``: the test needs the PostgreSQL backend (row locks, two real
   connections). On another backend it is deselected with a note — CI's second pass runs the
   whole suite on PostgreSQL, where it always runs.
+* ``@pytest.mark.walk``: a walk of every page of every role (the browser's CSP walk, hostile
+  parameters, developer text) — minutes each, and what it checks does not depend on the
+  database. It runs once, in the PostgreSQL pass, and is deselected on SQLite the same way, so
+  that CI's two passes stay within their time (``DATABASE_URL=postgres://… make test`` runs it
+  on a developer machine).
 * ``redis_url`` fixture: a reachable Redis. When it is missing the test is skipped on a
   developer machine but **fails** under ``CI=true``: CI must never pass by skipping.
 
@@ -44,12 +49,16 @@ def on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+def _postgres_pass_only(item) -> bool:
+    return bool(item.get_closest_marker("postgres") or item.get_closest_marker("walk"))
+
+
 def pytest_collection_modifyitems(config, items):
     if on_postgres():
         return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    deselected = [item for item in items if _postgres_pass_only(item)]
     if deselected:
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if not _postgres_pass_only(item)]
         config.hook.pytest_deselected(items=deselected)
         config._cqo_pg_deselected = len(deselected)
 
@@ -58,7 +67,7 @@ def pytest_terminal_summary(terminalreporter, config):
     count = getattr(config, "_cqo_pg_deselected", 0)
     if count:
         terminalreporter.write_line(
-            f"{count} PostgreSQL-only tests deselected on this backend; "
+            f"{count} PostgreSQL-only tests and page walks deselected on this backend; "
             "they run in the PostgreSQL pass (DATABASE_URL=postgres://...)."
         )
 

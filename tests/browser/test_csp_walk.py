@@ -32,7 +32,10 @@ from tests.factories import DEFAULT_PASSWORD, PersonFactory
 from training import services as training_services
 from training.models import Evaluation, EvaluationStatus
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.walk,
+]
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = bytes.fromhex(

@@ -794,6 +794,7 @@ def test_every_pattern_with_kwargs_is_filled(cast):
     assert unfilled == UNFILLED
 
 
+@pytest.mark.walk
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
 def test_no_page_fails_on_hostile_query_parameters(request, cast, role):
     client, user = client_for_role(request, role)
@@ -805,6 +806,7 @@ def test_no_page_fails_on_hostile_query_parameters(request, cast, role):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.walk
 def test_no_url_part_fails_on_hostile_text(request, cast):
     """The text parts of URLs — receipt tokens, drill-down codes, admin object and history
     ids — given very long, unicode, NUL-bearing or numeric-looking text: a page or a 404.

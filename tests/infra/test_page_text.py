@@ -23,7 +23,7 @@ from cqo_registry.accounts.models import User
 from tests.conftest import ensure_evaluation_items, ensure_notice_targets
 from tests.pagetext import CODE_TOKEN, text_defects
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 ROLES = ["admin", "reviewer", "town_officer", "leader", "enterprise"]
 PAGES_PER_ROLE = 160
