@@ -9,7 +9,9 @@ from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -216,7 +218,6 @@ def stored_session(client: Client) -> Session:
 
 def test_session_expires_after_30_idle_minutes(settings, bureau_admin, client_for):
     assert settings.SESSION_COOKIE_AGE == 1800
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     client = client_for(bureau_admin)
     client.get("/healthz")
 
@@ -241,6 +242,53 @@ def test_each_request_pushes_the_expiry_back(bureau_admin, client_for):
     assert after - timezone.now() > timedelta(minutes=29)
 
 
+def test_a_request_within_the_refresh_interval_does_not_write_the_session(
+    bureau_admin, client_for, settings
+):
+    # The expiry is pushed back at most once a SESSION_REFRESH_SECONDS: a page view right after
+    # another one reads the session and writes nothing (issue 15: no UPDATE and commit per page).
+    client = client_for(bureau_admin)
+    lag = timedelta(seconds=settings.SESSION_REFRESH_SECONDS - 10)
+    session = stored_session(client)
+    stored = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE) - lag
+    Session.objects.filter(pk=session.pk).update(expire_date=stored)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert not [sql for sql in writes if "django_session" in sql]
+    assert stored_session(client).expire_date == stored
+
+
+def test_a_session_whose_expiry_lags_past_the_interval_is_written_once(
+    bureau_admin, client_for, settings
+):
+    client = client_for(bureau_admin)
+    session = stored_session(client)
+    lag = timedelta(seconds=settings.SESSION_REFRESH_SECONDS + 5)
+    stored = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE) - lag
+    Session.objects.filter(pk=session.pk).update(expire_date=stored)
+
+    first = client.get("/healthz")
+    refreshed = stored_session(client).expire_date
+    second = client.get("/healthz")
+
+    assert settings.SESSION_COOKIE_NAME in first.cookies
+    assert refreshed - stored >= lag - timedelta(seconds=1)
+    assert settings.SESSION_COOKIE_NAME not in second.cookies
+    assert stored_session(client).expire_date == refreshed
+
+
+def test_an_anonymous_visit_creates_no_session(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert not Session.objects.exists()
+
+
 def test_idle_session_is_signed_out(bureau_admin, client_for):
     client = client_for(bureau_admin)
     session = stored_session(client)
@@ -255,6 +303,10 @@ def test_idle_session_is_signed_out(bureau_admin, client_for):
 def test_session_cookie_ends_with_the_browser(bureau_admin, client_for, settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     client = client_for(bureau_admin)
+    # A request that writes the session (its expiry lags past the refresh interval) sets it.
+    Session.objects.filter(pk=stored_session(client).pk).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
     response = client.get("/healthz")
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["max-age"] == "" and cookie["expires"] == ""
