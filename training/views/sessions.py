@@ -63,14 +63,11 @@ record_readers = permission_required("training.view_training_records")
 # --- Sessions --------------------------------------------------------------------------------
 
 
-def _session_rows(user, sessions, today) -> list:
+def _session_rows(sessions, counts: dict, today) -> list:
     """The page's sessions, each prepared once for the template (issue 15 §1: no URL
     reversed, date formatted or choice looked up per row in the template): ``url``,
     ``upcoming``, ``kind_label``, ``dates`` (``2024-05-06`` or ``2024-05-06 — 2024-05-08``),
-    ``enrolled`` and ``passed_count`` (``selectors.session_counts``: the page's sessions
-    only, cached)."""
-    sessions = list(sessions)
-    counts = selectors.session_counts(user, [session.pk for session in sessions])
+    ``enrolled`` and ``passed_count`` (of ``counts``: session id → (enrolled, passed))."""
     detail_url = pk_url("training:session")
     kinds = dict(SessionKind.choices)
     for session in sessions:
@@ -80,7 +77,7 @@ def _session_rows(user, sessions, today) -> list:
         session.dates = f"{session.starts_on:%Y-%m-%d}"
         if session.ends_on != session.starts_on:
             session.dates += f" — {session.ends_on:%Y-%m-%d}"
-        session.enrolled, session.passed_count = counts.get(session.pk, (0, 0))
+        session.enrolled, session.passed_count = counts[session.pk]
     return sessions
 
 
@@ -97,15 +94,33 @@ def session_list(request):
     """Sessions, latest first, 50 a page, with their enrolled and passed counts (of the
     town officer's own town's CQOs for a town officer).
 
-    Issue 15 §1: the counts are one grouped query over the page's sessions only, cached
-    until an attendance (or anything a town officer's scope is made of) changes; the
-    paginator's count reads the sessions alone."""
+    Issue 15 §1: the page's counts are cached (per user scope, filters and page asked, under
+    the lists' data version: any attendance, session or scope change counts again); when
+    they are not, the page's query counts them for its own rows only (correlated
+    subqueries evaluated after the limit). The paginator's count reads the sessions alone."""
     queryset = sessions_for(request.user).order_by("-starts_on", "-pk")
     filterset = SessionFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
+    counts_key = selectors.cache_key(
+        [
+            "session-page-counts",
+            selectors.scope_key(request.user),
+            sorted((field, request.GET.getlist(field)) for field in filterset.form.fields),
+            request.GET.get("page", ""),
+        ]
+    )
+    counts = cache.get(counts_key)
+    if counts is None:
+        rows = rows.annotate(**selectors.session_count_annotations(request.user))
     page = params.page(request, Paginator(rows, PER_PAGE))
+    sessions = list(page.object_list)
+    if counts is None:
+        counts = {s.pk: (s.enrolled, s.passed_count) for s in sessions}
+        cache.set(counts_key, counts, signals.CACHE_SECONDS)
+    elif any(s.pk not in counts for s in sessions):
+        counts = selectors.session_counts(request.user, [s.pk for s in sessions])
     today = timezone.localdate()
-    page.object_list = _session_rows(request.user, page.object_list, today)
+    page.object_list = _session_rows(sessions, counts, today)
     return render(
         request,
         "training/session_list.html",
