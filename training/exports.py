@@ -18,16 +18,21 @@ from .filters import UntrainedFilter
 from .models import TrainingAttendance
 
 
+def enrolled_upcoming(today: date) -> Exists:
+    """Per appointment: whether its CQO is enrolled in a session that has not ended before
+    ``today`` (the list's "已报名待培训")."""
+    return Exists(
+        TrainingAttendance.objects.filter(person=OuterRef("person"), session__ends_on__gte=today)
+    )
+
+
 def untrained_rows(user, data: QueryDict, today: date):
     """The untrained-CQO list's filter (of ``data``, a page's query) and the rows it selects:
     filed current CQOs not trained at ``today`` (the T3 definition), scoped to ``user``."""
-    upcoming = TrainingAttendance.objects.filter(
-        person=OuterRef("person"), session__ends_on__gte=today
-    )
     queryset = access.scope(
         services.untrained_appointments(today)
         .select_related("person", "enterprise__town")
-        .annotate(enrolled_upcoming=Exists(upcoming))
+        .annotate(enrolled_upcoming=enrolled_upcoming(today))
         .order_by("enterprise__town__code", "enterprise__town__name", "enterprise__name", "pk"),
         user,
         town_field="enterprise__town",

@@ -324,7 +324,8 @@ def count_queries(client, url, **query) -> int:
 @pytest.mark.parametrize("url", ["/training/", URL])
 def test_query_counts_are_constant(client_for, reviewer, home_town, other_town, url):
     """Cold (after a write) and warm, the number of queries does not grow with the rows or
-    with the towns a page straddles; warm reads fewer (the counts are cached)."""
+    with the towns a page straddles; the untrained list reads fewer warm (the counts are
+    cached), the sessions list as many (cold, its page query carries the counts)."""
     client = client_for(reviewer)
     for _ in range(2):
         TrainingSessionFactory()
@@ -336,7 +337,8 @@ def test_query_counts_are_constant(client_for, reviewer, home_town, other_town, 
         TrainingAttendanceFactory(session=session, passed=False)
         untrained_cqo(other_town)
     assert count_queries(client, url) == cold
-    assert count_queries(client, url) == warm < cold
+    assert count_queries(client, url) == warm
+    assert warm < cold if url == URL else warm == cold
     # A page straddling the two towns, warm: no more queries.
     if url == URL:
         count_queries(client, url, page=2)

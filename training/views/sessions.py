@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appointments.models import Appointment
 from appointments.selectors import appointment_list
 from cqo_registry import params
 from cqo_registry.accounts import access
@@ -62,14 +63,11 @@ record_readers = permission_required("training.view_training_records")
 # --- Sessions --------------------------------------------------------------------------------
 
 
-def _session_rows(user, sessions, today) -> list:
+def _session_rows(sessions, counts: dict, today) -> list:
     """The page's sessions, each prepared once for the template (issue 15 §1: no URL
     reversed, date formatted or choice looked up per row in the template): ``url``,
     ``upcoming``, ``kind_label``, ``dates`` (``2024-05-06`` or ``2024-05-06 — 2024-05-08``),
-    ``enrolled`` and ``passed_count`` (``selectors.session_counts``: the page's sessions
-    only, cached)."""
-    sessions = list(sessions)
-    counts = selectors.session_counts(user, [session.pk for session in sessions])
+    ``enrolled`` and ``passed_count`` (of ``counts``: session id → (enrolled, passed))."""
     detail_url = pk_url("training:session")
     kinds = dict(SessionKind.choices)
     for session in sessions:
@@ -79,7 +77,7 @@ def _session_rows(user, sessions, today) -> list:
         session.dates = f"{session.starts_on:%Y-%m-%d}"
         if session.ends_on != session.starts_on:
             session.dates += f" — {session.ends_on:%Y-%m-%d}"
-        session.enrolled, session.passed_count = counts.get(session.pk, (0, 0))
+        session.enrolled, session.passed_count = counts[session.pk]
     return sessions
 
 
@@ -96,15 +94,33 @@ def session_list(request):
     """Sessions, latest first, 50 a page, with their enrolled and passed counts (of the
     town officer's own town's CQOs for a town officer).
 
-    Issue 15 §1: the counts are one grouped query over the page's sessions only, cached
-    until an attendance (or anything a town officer's scope is made of) changes; the
-    paginator's count reads the sessions alone."""
+    Issue 15 §1: the page's counts are cached (per user scope, filters and page asked, under
+    the lists' data version: any attendance, session or scope change counts again); when
+    they are not, the page's query counts them for its own rows only (correlated
+    subqueries evaluated after the limit). The paginator's count reads the sessions alone."""
     queryset = sessions_for(request.user).order_by("-starts_on", "-pk")
     filterset = SessionFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
+    counts_key = selectors.cache_key(
+        [
+            "session-page-counts",
+            selectors.scope_key(request.user),
+            sorted((field, request.GET.getlist(field)) for field in filterset.form.fields),
+            request.GET.get("page", ""),
+        ]
+    )
+    counts = cache.get(counts_key)
+    if counts is None:
+        rows = rows.annotate(**selectors.session_count_annotations(request.user))
     page = params.page(request, Paginator(rows, PER_PAGE))
+    sessions = list(page.object_list)
+    if counts is None:
+        counts = {s.pk: (s.enrolled, s.passed_count) for s in sessions}
+        cache.set(counts_key, counts, signals.CACHE_SECONDS)
+    elif any(s.pk not in counts for s in sessions):
+        counts = selectors.session_counts(request.user, [s.pk for s in sessions])
     today = timezone.localdate()
-    page.object_list = _session_rows(request.user, page.object_list, today)
+    page.object_list = _session_rows(sessions, counts, today)
     return render(
         request,
         "training/session_list.html",
@@ -498,13 +514,18 @@ UNTRAINED_ROW_FIELDS = (
 )
 
 
-def _untrained_page_rows(rows, ids: list[int], full_id_numbers: bool) -> list[UntrainedRow]:
-    """The rows of ``ids`` (in that order) as :class:`UntrainedRow`: one query of the values
-    the page prints, no model instances (four per row), the record's URL reversed once."""
+def _untrained_page_rows(ids: list[int], today, full_id_numbers: bool) -> list[UntrainedRow]:
+    """The appointments ``ids`` (in that order) as :class:`UntrainedRow`: one query of the
+    values the page prints, no model instances (four per row), the record's URL reversed
+    once. ``ids`` are keys of the list (``_TownSlices``, counted under the current data
+    version): the list's conditions are not planned again — they were three quarters of
+    this query's time, all of it planning."""
     record_url = pk_url("training:person")
     fetched = {
         values[0]: values
-        for values in rows.order_by().filter(pk__in=ids).values_list(*UNTRAINED_ROW_FIELDS)
+        for values in Appointment.objects.filter(pk__in=ids)
+        .annotate(enrolled_upcoming=exports.enrolled_upcoming(today))
+        .values_list(*UNTRAINED_ROW_FIELDS)
     }
     prepared = []
     for pk in ids:
@@ -546,7 +567,7 @@ def untrained(request):
     paginator = Paginator(_TownSlices(rows, by_town, parts), PER_PAGE)
     page = params.page(request, paginator)
     sees_personal_data = request.user.has_perm("enterprises.view_personal_data")
-    page.object_list = _untrained_page_rows(rows, list(page.object_list), sees_personal_data)
+    page.object_list = _untrained_page_rows(list(page.object_list), today, sees_personal_data)
     audit_id_numbers_shown(
         request, [a.person_id for a in page.object_list], page="training:untrained"
     )
