@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import (
     BooleanField,
@@ -148,7 +148,10 @@ def vacancy_keys(
     aggregates over it, read off the page's rows."""
     connection = connections[rows.db]
     inner = rows.order_by().values("pk", "name", "vacancy_start")
-    inner_sql, inner_params = inner.query.get_compiler(using=rows.db).as_sql()
+    try:
+        inner_sql, inner_params = inner.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # ``.none()``, e.g. the scope of a user who may see nothing
+        return VacancyKeys(rows=[], total=0, overdue=0)
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     page_sql, page_params = "", []
     if limit is not None:

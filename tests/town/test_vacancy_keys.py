@@ -171,8 +171,14 @@ def test_pages_walk_the_list_with_its_totals(county, reviewer, home_town):
     assert overdue_only.total == overdue_only.overdue == rows.filter(overdue(D)).count()
 
 
-def test_an_empty_list_has_no_keys(reviewer, db):
+def test_an_empty_list_has_no_keys(reviewer, no_role_user, db):
     keys = services.vacancy_keys(services.vacancy_list(reviewer, day=D), D, limit=50)
+    assert (keys.rows, keys.total, keys.overdue) == ([], 0, 0)
+    # A scope of nothing (``.none()``) is no SQL at all, not an error.
+    EnterpriseFactory(established_on=None)
+    nothing = services.vacancy_list(no_role_user, day=D)
+    assert nothing.query.is_empty()
+    keys = services.vacancy_keys(nothing, D, offset=50, limit=50)
     assert (keys.rows, keys.total, keys.overdue) == ([], 0, 0)
 
 

@@ -247,3 +247,19 @@ def test_the_summary_is_one_sentence_in_either_language(client_for, town_officer
     english = client.get(LIST_URL).content.decode()
     assert "4 enterprises with a vacancy, 2 overdue." in english
     assert "，" not in english and "。" not in english
+
+
+def test_rows_print_days_start_and_link_in_either_language(client_for, town_officer, home_town):
+    """The row's days, start and link, worked out in the view (not per row in the template),
+    read as the template's own strings did."""
+    one = make_vacancy(home_town, days_open=1, name="城关一天企业")
+    many = make_vacancy(home_town, days_open=45, name="城关久空企业")
+    client = client_for(town_officer)
+    chinese = client.get(LIST_URL).content.decode()
+    start = (timezone.localdate() - timedelta(days=45)).isoformat()
+    assert f'<a href="{reverse("town:vacancy", args=[many.pk])}">城关久空企业</a>' in chinese
+    assert "45 天" in chinese and f"自 {start}" in chinese and "1 天" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(LIST_URL).content.decode()
+    assert "45 days" in english and "1 day\n" in english and f"since {start}" in english
+    assert f'href="{reverse("town:vacancy", args=[one.pk])}"' in english
