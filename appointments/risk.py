@@ -44,6 +44,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import IsNull
 from django.utils.translation import gettext as _
 
 from cqo_registry import clock
@@ -65,7 +66,7 @@ from .models import (
     Severity,
     SpotCheck,
 )
-from .registry import active_on, filed_current_on, has_filed_cqo
+from .registry import active_on, filed_current_on
 
 # Before any real date: the "latest event" of an enterprise that has none of a kind.
 NEVER = date(1900, 1, 1)
@@ -142,15 +143,33 @@ def risk_list(user, *, day: date | None = None) -> QuerySet[Enterprise]:
         occurred_on__lte=until,
     )
     current = Appointment.objects.filter(filed_current_on(day), enterprise=OuterRef("pk"))
+    # NOT EXISTS, never NOT IN (subquery): PostgreSQL hashes a NOT IN list only while it fits
+    # in work_mem (every passed attendance of the county) and past it rescans it per row.
+    trained = trained_person_ids(day).filter(person=OuterRef("person_id"))
     untrained = current.filter(
         appointed_on__lt=day - timedelta(days=settings.CQO_TRAINING_DUE_DAYS)
-    ).exclude(person_id__in=trained_person_ids(day))
+    ).filter(~Exists(trained))
     evaluations = Evaluation.objects.filter(
         appointment__enterprise=OuterRef("pk"), status=EvaluationStatus.SCORED
     )
     sanctions_of = Sanction.objects.filter(appointment__enterprise=OuterRef("pk"))
+    # The enterprises with a failed spot check or a penalty in the window, as one semi-join
+    # (``pk IN (… UNION ALL …)``): the database starts from the window's few events. The
+    # same condition as ``EXISTS(failed) OR EXISTS(penalties)``, which it cannot turn into a
+    # join and so tried on every active enterprise of the county, for the page's count too.
+    flagged = (
+        SpotCheck.objects.filter(passed=False, checked_on__gt=after, checked_on__lte=until)
+        .order_by()
+        .values("enterprise_id")
+        .union(
+            Penalty.objects.filter(decided_on__gt=after, decided_on__lte=until)
+            .order_by()
+            .values("enterprise_id"),
+            all=True,
+        )
+    )
     queryset = access.scope(
-        Enterprise.objects.filter(active_on(day)).filter(Exists(failed) | Exists(penalties)),
+        Enterprise.objects.filter(active_on(day), pk__in=flagged),
         user,
         town_field="town",
         enterprise_field=None,
@@ -163,19 +182,23 @@ def risk_list(user, *, day: date | None = None) -> QuerySet[Enterprise]:
         last_penalty_on=_latest(penalties, "decided_on"),
         last_penalty_number=_latest(penalties, "decided_on", "decision_number"),
         major_incidents=_count(incidents),
-        vacant=Case(
-            When(Q(requires_cqo=True) & ~has_filed_cqo(day), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+        current_appointment_id=_latest(current, "appointed_on", "pk"),
         last_grade=_latest(evaluations, "year", "grade"),
         last_grade_year=_latest(evaluations, "year"),
-        overdue_training=Exists(untrained),
-        current_appointment_id=_latest(current, "appointed_on", "pk"),
+        # Both flags are per-row probes of the enterprise's own appointments (scalar
+        # subqueries): as EXISTS, PostgreSQL may hash the county's every filed appointment
+        # or every untrained one, once per query, to answer for the list's few rows.
+        overdue_training=_present(untrained),
         cqo_name=_latest(current, "appointed_on", "person__name"),
         last_sanction_on=_latest(sanctions_of, "decided_on"),
     )
     queryset = queryset.annotate(
+        # has_filed_cqo(day), the dashboards' vacancy: ``current`` is its set of appointments.
+        vacant=Case(
+            When(Q(requires_cqo=True, current_appointment_id__isnull=True), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
         last_event_on=Greatest(
             Coalesce("last_failed_on", Value(NEVER)),
             Coalesce("last_penalty_on", Value(NEVER)),
@@ -191,6 +214,17 @@ def risk_list(user, *, day: date | None = None) -> QuerySet[Enterprise]:
         ),
     )
     return queryset.order_by("-score", "-last_event_on", "name", "pk")
+
+
+def _present(queryset) -> Case:
+    """Whether the correlated ``queryset`` has a row, as a scalar subquery (one index probe
+    per row of the list) rather than an EXISTS."""
+    found = Subquery(queryset.order_by().values("pk")[:1])
+    return Case(
+        When(IsNull(found, True), then=Value(False)),
+        default=Value(True),
+        output_field=BooleanField(),
+    )
 
 
 def _points(condition: Q, weight: int) -> Case:

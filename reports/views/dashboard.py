@@ -267,16 +267,20 @@ FIGURE_CONTEXT = (
 )
 
 
-def fragment_key(day: date, run, post: str = CQO_POST, targets=None) -> str:
-    """The cache key of the county dashboard's figures at ``day`` drawn from the snapshot
-    ``run`` (issue 15 §1: the page's HTML, but for the live parts, is the same for everyone
-    until something it shows changes). It names everything the fragments are made of: the
-    language, the post shown (issue 19), the day, the run, every finished snapshot (the trend
-    charts), the post's targets (name, goal, deadline) and the towns (names, order). ``""``
-    (not cached) when ``run`` lacks a target's figures or the indicators, which the page then
-    computes live. ``targets``: the post's targets as :func:`page_targets` read them (read
-    here when left out). Three small queries besides; the page's figures, indicators and
-    trends are then neither queried nor rendered while the key stays the same."""
+def fragment_key(
+    day: date, run, post: str = CQO_POST, targets=None, town: Town | None = None
+) -> str:
+    """The cache key of a dashboard's figures at ``day`` drawn from the snapshot ``run`` —
+    the county's, or ``town``'s (issue 15 §1: the page's HTML, but for the live parts, is the
+    same for everyone until something it shows changes). It names everything the fragments
+    are made of: the language, the post shown (issue 19), the day, the run, every finished
+    snapshot (the trend charts), the post's targets (name, goal, deadline) and the towns
+    (names, order; a town's dashboard: that town). ``""`` (not cached) when ``run`` lacks a
+    target's figures or the scope's indicators, or — for a town — the towns' sections: the
+    page then computes those live. ``targets``: the post's targets as :func:`page_targets`
+    read them (read here when left out). Two small queries besides (three for the county);
+    the page's figures, indicators and trends are then neither queried nor rendered while
+    the key stays the same."""
     if targets is None:
         targets = [t for t in page_targets(run) if t.post_id == post]
     runs = SnapshotRun.objects.done().aggregate(
@@ -284,16 +288,32 @@ def fragment_key(day: date, run, post: str = CQO_POST, targets=None) -> str:
     )
     if not all(target.stored for target in targets):
         return ""
-    if not SnapshotIndicator.objects.filter(run=run, scope=SnapshotScope.COUNTY).exists():
+    if town is None:
+        stored = SnapshotIndicator.objects.filter(run=run, scope=SnapshotScope.COUNTY)
+    else:
+        # The town's indicators, and its figures by section (snapshots.town_figures_of_run
+        # reads them only from a run that stores the towns' sections).
+        stored = SnapshotIndicator.objects.filter(
+            Exists(SnapshotFigure.objects.filter(run=run, scope=SnapshotScope.TOWN_INDUSTRY)),
+            run=run,
+            scope=SnapshotScope.TOWN,
+            key=str(town.pk),
+        )
+    if not stored.exists():
         return ""
     described = [
         (t.pk, t.code, t.name, t.population, t.criterion, t.deadline, t.goal_rate) for t in targets
     ]
-    towns = list(Town.objects.order_by("code", "name").values_list("pk", "name", "code"))
+    if town is None:
+        towns = list(Town.objects.order_by("code", "name").values_list("pk", "name", "code"))
+        scope = "county"
+    else:
+        towns = [(town.pk, town.name, town.code)]
+        scope = f"town{town.pk}"
     stamp = hashlib.sha256(
         repr((run.pk, run.created_at, runs, described, towns)).encode()
     ).hexdigest()[:32]
-    return f"dashboard:{translation.get_language()}:{post}:{day.isoformat()}:{stamp}"
+    return f"dashboard:{translation.get_language()}:{post}:{scope}:{day.isoformat()}:{stamp}"
 
 
 def page_targets(run) -> list[Target]:
@@ -433,8 +453,8 @@ def _render(request, *, town: Town | None):
     context.update(post=post, post_name=dict(posts)[post], is_cqo=post == CQO_POST)
     # The snapshot of the day, when stored, holds the figures and the indicators: the page
     # then runs no query over the registry itself, and its figures' HTML is cached (the
-    # {% figures_cache %} fragments of the template, keyed by fragment_key). A town's
-    # dashboard, and a day without a snapshot, are computed for each request.
+    # {% figures_cache %} fragments of the template, keyed by fragment_key), for the county
+    # and for a town alike. A day without a snapshot is computed for each request.
     figures = functools.cache(lambda: _figure_context(day, run, town, post, targets))
     # Lazy: built when the template first renders one of them (never, for a cached fragment).
     # ``charts`` only goes through json_script, which cannot encode a lazy object: a callable,
@@ -443,9 +463,7 @@ def _render(request, *, town: Town | None):
         {name: SimpleLazyObject(functools.partial(_item, figures, name)) for name in FIGURE_CONTEXT}
     )
     context["charts"] = functools.partial(_item, figures, "charts")
-    context["fragment_key"] = (
-        fragment_key(day, run, post, targets) if town is None and run is not None else ""
-    )
+    context["fragment_key"] = fragment_key(day, run, post, targets, town) if run is not None else ""
     context.update(day=day, as_of=day, is_bureau=request.user.has_perm("reports.take_snapshots"))
     if post != CQO_POST:
         # A post's own dashboard (issue 19): its targets' figures; the yearly confirmation

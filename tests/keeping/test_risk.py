@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -355,6 +356,81 @@ def test_the_list_runs_a_fixed_number_of_queries(feed, client_for, reviewer):
         response = client.get(reverse("oversight:risk_list"))
     assert len(response.context["rows"]) == 8
     assert len(many) == len(few)
+
+
+def test_the_list_holds_the_enterprises_with_an_event_in_the_window_once_each(
+    feed, reviewer, town_officer
+):
+    """The list's rows — which, in which order, with which flags — are those of the former
+    shape (EXISTS(failed) OR EXISTS(penalty), vacancy by has_filed_cqo): an enterprise with
+    several events is listed once, a deregistered one, a passed check and an old failure
+    not at all; a vacant enterprise and an overdue training are flagged as before."""
+    from appointments.models import Appointment
+    from appointments.registry import active_on, has_filed_cqo
+    from enterprises.models import Enterprise
+
+    home = feed.home_enterprise
+    for n in range(3):  # three more failures and a penalty: still one row
+        SpotCheck.objects.create(
+            enterprise=home,
+            product=f"又一产品{n}",
+            checked_on=recent(5 + n),
+            passed=False,
+            document_number="抽〔7〕号",
+        )
+    Penalty.objects.create(
+        enterprise=home, decided_on=recent(3), decision_number="罚〔7〕号", summary="再犯"
+    )
+    gone = EnterpriseFactory(town=home.town, deregistered_on=recent(100))
+    Penalty.objects.create(
+        enterprise=gone, decided_on=recent(120), decision_number="罚〔8〕号", summary="注销前"
+    )
+    vacant = EnterpriseFactory(town=home.town)  # requires a CQO, has none
+    Penalty.objects.create(
+        enterprise=vacant, decided_on=recent(2), decision_number="罚〔9〕号", summary="空缺"
+    )
+    day = timezone.localdate()
+    after, until = risk.risk_window(day)
+    for user in (reviewer, town_officer):
+        rows = list(risk.risk_list(user))
+        former = access_scope(
+            Enterprise.objects.filter(active_on(day)).filter(
+                Exists(
+                    SpotCheck.objects.filter(
+                        enterprise=OuterRef("pk"),
+                        passed=False,
+                        checked_on__gt=after,
+                        checked_on__lte=until,
+                    )
+                )
+                | Exists(
+                    Penalty.objects.filter(
+                        enterprise=OuterRef("pk"), decided_on__gt=after, decided_on__lte=until
+                    )
+                )
+            ),
+            user,
+        )
+        assert sorted(row.pk for row in rows) == sorted(former.values_list("pk", flat=True))
+        assert len(rows) == len({row.pk for row in rows})
+        vacancies = set(
+            former.filter(requires_cqo=True)
+            .exclude(has_filed_cqo(day))
+            .values_list("pk", flat=True)
+        )
+        assert {row.pk for row in rows if row.vacant} == vacancies
+    rows = {row.pk: row for row in risk.risk_list(reviewer)}
+    assert gone.pk not in rows and vacant.pk in rows and rows[vacant.pk].vacant
+    assert rows[home.pk].failed_checks == 4 and rows[home.pk].penalties_count == 1
+    assert rows[home.pk].overdue_training and not rows[vacant.pk].overdue_training
+    current = Appointment.objects.get(pk=rows[home.pk].current_appointment_id)
+    assert current.enterprise_id == home.pk
+
+
+def access_scope(queryset, user):
+    from cqo_registry.accounts import access
+
+    return access.scope(queryset, user, town_field="town", enterprise_field=None)
 
 
 # --- The suggested interview, in one step ----------

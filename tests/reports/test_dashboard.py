@@ -219,16 +219,22 @@ def test_from_a_snapshot_the_town_dashboard_runs_no_query_over_the_registry(
     client.get(TOWN_DASHBOARD, params)  # warm the session
     live = figures_of(client.get(TOWN_DASHBOARD, params))
     snapshots.snapshot_take(as_of=D, kind="on_demand")
+    cache.clear()  # the figures' fragments are cached: measure the page that builds them
     with CaptureQueriesContext(connection) as small:
         response = client.get(TOWN_DASHBOARD, params)
     assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
     assert figures_of(response) == live
     assert all(industries for _, industries in live.values())
-    # Session, user, town, run, targets, confirmation round, notifications, figures, one
-    # trend per target, indicators; the session's save (three statements).
-    assert len(small) == 12 + len(live)
+    # Session, user, town, run, targets, the fragments' key (the finished runs; the town's
+    # indicators stored), confirmation round, notifications, the bureau's profile, figures,
+    # one trend per target, indicators; the session's save (three statements).
+    assert len(small) == 15 + len(live)
+    # Cached: neither the figures, the trends nor the indicators are read (nor the bureau's
+    # profile of the page's footer, cached too and cleared with the cache above).
+    assert count_queries(client, TOWN_DASHBOARD, params) == len(small) - 3 - len(live)
     build_county([home_town, other_town], size=4)
     snapshots.snapshot_take(as_of=D, kind="on_demand")
+    cache.clear()
     assert count_queries(client, TOWN_DASHBOARD, params) == len(small)
 
 

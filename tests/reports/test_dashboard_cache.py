@@ -1,6 +1,6 @@
-"""The county dashboard's figures, drawn from a snapshot, are cached as HTML (issue 15 §1):
-the cached page is the page, and whatever it shows — a new snapshot, a target's goal or name,
-a town's name, the language — changes it at once."""
+"""The county's and a town's dashboard figures, drawn from a snapshot, are cached as HTML
+(issue 15 §1): the cached page is the page, and whatever it shows — a new snapshot, a
+target's goal or name, a town's name, the language — changes it at once."""
 
 import re
 from datetime import date
@@ -13,25 +13,27 @@ from django.urls import reverse
 
 from reports import snapshots
 from reports.models import Target
+from tests.factories import UserFactory
 from tests.reports.test_drilldown import build_county
 
 pytestmark = pytest.mark.django_db
 
 D = date(2021, 6, 30)
 DASHBOARD = reverse("reports:dashboard")
+TOWN_DASHBOARD = reverse("reports:town_dashboard")
 PARAMS = {"as_of": D.isoformat()}
 
 
-def page(client, **headers) -> str:
-    response = client.get(DASHBOARD, PARAMS, **headers)
+def page(client, url=DASHBOARD, **headers) -> str:
+    response = client.get(url, PARAMS, **headers)
     assert response.status_code == 200
     # The per-request tokens are the only parts that differ between two renders.
     return re.sub(r'(value|nonce|content)="[^"]{20,}"', r'\1="-"', response.content.decode())
 
 
-def fresh(client, **headers) -> str:
+def fresh(client, url=DASHBOARD, **headers) -> str:
     cache.clear()
-    return page(client, **headers)
+    return page(client, url, **headers)
 
 
 @pytest.fixture
@@ -92,15 +94,66 @@ def test_each_language_has_its_own_fragments(county, leader, client_for):
     assert "工作目标完成情况" in chinese and "工作目标完成情况" not in english
 
 
-def test_a_town_dashboard_and_a_day_without_snapshot_are_not_cached(
-    county, leader, town_officer, client_for
-):
-    town_view = client_for(town_officer).get(reverse("reports:town_dashboard"), PARAMS)
-    assert town_view.context["fragment_key"] == ""
+def test_a_day_without_snapshot_is_not_cached(county, leader, town_officer, client_for):
     live = client_for(leader).get(DASHBOARD, {"as_of": "2021-07-01"})
     assert live.context["fragment_key"] == ""
+    town_live = client_for(town_officer).get(TOWN_DASHBOARD, {"as_of": "2021-07-01"})
+    assert town_live.context["fragment_key"] == ""
     snapshot_day = client_for(leader).get(DASHBOARD, PARAMS)
     assert snapshot_day.context["fragment_key"].startswith("dashboard:")
+
+
+def test_a_town_dashboard_from_a_snapshot_is_cached_per_town(
+    county, home_town, other_town, leader, town_officer, client_for
+):
+    """A town officer's figures are the snapshot's since it stores the towns' sections
+    (issue 15 §1): cached like the county's, under a key of their own for each town."""
+    client = client_for(town_officer)
+    built = fresh(client, url=TOWN_DASHBOARD)
+    with CaptureQueriesContext(connection) as queries:
+        cached = page(client, url=TOWN_DASHBOARD)
+    assert cached == built
+    read = " ".join(q["sql"] for q in queries)
+    assert '"reports_snapshotfigure"."population"' not in read
+    assert '"reports_snapshotindicator"."principal_population"' not in read
+    assert 'data-target="T1"' in cached and "dashboard-charts" in cached
+    keys = {
+        client.get(TOWN_DASHBOARD, PARAMS).context["fragment_key"],
+        client_for(UserFactory(town_officer=True, town=other_town))
+        .get(TOWN_DASHBOARD, PARAMS)
+        .context["fragment_key"],
+        client_for(leader).get(DASHBOARD, PARAMS).context["fragment_key"],
+    }
+    assert len(keys) == 3 and "" not in keys
+    # A new snapshot of the day, and the town renamed, show at once.
+    build_county([home_town], size=2)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    after = page(client, url=TOWN_DASHBOARD)
+    assert after != cached and after == fresh(client, url=TOWN_DASHBOARD)
+    home_town.name = "改名镇"
+    home_town.save()
+    assert "改名镇首席质量官工作看板" in page(client, url=TOWN_DASHBOARD)
+
+
+def test_a_town_dashboard_from_a_snapshot_without_the_towns_sections_is_not_cached(
+    home_town, other_town, town_officer, client_for, monkeypatch
+):
+    """Taken before snapshots stored the towns' sections: its figures are computed live."""
+    from reports import statistics
+
+    build_county([home_town, other_town])
+    real = statistics.compute_all
+
+    def without_crossings(*args, **kwargs):
+        kwargs.pop("by_town_industry", None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statistics, "compute_all", without_crossings)
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    monkeypatch.undo()
+    response = client_for(town_officer).get(TOWN_DASHBOARD, PARAMS)
+    assert response.context["fragment_key"] == ""
+    assert response.context["cards"][0].industries
 
 
 def test_a_target_the_snapshot_lacks_is_never_cached(county, leader, client_for):
