@@ -239,8 +239,9 @@ def test_the_list_makes_the_same_few_queries_however_many_rows(
             )
         )
     # session, user, second-factor device, unread notifications, towns of the filter, count,
-    # the page's rows (annotated), their appointments with enterprise and town, the session's
-    # idle-timeout stamp (savepoint, update, release) — 11 with 50 rows on the page, as with 13.
+    # the page's rows (annotated), their appointments with enterprise and town (the session is
+    # written at most once a minute, cqo_registry/sessions.py) — the same with 50 rows on the
+    # page as with 13.
     with django_assert_max_num_queries(11):
         response = client.get(LIST)
     assert len(names(response)) == 50
