@@ -81,6 +81,7 @@ def form_page(
     success_message,
     redirect_to,
     form_name: str = "form",
+    error_status: int = 400,
 ):
     """The whole of a form page: one view for GET (show the form) and POST (act on it).
 
@@ -96,8 +97,9 @@ def form_page(
 
     Otherwise ``template`` is rendered with ``context`` (a dict, or a callable taking the
     form and returning one, so that a page's extra reads run only when it is shown) and the
-    form under ``form_name``, with status 400 when the bound form has errors
-    (:func:`form_status`), else 200. Returns an ``HttpResponse``; raises nothing of its own
+    form under ``form_name``, with status ``error_status`` when the bound form has errors
+    (400 by default, as :func:`form_status`; a few older pages answer 200 and keep doing so),
+    else 200. Returns an ``HttpResponse``; raises nothing of its own
     (the view has loaded the object through the access helper and raised 404/403 already).
     CONVENTIONS "Views are thin" and "Workflows are service functions" (the refusal is shown
     next to what it concerns); the caller enforces SPEC §1 scoping before calling."""
@@ -115,7 +117,8 @@ def form_page(
             return done
     page = dict(context(form) if callable(context) else context or {})
     page[form_name] = form
-    return render(request, template, page, status=form_status(form))
+    status = error_status if form.is_bound and form.errors else 200
+    return render(request, template, page, status=status)
 
 
 def run_action(request, action, *, success_message, redirect_to):
