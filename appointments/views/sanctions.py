@@ -276,15 +276,8 @@ def sanction_create(request):
         partial(SanctionForm, enterprise=enterprise, initial=initial),
         "oversight/sanction_form.html",
         {"enterprise": enterprise, "incident": incident},
-        on_valid=lambda form: sanctions.sanction_record(
-            appointment=form.cleaned_data["appointment"],
-            kind=form.cleaned_data["kind"],
-            reason=form.cleaned_data["reason"],
-            decided_on=form.cleaned_data["decided_on"],
-            incident=form.cleaned_data["incident"],
-            documents=form.cleaned_data["documents"],
-            actor=request.user,
-        ),
+        # The form's fields are the service's arguments, as on the incident form.
+        on_valid=lambda form: sanctions.sanction_record(actor=request.user, **form.cleaned_data),
         success_message=_sanction_recorded,
         redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
     )

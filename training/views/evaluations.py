@@ -150,18 +150,32 @@ def detail(request, pk: int):
     return render(request, "evaluations/detail.html", _context(request, evaluation))
 
 
+def _detail_form_page(request, evaluation, form_class, form_name: str, **step):
+    """A form of the evaluation page (``form_class``, shown as ``form_name``) posted: the
+    step run and back to the page, or the page shown again with the form's errors.
+    ``step``: ``on_valid`` and ``success_message`` as ``pages.form_page`` takes them."""
+    return form_page(
+        request,
+        partial(form_class, evaluation=evaluation, scores=_scores(evaluation)),
+        "evaluations/detail.html",
+        lambda form: _context(request, evaluation, **{form_name: form}),
+        form_name=form_name,
+        redirect_to=reverse("evaluations:detail", args=[evaluation.pk]),
+        **step,
+    )
+
+
 @viewers
 @require_POST
 def self_save(request, pk: int):
     evaluation = _load(request, pk)
     if not _may_self_assess(request.user, evaluation):
         raise PermissionDenied
-    return form_page(
+    return _detail_form_page(
         request,
-        partial(SelfAssessmentForm, evaluation=evaluation, scores=_scores(evaluation)),
-        "evaluations/detail.html",
-        lambda form: _context(request, evaluation, self_form=form),
-        form_name="self_form",
+        evaluation,
+        SelfAssessmentForm,
+        "self_form",
         on_valid=lambda form: services.evaluation_save_self_assessment(
             evaluation=evaluation,
             self_assessment=form.cleaned_data["self_assessment"],
@@ -170,7 +184,6 @@ def self_save(request, pk: int):
             actor=request.user,
         ),
         success_message=_("已保存自评。"),
-        redirect_to=reverse("evaluations:detail", args=[pk]),
     )
 
 
@@ -195,12 +208,11 @@ def self_submit(request, pk: int):
 @require_POST
 def score(request, pk: int):
     evaluation = _load(request, pk)
-    return form_page(
+    return _detail_form_page(
         request,
-        partial(ScoringForm, evaluation=evaluation, scores=_scores(evaluation)),
-        "evaluations/detail.html",
-        lambda form: _context(request, evaluation, scoring_form=form),
-        form_name="scoring_form",
+        evaluation,
+        ScoringForm,
+        "scoring_form",
         on_valid=lambda form: services.evaluation_score(
             evaluation=evaluation,
             scores=form.item_scores(),
@@ -216,7 +228,6 @@ def score(request, pk: int):
                 "grade": scored.get_grade_display(),
             }
         ),
-        redirect_to=reverse("evaluations:detail", args=[pk]),
     )
 
 
