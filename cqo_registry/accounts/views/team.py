@@ -7,14 +7,13 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cqo_registry.pages import form_page
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import form_page, run_action
 
 from .. import team
 from ..access import get_scoped_or_404, permission_required
@@ -78,14 +77,13 @@ def revoke(request, pk: int):
 def _set_active(request, pk: int, active: bool):
     _admin_only(request)
     colleague = get_scoped_or_404(team.colleagues(request.user), pk=pk)
-    try:
-        team.colleague_set_active(actor=request.user, user=colleague, active=active)
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        text = _("已重新启用账号 %(name)s。") if active else _("已停用账号 %(name)s。")
-        messages.success(request, text % {"name": colleague.get_username()})
-    return redirect("team:members")
+    text = _("已重新启用账号 %(name)s。") if active else _("已停用账号 %(name)s。")
+    return run_action(
+        request,
+        lambda: team.colleague_set_active(actor=request.user, user=colleague, active=active),
+        success_message=text % {"name": colleague.get_username()},
+        redirect_to="team:members",
+    )
 
 
 @enterprise_only
@@ -107,16 +105,13 @@ def hand_over(request, pk: int):
     _admin_only(request)
     colleague = get_scoped_or_404(team.colleagues(request.user), pk=pk)
     if request.method == "POST":
-        try:
-            team.enterprise_admin_hand_over(actor=request.user, to=colleague)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-            return redirect("team:members")
-        messages.success(
+        return run_action(
             request,
-            _("已将企业管理员移交给 %(name)s。") % {"name": colleague.get_username()},
+            lambda: team.enterprise_admin_hand_over(actor=request.user, to=colleague),
+            success_message=_("已将企业管理员移交给 %(name)s。")
+            % {"name": colleague.get_username()},
+            redirect_to="team:members",
         )
-        return redirect("team:members")
     return render(request, "accounts/team_hand_over.html", {"colleague": colleague})
 
 
