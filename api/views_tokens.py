@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import run_action
 
 from . import services
 from .forms import ApiTokenIssueForm
@@ -88,15 +88,11 @@ def token_revoke(request, prefix: str):
     """GET: confirm; POST: revoke, then back to the list."""
     token = get_object_or_404(api_tokens(), prefix=prefix)
     if request.method == "POST":
-        try:
-            services.api_token_revoke(token=token, actor=request.user, request=request)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(
-                request,
-                _("已吊销令牌“%(name)s”（%(prefix)s），使用它的调用将被拒绝。")
-                % {"name": token.name, "prefix": token.prefix},
-            )
-        return redirect("api_tokens:list")
+        return run_action(
+            request,
+            lambda: services.api_token_revoke(token=token, actor=request.user, request=request),
+            success_message=_("已吊销令牌“%(name)s”（%(prefix)s），使用它的调用将被拒绝。")
+            % {"name": token.name, "prefix": token.prefix},
+            redirect_to="api_tokens:list",
+        )
     return render(request, "api/token_revoke_confirm.html", {"token": token})

@@ -21,7 +21,7 @@ from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
 from cqo_registry.audit.services import Counted, audit_export
 from cqo_registry.exports.views import export_or_run, request_parameters
-from cqo_registry.pages import run_action, run_form_action
+from cqo_registry.pages import form_page, run_action
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 from enterprises.selectors import town_list
@@ -105,30 +105,24 @@ def round_list(request):
 @admin_only
 @require_POST
 def round_open(request):
-    form = OpenRoundForm(request.POST)
-    if form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: services.round_open(
-                year=form.cleaned_data["year"],
-                due_on=form.cleaned_data["due_on"],
-                actor=request.user,
-            ),
-            success_message=lambda round_: (
-                _("已开始 %(year)s 年度确认，已通知 %(count)s 家企业。")
-                % {"year": round_.year, "count": round_.confirmations.count()}
-            ),
-            redirect_to=lambda round_: reverse("confirmations:round", args=[round_.year]),
-        )
-        if done:
-            return done
-    rounds = ConfirmationRound.objects.select_related("opened_by", "closed_by")
-    return render(
+    return form_page(
         request,
+        OpenRoundForm,
         "confirmations/round_list.html",
-        {"rounds": rounds, "form": form, "open_round": services.open_round()},
-        status=400,
+        lambda form: {
+            "rounds": ConfirmationRound.objects.select_related("opened_by", "closed_by"),
+            "open_round": services.open_round(),
+        },
+        on_valid=lambda form: services.round_open(
+            year=form.cleaned_data["year"],
+            due_on=form.cleaned_data["due_on"],
+            actor=request.user,
+        ),
+        success_message=lambda round_: (
+            _("已开始 %(year)s 年度确认，已通知 %(count)s 家企业。")
+            % {"year": round_.year, "count": round_.confirmations.count()}
+        ),
+        redirect_to=lambda round_: reverse("confirmations:round", args=[round_.year]),
     )
 
 

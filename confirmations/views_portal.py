@@ -7,6 +7,8 @@ prefilled, each confirmed or corrected; a CQO who changed is answered with a cha
 enterprise without a CQO reports the vacancy. One answer per round.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -20,7 +22,7 @@ from appointments.models import Department
 from appointments.views import portal
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.pages import run_action, run_form_action
+from cqo_registry.pages import form_page, run_action
 
 from . import selectors, services
 from .forms import ConfirmDetailsForm
@@ -49,42 +51,36 @@ def confirmation(request):
         context["departments"] = [str(labels.get(d, d)) for d in current.departments or []]
         context["mobile"] = access.mobile_for(request.user, current.person)
     if answer is not None and not answer.responded and current is not None:
-        form = ConfirmDetailsForm(
-            request.POST or None,
-            initial={
-                "position": current.position,
-                "departments": current.departments,
-                "is_principal": current.is_principal,
-                "email": current.person.email,
-            },
-            masked_mobile=current.person.masked_mobile,
+        initial = {
+            "position": current.position,
+            "departments": current.departments,
+            "is_principal": current.is_principal,
+            "email": current.person.email,
+        }
+        return form_page(
+            request,
+            partial(
+                ConfirmDetailsForm, initial=initial, masked_mobile=current.person.masked_mobile
+            ),
+            "confirmations/portal.html",
+            context,
+            on_valid=lambda form: services.confirmation_confirm(
+                confirmation=answer,
+                position=form.cleaned_data["position"],
+                departments=list(form.cleaned_data["departments"]),
+                is_principal=form.cleaned_data["is_principal"],
+                mobile=form.cleaned_data["mobile"],
+                email=form.cleaned_data["email"],
+                actor=request.user,
+            ),
+            success_message=lambda confirmed: (
+                _("已完成年度确认，更正的信息已登记。")
+                if confirmed.corrections
+                else _("已完成年度确认。")
+            ),
+            redirect_to="portal:confirmation",
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            done = run_form_action(
-                request,
-                form,
-                lambda: services.confirmation_confirm(
-                    confirmation=answer,
-                    position=data["position"],
-                    departments=list(data["departments"]),
-                    is_principal=data["is_principal"],
-                    mobile=data["mobile"],
-                    email=data["email"],
-                    actor=request.user,
-                ),
-                success_message=lambda confirmed: (
-                    _("已完成年度确认，更正的信息已登记。")
-                    if confirmed.corrections
-                    else _("已完成年度确认。")
-                ),
-                redirect_to="portal:confirmation",
-            )
-            if done:
-                return done
-        context["form"] = form
-    status = 400 if context["form"] is not None and context["form"].errors else 200
-    return render(request, "confirmations/portal.html", context, status=status)
+    return render(request, "confirmations/portal.html", context)
 
 
 @enterprise_only
@@ -158,32 +154,22 @@ def confirmation_vacancy(request):
     refused = portal._refuse_if_open(request)
     if refused is not None:
         return refused
-    form = DismissalFilingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
 
-        @transaction.atomic
-        def dismiss_and_answer():
-            filing = filing_services.filing_create_dismissal(
-                enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
-            )
-            filing = filing_services.filing_submit(filing=filing, actor=request.user)
-            services.confirmation_report_vacancy(
-                confirmation=answer, filing=filing, actor=request.user
-            )
-            return filing
-
-        done = run_form_action(
-            request,
-            form,
-            dismiss_and_answer,
-            success_message=_("已完成年度确认，解聘备案已提交，请等待县市场监管局审核。"),
-            redirect_to=lambda filing: reverse("portal:filing", args=[filing.pk]),
+    @transaction.atomic
+    def dismiss_and_answer(form):
+        filing = filing_services.filing_create_dismissal(
+            enterprise=request.user.enterprise, actor=request.user, **form.cleaned_data
         )
-        if done:
-            return done
-    return render(
+        filing = filing_services.filing_submit(filing=filing, actor=request.user)
+        services.confirmation_report_vacancy(confirmation=answer, filing=filing, actor=request.user)
+        return filing
+
+    return form_page(
         request,
+        DismissalFilingForm,
         "portal/dismiss_form.html",
-        {"form": form, "current": current, "filing": None, "answer": answer},
-        status=400 if form.errors else 200,
+        {"current": current, "filing": None, "answer": answer},
+        on_valid=dismiss_and_answer,
+        success_message=_("已完成年度确认，解聘备案已提交，请等待县市场监管局审核。"),
+        redirect_to=lambda filing: reverse("portal:filing", args=[filing.pk]),
     )

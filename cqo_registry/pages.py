@@ -5,7 +5,7 @@ page of rows."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from .audit.services import audit_file_download
@@ -69,6 +69,56 @@ def run_form_action(request, form, action, *, success_message, redirect_to):
         request, success_message(result) if callable(success_message) else success_message
     )
     return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def form_page(
+    request,
+    form,
+    template: str,
+    context=None,
+    *,
+    on_valid,
+    success_message,
+    redirect_to,
+    form_name: str = "form",
+    error_status: int = 400,
+):
+    """The whole of a form page: one view for GET (show the form) and POST (act on it).
+
+    ``form`` makes the form: it is called as ``form(data, files)`` — ``request.POST`` and
+    ``request.FILES`` on POST, ``None, None`` otherwise — so a form class, a
+    ``functools.partial`` of one with its keyword arguments, or a lambda will do. On a valid
+    POST ``on_valid(form)`` runs the workflow step (a service call with the cleaned data, in
+    whatever transaction the view opens around this call) through :func:`run_form_action`:
+    a ``ValidationError`` it raises is put on the form — at the fields it names, else above
+    the form — and the page is shown again; on success ``success_message`` is flashed and
+    the response redirects to ``redirect_to`` (either may be a callable taking what
+    ``on_valid`` returned).
+
+    Otherwise ``template`` is rendered with ``context`` (a dict, or a callable taking the
+    form and returning one, so that a page's extra reads run only when it is shown) and the
+    form under ``form_name``, with status ``error_status`` when the bound form has errors
+    (400 by default, as :func:`form_status`; a few older pages answer 200 and keep doing so),
+    else 200. Returns an ``HttpResponse``; raises nothing of its own
+    (the view has loaded the object through the access helper and raised 404/403 already).
+    CONVENTIONS "Views are thin" and "Workflows are service functions" (the refusal is shown
+    next to what it concerns); the caller enforces SPEC §1 scoping before calling."""
+    bound = request.method == "POST"
+    form = form(request.POST, request.FILES) if bound else form(None, None)
+    if bound and form.is_valid():
+        done = run_form_action(
+            request,
+            form,
+            lambda: on_valid(form),
+            success_message=success_message,
+            redirect_to=redirect_to,
+        )
+        if done:
+            return done
+    page = dict(context(form) if callable(context) else context or {})
+    page[form_name] = form
+    status = error_status if form.is_bound and form.errors else 200
+    return render(request, template, page, status=status)
 
 
 def run_action(request, action, *, success_message, redirect_to):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
-from cqo_registry.pages import pk_url
+from cqo_registry.pages import pk_url, run_action
 from cqo_registry.quick_widgets import quicken
 from cqo_registry.workflows import error_text
 from enterprises.models import Enterprise, EnterpriseRegistration, RegistrationStatus, Town
@@ -160,17 +160,15 @@ def filing_approve(request, pk: int):
     """GET: the confirmation; POST: approve (the service assigns the number)."""
     filing = _load_filing(request, pk)
     if request.method == "POST":
-        try:
-            filing = services.filing_approve(filing=filing, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-            return redirect("review:filing", pk=pk)
-        messages.success(
+        return run_action(
             request,
-            _("已通过%(kind)s，备案号 %(number)s。")
-            % {"kind": filing.get_kind_display(), "number": filing.number},
+            lambda: services.filing_approve(filing=filing, actor=request.user),
+            success_message=lambda approved: (
+                _("已通过%(kind)s，备案号 %(number)s。")
+                % {"kind": approved.get_kind_display(), "number": approved.number}
+            ),
+            redirect_to=reverse("review:filing", args=[pk]),
         )
-        return redirect("review:filing", pk=pk)
     if filing.status != FilingStatus.SUBMITTED:
         messages.warning(
             request,
@@ -188,15 +186,14 @@ def filing_return(request, pk: int):
     form = ReturnForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.filing_return(
+            return run_action(
+                request,
+                lambda: services.filing_return(
                     filing=filing, reasons=form.cleaned_data["reasons"], actor=request.user
-                )
-            except ValidationError as error:
-                messages.error(request, error_text(error))
-                return redirect("review:filing", pk=pk)
-            messages.success(request, _("已退回该备案，企业将收到退回意见。"))
-            return redirect("review:filing", pk=pk)
+                ),
+                success_message=_("已退回该备案，企业将收到退回意见。"),
+                redirect_to=reverse("review:filing", args=[pk]),
+            )
         return render(
             request, "review/return_form.html", _filing_context(request, filing, return_form=form)
         )

@@ -7,14 +7,14 @@ go to the login page). An enterprise outside the user's scope is a 404. Only the
 sets the weights.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.pages import form_page
 from enterprises.selectors import town_list
 
 from .. import risk
@@ -82,47 +83,33 @@ def risk_interview(request, pk: int):
         "reason": risk.interview_reason(row, weights),
         "decided_on": timezone.localdate(),
     }
-    form = RiskInterviewForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sanction = risk.risk_interview_record(
-                enterprise=row,
-                reason=form.cleaned_data["reason"],
-                decided_on=form.cleaned_data["decided_on"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("已登记约谈 %(name)s 的首席质量官 %(person)s，并通知企业。")
-                % {"name": row.name, "person": sanction.appointment.person.name},
-            )
-            return redirect("oversight:sanction_detail", pk=sanction.pk)
-    return render(
+    return form_page(
         request,
+        partial(RiskInterviewForm, initial=initial),
         "oversight/risk_interview.html",
-        {"form": form, "row": row, "reasons": risk.reasons(row, weights)},
-        status=400 if form.is_bound and form.errors else 200,
+        lambda form: {"row": row, "reasons": risk.reasons(row, weights)},
+        on_valid=lambda form: risk.risk_interview_record(
+            enterprise=row,
+            reason=form.cleaned_data["reason"],
+            decided_on=form.cleaned_data["decided_on"],
+            actor=request.user,
+        ),
+        success_message=lambda sanction: (
+            _("已登记约谈 %(name)s 的首席质量官 %(person)s，并通知企业。")
+            % {"name": row.name, "person": sanction.appointment.person.name}
+        ),
+        redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
     )
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def risk_weights(request):
-    form = RiskWeightsForm(request.POST or None, initial=risk.risk_weights())
-    if request.method == "POST" and form.is_valid():
-        try:
-            risk.risk_weights_set(weights=form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存风险权重，风险提示名单按新权重排序。"))
-            return redirect("oversight:risk_list")
-    return render(
+    return form_page(
         request,
+        partial(RiskWeightsForm, initial=risk.risk_weights()),
         "oversight/risk_weights.html",
-        {"form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        on_valid=lambda form: risk.risk_weights_set(weights=form.cleaned_data, actor=request.user),
+        success_message=_("已保存风险权重，风险提示名单按新权重排序。"),
+        redirect_to="oversight:risk_list",
     )

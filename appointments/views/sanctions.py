@@ -23,12 +23,7 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import (
-    audited_file_response,
-    change_history,
-    form_status,
-    run_form_action,
-)
+from cqo_registry.pages import audited_file_response, change_history, form_page
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_uscc
 
@@ -164,28 +159,21 @@ def _incident_form(request, enterprise, incident):
     """The incident form page: a new incident of ``enterprise`` (``incident`` None), or
     ``incident`` corrected."""
     if incident is None:
-        form = IncidentForm(request.POST or None)
+        make_form = IncidentForm
         save = partial(sanctions.incident_record, enterprise=enterprise)
         success_message = _("已登记质量安全事故。")
     else:
-        form = IncidentForm.for_incident(incident, request.POST or None)
+        make_form = partial(IncidentForm.for_incident, incident)
         save = partial(sanctions.incident_update, incident=incident)
         success_message = _("已保存。")
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: save(actor=request.user, **form.cleaned_data),
-            success_message=success_message,
-            redirect_to=lambda saved: reverse("oversight:incident_detail", args=[saved.pk]),
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        lambda data, files: make_form(data),
         "oversight/incident_form.html",
-        {"form": form, "enterprise": enterprise, "incident": incident},
-        status=form_status(form),
+        {"enterprise": enterprise, "incident": incident},
+        on_valid=lambda form: save(actor=request.user, **form.cleaned_data),
+        success_message=success_message,
+        redirect_to=lambda saved: reverse("oversight:incident_detail", args=[saved.pk]),
     )
 
 
@@ -283,33 +271,15 @@ def sanction_create(request):
     current = services.current_appointment(enterprise)
     if current is not None:
         initial.setdefault("appointment", current.pk)
-    form = SanctionForm(
-        request.POST or None, request.FILES or None, enterprise=enterprise, initial=initial
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = run_form_action(
-            request,
-            form,
-            lambda: sanctions.sanction_record(
-                appointment=data["appointment"],
-                kind=data["kind"],
-                reason=data["reason"],
-                decided_on=data["decided_on"],
-                incident=data["incident"],
-                documents=data["documents"],
-                actor=request.user,
-            ),
-            success_message=_sanction_recorded,
-            redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        partial(SanctionForm, enterprise=enterprise, initial=initial),
         "oversight/sanction_form.html",
-        {"form": form, "enterprise": enterprise, "incident": incident},
-        status=form_status(form),
+        {"enterprise": enterprise, "incident": incident},
+        # The form's fields are the service's arguments, as on the incident form.
+        on_valid=lambda form: sanctions.sanction_record(actor=request.user, **form.cleaned_data),
+        success_message=_sanction_recorded,
+        redirect_to=lambda sanction: reverse("oversight:sanction_detail", args=[sanction.pk]),
     )
 
 

@@ -3,6 +3,7 @@ reconciliation brought in without a town or an industry section, for the bureau 
 Bureau roles only (reviewers keep the registry; others 403, the anonymous to the login page).
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import form_status, run_form_action
+from cqo_registry.pages import form_page
 
 from .. import services
 from ..forms_upkeep import CompleteEnterpriseForm
@@ -40,25 +41,17 @@ def incomplete(request):
 def complete(request, pk: int):
     enterprise = get_scoped_or_404(enterprise_list(request.user).incomplete(), pk=pk)
     initial = {"town": enterprise.town_id, "industry": enterprise.industry}
-    form = CompleteEnterpriseForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: services.enterprise_complete(
-                enterprise=enterprise,
-                town=form.cleaned_data["town"],
-                industry=form.cleaned_data["industry"],
-                actor=request.user,
-            ),
-            success_message=_("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name},
-            redirect_to="enterprises:incomplete",
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        partial(CompleteEnterpriseForm, initial=initial),
         "enterprises/complete.html",
-        {"form": form, "enterprise": enterprise},
-        status=form_status(form),
+        {"enterprise": enterprise},
+        on_valid=lambda form: services.enterprise_complete(
+            enterprise=enterprise,
+            town=form.cleaned_data["town"],
+            industry=form.cleaned_data["industry"],
+            actor=request.user,
+        ),
+        success_message=_("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name},
+        redirect_to="enterprises:incomplete",
     )

@@ -2,6 +2,8 @@
 edit questions; an edit that changes what candidates read writes a new version. Others get
 403, anonymous users the login page."""
 
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.pages import run_form_action
+from cqo_registry.pages import form_page
 
 from .. import bank
 from ..forms import QuestionFilterForm, QuestionForm
@@ -61,33 +63,28 @@ def question_edit(request, pk: int | None = None):
     if pk is not None:
         question = get_object_or_404(Question.objects.select_related("current"), pk=pk)
     initial = QuestionForm.initial_for(question) if question else None
-    form = QuestionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = run_form_action(
-            request,
-            form,
-            lambda: bank.question_save(
-                question=question,
-                post_id=data["post"].code,
-                category=data["category"],
-                difficulty=data["difficulty"],
-                active=data["active"],
-                qtype=data["qtype"],
-                stem=data["stem"],
-                options=data["options"],
-                answer=data["answer"],
-                explanation=data["explanation"],
-                actor=request.user,
-            ),
-            success_message=_question_saved,
-            redirect_to=lambda saved: reverse("exams:question_edit", args=[saved[0].pk]),
-        )
-        if done:
-            return done
-    versions = question.versions.order_by("-number") if question else []
-    return render(
+    return form_page(
         request,
+        partial(QuestionForm, initial=initial),
         "exams/question_form.html",
-        {"form": form, "question": question, "versions": versions},
+        {
+            "question": question,
+            "versions": question.versions.order_by("-number") if question else [],
+        },
+        error_status=200,
+        on_valid=lambda form: bank.question_save(
+            question=question,
+            post_id=form.cleaned_data["post"].code,
+            category=form.cleaned_data["category"],
+            difficulty=form.cleaned_data["difficulty"],
+            active=form.cleaned_data["active"],
+            qtype=form.cleaned_data["qtype"],
+            stem=form.cleaned_data["stem"],
+            options=form.cleaned_data["options"],
+            answer=form.cleaned_data["answer"],
+            explanation=form.cleaned_data["explanation"],
+            actor=request.user,
+        ),
+        success_message=_question_saved,
+        redirect_to=lambda saved: reverse("exams:question_edit", args=[saved[0].pk]),
     )

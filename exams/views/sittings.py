@@ -3,6 +3,8 @@ holding or nominated to the post), prints the venue sheet (QR code and access co
 and closes sign-in, and reads the results (per sitting, with an Excel export), each paper and
 its certificate. Leaders read results; everyone else gets 403."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -14,7 +16,7 @@ from openpyxl import Workbook
 
 from appointments.receipts import qr_svg
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.pages import run_action
+from cqo_registry.pages import form_page, run_action
 from cqo_registry.responses import excel_response, pdf_response
 from cqo_registry.site import site_url
 from cqo_registry.workflows import error_text
@@ -49,15 +51,25 @@ def sitting_list(request):
 @require_http_methods(["GET", "POST"])
 def sitting_edit(request, pk: int | None = None):
     sitting = get_object_or_404(Sitting, pk=pk) if pk is not None else None
-    form = SittingForm(request.POST or None, instance=sitting)
-    if request.method == "POST" and form.is_valid():
-        sitting = form.save(commit=False)
-        if sitting.pk is None:
-            sitting.created_by = request.user
-        sitting.save()
-        messages.success(request, _("考试场次已保存。"))
-        return redirect("exams:sitting", pk=sitting.pk)
-    return render(request, "exams/sitting_form.html", {"form": form, "sitting": sitting})
+    return form_page(
+        request,
+        partial(SittingForm, instance=sitting),
+        "exams/sitting_form.html",
+        {"sitting": sitting},
+        error_status=200,
+        on_valid=lambda form: _sitting_save(form, actor=request.user),
+        success_message=_("考试场次已保存。"),
+        redirect_to=lambda saved: reverse("exams:sitting", args=[saved.pk]),
+    )
+
+
+def _sitting_save(form, *, actor) -> Sitting:
+    """The sitting of a valid ``SittingForm`` saved, a new one recorded as ``actor``'s."""
+    sitting = form.save(commit=False)
+    if sitting.pk is None:
+        sitting.created_by = actor
+    sitting.save()
+    return sitting
 
 
 def _candidates(sitting):

@@ -8,6 +8,8 @@
   right to act is 403.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import audited_file_response, run_action, run_form_action
+from cqo_registry.pages import audited_file_response, form_page, run_action
 from cqo_registry.workflows import error_text
 
 from .. import services
@@ -148,36 +150,40 @@ def detail(request, pk: int):
     return render(request, "evaluations/detail.html", _context(request, evaluation))
 
 
+def _detail_form_page(request, evaluation, form_class, form_name: str, **step):
+    """A form of the evaluation page (``form_class``, shown as ``form_name``) posted: the
+    step run and back to the page, or the page shown again with the form's errors.
+    ``step``: ``on_valid`` and ``success_message`` as ``pages.form_page`` takes them."""
+    return form_page(
+        request,
+        partial(form_class, evaluation=evaluation, scores=_scores(evaluation)),
+        "evaluations/detail.html",
+        lambda form: _context(request, evaluation, **{form_name: form}),
+        form_name=form_name,
+        redirect_to=reverse("evaluations:detail", args=[evaluation.pk]),
+        **step,
+    )
+
+
 @viewers
 @require_POST
 def self_save(request, pk: int):
     evaluation = _load(request, pk)
     if not _may_self_assess(request.user, evaluation):
         raise PermissionDenied
-    form = SelfAssessmentForm(
-        request.POST, request.FILES, evaluation=evaluation, scores=_scores(evaluation)
-    )
-    if form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: services.evaluation_save_self_assessment(
-                evaluation=evaluation,
-                self_assessment=form.cleaned_data["self_assessment"],
-                self_scores=form.self_scores(),
-                documents=form.cleaned_data["documents"],
-                actor=request.user,
-            ),
-            success_message=_("已保存自评。"),
-            redirect_to=reverse("evaluations:detail", args=[pk]),
-        )
-        if done:
-            return done
-    return render(
+    return _detail_form_page(
         request,
-        "evaluations/detail.html",
-        _context(request, evaluation, self_form=form),
-        status=400,
+        evaluation,
+        SelfAssessmentForm,
+        "self_form",
+        on_valid=lambda form: services.evaluation_save_self_assessment(
+            evaluation=evaluation,
+            self_assessment=form.cleaned_data["self_assessment"],
+            self_scores=form.self_scores(),
+            documents=form.cleaned_data["documents"],
+            actor=request.user,
+        ),
+        success_message=_("已保存自评。"),
     )
 
 
@@ -202,35 +208,26 @@ def self_submit(request, pk: int):
 @require_POST
 def score(request, pk: int):
     evaluation = _load(request, pk)
-    form = ScoringForm(request.POST, evaluation=evaluation, scores=_scores(evaluation))
-    if form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: services.evaluation_score(
-                evaluation=evaluation,
-                scores=form.item_scores(),
-                notes=form.item_notes(),
-                comments=form.cleaned_data["comments"],
-                actor=request.user,
-            ),
-            success_message=lambda scored: (
-                _("已评定：总分 %(total)s / %(max)s，等次 %(grade)s。")
-                % {
-                    "total": scored.total,
-                    "max": scored.max_total,
-                    "grade": scored.get_grade_display(),
-                }
-            ),
-            redirect_to=reverse("evaluations:detail", args=[pk]),
-        )
-        if done:
-            return done
-    return render(
+    return _detail_form_page(
         request,
-        "evaluations/detail.html",
-        _context(request, evaluation, scoring_form=form),
-        status=400,
+        evaluation,
+        ScoringForm,
+        "scoring_form",
+        on_valid=lambda form: services.evaluation_score(
+            evaluation=evaluation,
+            scores=form.item_scores(),
+            notes=form.item_notes(),
+            comments=form.cleaned_data["comments"],
+            actor=request.user,
+        ),
+        success_message=lambda scored: (
+            _("已评定：总分 %(total)s / %(max)s，等次 %(grade)s。")
+            % {
+                "total": scored.total,
+                "max": scored.max_total,
+                "grade": scored.get_grade_display(),
+            }
+        ),
     )
 
 

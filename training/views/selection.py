@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.pages import change_history, form_status, run_action, run_form_action
+from cqo_registry.pages import change_history, form_page, run_action
 
 from .. import selection
 from ..forms_selection import (
@@ -92,27 +92,19 @@ def _campaign_created(campaign) -> str:
 def _campaign_form(request, campaign):
     """The campaign settings page: a new campaign (``campaign`` None), or ``campaign``'s
     settings edited."""
-    form = CampaignForm(request.POST or None, instance=campaign)
     if campaign is None:
         save, success_message = selection.campaign_create, _campaign_created
     else:
         save = partial(selection.campaign_update, campaign=campaign)
         success_message = _("已保存评选设置。")
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: save(actor=request.user, **form.cleaned_data),
-            success_message=success_message,
-            redirect_to=lambda saved: _campaign_url(saved.pk),
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        partial(CampaignForm, instance=campaign),
         "selection/campaign_form.html",
-        {"form": form, "campaign": campaign},
-        status=form_status(form),
+        {"campaign": campaign},
+        on_valid=lambda form: save(actor=request.user, **form.cleaned_data),
+        success_message=success_message,
+        redirect_to=lambda saved: _campaign_url(saved.pk),
     )
 
 
@@ -195,33 +187,20 @@ campaign_rank = _step_view(
 def campaign_publicity(request, pk: int):
     """GET: the publicity dates; POST: put the top ranked candidates on public notice."""
     campaign = _load_campaign(request, pk)
-    form = PublicityForm(
-        request.POST or None,
-        initial={
-            "starts_on": campaign.publicity_starts_on,
-            "ends_on": campaign.publicity_ends_on,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: selection.campaign_start_publicity(
-                campaign=campaign,
-                actor=request.user,
-                starts_on=form.cleaned_data["starts_on"],
-                ends_on=form.cleaned_data["ends_on"],
-            ),
-            success_message=_("公示已开始，拟当选名单已在光荣榜页面公示。"),
-            redirect_to=_campaign_url(pk),
-        )
-        if done:
-            return done
-    return render(
+    initial = {"starts_on": campaign.publicity_starts_on, "ends_on": campaign.publicity_ends_on}
+    return form_page(
         request,
+        partial(PublicityForm, initial=initial),
         "selection/publicity_form.html",
-        {"campaign": campaign, "form": form},
-        status=form_status(form),
+        {"campaign": campaign},
+        on_valid=lambda form: selection.campaign_start_publicity(
+            campaign=campaign,
+            actor=request.user,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+        ),
+        success_message=_("公示已开始，拟当选名单已在光荣榜页面公示。"),
+        redirect_to=_campaign_url(pk),
     )
 
 
@@ -271,33 +250,24 @@ def nominate(request, pk: int, appointment_pk: int):
     appointment = get_object_or_404(
         selection.nomination_candidates_for(request.user), pk=appointment_pk
     )
-    form = NominationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: selection.nomination_create(
-                campaign=campaign,
-                appointment=appointment,
-                statement=form.cleaned_data["statement"],
-                actor=request.user,
-            ),
-            success_message=_("已推荐 %(name)s 参加%(campaign)s。")
-            % {"name": appointment.person.name, "campaign": campaign.title},
-            redirect_to=_campaign_url(pk),
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        NominationForm,
         "selection/nominate.html",
         {
             "campaign": campaign,
             "appointment": appointment,
-            "form": form,
             "open": campaign.status == CampaignStatus.NOMINATING,
         },
-        status=form_status(form),
+        on_valid=lambda form: selection.nomination_create(
+            campaign=campaign,
+            appointment=appointment,
+            statement=form.cleaned_data["statement"],
+            actor=request.user,
+        ),
+        success_message=_("已推荐 %(name)s 参加%(campaign)s。")
+        % {"name": appointment.person.name, "campaign": campaign.title},
+        redirect_to=_campaign_url(pk),
     )
 
 
@@ -362,20 +332,12 @@ def _review(nomination, data: dict, *, actor) -> None:
 @require_POST
 def nomination_review(request, pk: int):
     nomination = _load_nomination(request, pk)
-    form = NominationReviewForm(request.POST)
-    if form.is_valid():
-        done = run_form_action(
-            request,
-            form,
-            lambda: _review(nomination, form.cleaned_data, actor=request.user),
-            success_message=_("已保存审查结果。"),
-            redirect_to=_campaign_url(nomination.campaign_id),
-        )
-        if done:
-            return done
-    return render(
+    return form_page(
         request,
+        NominationReviewForm,
         "selection/nomination_detail.html",
-        _nomination_context(request, nomination, form),
-        status=400,
+        lambda form: _nomination_context(request, nomination, form),
+        on_valid=lambda form: _review(nomination, form.cleaned_data, actor=request.user),
+        success_message=_("已保存审查结果。"),
+        redirect_to=_campaign_url(nomination.campaign_id),
     )

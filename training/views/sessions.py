@@ -7,6 +7,7 @@ anonymous users the login page. Rows outside the user's scope are 404.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
 from cqo_registry.exports.views import export_or_run, request_parameters
-from cqo_registry.pages import pk_url
+from cqo_registry.pages import form_page, pk_url
 from cqo_registry.workflows import error_text
 from enterprises.selectors import person_list
 from enterprises.validators import (
@@ -138,36 +140,38 @@ def session_list(request):
 @bureau_only
 @require_http_methods(["GET", "POST"])
 def session_create(request):
-    form = TrainingSessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.training_session_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已新建培训班“%(title)s”。") % {"title": session.title})
-            return redirect("training:session", pk=session.pk)
-    return render(request, "training/session_form.html", {"form": form, "session": None})
+    return form_page(
+        request,
+        TrainingSessionForm,
+        "training/session_form.html",
+        {"session": None},
+        error_status=200,
+        on_valid=lambda form: services.training_session_create(
+            actor=request.user, **form.cleaned_data
+        ),
+        success_message=lambda session: _("已新建培训班“%(title)s”。") % {"title": session.title},
+        redirect_to=lambda session: reverse("training:session", args=[session.pk]),
+    )
 
 
 @bureau_only
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk: int):
     session = get_scoped_or_404(sessions_for(request.user), pk=pk)
-    form = TrainingSessionForm(request.POST or None, instance=session)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.training_session_update(
-                session=session,
-                changes={name: form.cleaned_data[name] for name in form.changed_data},
-                actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已保存培训班信息。"))
-            return redirect("training:session", pk=pk)
-    return render(request, "training/session_form.html", {"form": form, "session": session})
+    return form_page(
+        request,
+        partial(TrainingSessionForm, instance=session),
+        "training/session_form.html",
+        {"session": session},
+        error_status=200,
+        on_valid=lambda form: services.training_session_update(
+            session=session,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+        ),
+        success_message=_("已保存培训班信息。"),
+        redirect_to=reverse("training:session", args=[pk]),
+    )
 
 
 def _session_context(request, session, **extra) -> dict:

@@ -3,15 +3,13 @@ locked after failed sign-ins (django-axes) and lifting a lockout; the second fac
 users and resetting it (a lost phone); the latest account events. Bureau admins only, the
 superuser flag not needed (others 403)."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cqo_registry.workflows import error_text
+from cqo_registry.pages import run_action
 
 from .. import services
 from ..access import get_scoped_or_404, permission_required
@@ -52,15 +50,15 @@ def overview(request):
 @require_POST
 def unlock(request):
     form = UnlockForm(request.POST)
-    if form.is_valid():
-        username = form.cleaned_data["username"]
-        try:
-            services.lockout_lift(username=username, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(request, _("已解除账号“%(name)s”的登录锁定。") % {"name": username})
-    return redirect("account_security:overview")
+    if not form.is_valid():
+        return redirect("account_security:overview")
+    username = form.cleaned_data["username"]
+    return run_action(
+        request,
+        lambda: services.lockout_lift(username=username, actor=request.user),
+        success_message=_("已解除账号“%(name)s”的登录锁定。") % {"name": username},
+        redirect_to="account_security:overview",
+    )
 
 
 @admin_only
@@ -69,15 +67,11 @@ def two_factor_reset(request, pk: int):
     """GET: confirm; POST: remove the user's authenticator and recovery codes."""
     user = get_scoped_or_404(_bureau_users(), pk=pk)
     if request.method == "POST":
-        try:
-            services.two_factor_reset(user=user, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(
-                request,
-                _("已重置 %(name)s 的两步验证，其下次登录时须重新绑定身份验证器。")
-                % {"name": user.get_username()},
-            )
-        return redirect("account_security:overview")
+        return run_action(
+            request,
+            lambda: services.two_factor_reset(user=user, actor=request.user),
+            success_message=_("已重置 %(name)s 的两步验证，其下次登录时须重新绑定身份验证器。")
+            % {"name": user.get_username()},
+            redirect_to="account_security:overview",
+        )
     return render(request, "accounts/two_factor_reset_confirm.html", {"subject": user})
