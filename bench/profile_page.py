@@ -138,7 +138,6 @@ def main(argv=None) -> None:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -167,7 +166,7 @@ def main(argv=None) -> None:
             captured = list(queries.captured_queries)
     print(
         f"{args.path} — {response.status_code}, {len(response.content):,} bytes, "
-        f"settings {settings.SETTINGS_MODULE}, database {connection.vendor} "
+        f"settings {os.environ['DJANGO_SETTINGS_MODULE']}, database {connection.vendor} "
         f"{connection.settings_dict['NAME']}, two-factor {'on' if args.two_factor else 'off'}"
     )
     print(
