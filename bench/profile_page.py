@@ -20,9 +20,10 @@ town, an enterprise user the first active enterprise) — requests PATH ``--warm
   by ``--sort`` (``cumulative`` or ``tottime``). cProfile slows Python code down ~2×, so the
   CPU figures of a profiled run are not the page's: run once without it for those.
 
-``--two-factor`` turns ``CQO_TWO_FACTOR_REQUIRED`` on and signs a bureau user in with a
-confirmed authenticator (``profile`` device) and a session verified by it, as production
-does: a page then pays the second-factor checks it pays there.
+``--two-factor`` turns ``CQO_TWO_FACTOR_REQUIRED`` on and gives a bureau user a confirmed
+authenticator (``profile`` device) when they have none, as production does: a page then pays
+the second-factor checks it pays there. A user with a confirmed authenticator is signed in
+with a session verified by it, with or without ``--two-factor``.
 
 It writes to the database: the user (and device) when missing, a session row, and whatever the
 page writes. It therefore refuses a shared benchmark database (name starting ``cqo_bench``)
@@ -117,9 +118,10 @@ def signed_in_client(user, two_factor: bool):
 
     client = Client()
     client.force_login(user)
-    if two_factor:
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        device = device or TOTPDevice.objects.create(user=user, name="profile", confirmed=True)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if two_factor and device is None:
+        device = TOTPDevice.objects.create(user=user, name="profile", confirmed=True)
+    if device is not None:  # a user with an authenticator has entered its code
         session = client.session
         session["otp_device_id"] = device.persistent_id  # what django_otp.login stores
         session.save()
