@@ -194,7 +194,8 @@ def risk_candidates(
     the list's order, each with only what the order needs: ``score`` (int) and
     ``last_event_on`` (date; 1900-01-01 for none), and its town (``select_related``).
 
-    On the list: active at ``day``, with a failed spot check or a penalty in the window.
+    The rule of SPEC §6 "risk feed" and issue 17 §2 (the module's docstring). On the list:
+    active at ``day``, with a failed spot check or a penalty in the window.
     Order: ``score`` descending, ties by ``last_event_on`` descending, then name and pk.
     ``score`` is the sum, over the factors, of weight × count (failed spot checks,
     penalties, major incidents in the window) or weight × flag (vacancy, last duty
@@ -293,7 +294,8 @@ def risk_rows(rows: list[Enterprise], *, day: date) -> list[Enterprise]:
     (``current_appointment_id``, ``cqo_name``: the latest appointed), ``vacant``,
     ``overdue_training``, ``last_grade``/``last_grade_year`` (the latest scored evaluation)
     and ``last_sanction_on`` (None where there is none). Four queries whatever the number of
-    rows, none for no rows; the same rules as :func:`risk_candidates`' score."""
+    rows, none for no rows; the same rules (SPEC §6, issue 17 §2) as
+    :func:`risk_candidates`' score."""
     if not rows:
         return rows
     rule = _Rule.at(day)
