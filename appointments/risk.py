@@ -24,6 +24,7 @@ Nothing is sanctioned automatically.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,8 +35,9 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
-    F,
+    ExpressionWrapper,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -44,12 +46,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.lookups import IsNull
+from django.db.models.lookups import Exact
+from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 
 from cqo_registry import clock
 from cqo_registry.accounts import access
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, EnterpriseQuerySet
 from training.models import Evaluation, EvaluationStatus, Grade
 from training.services import trained_person_ids
 
@@ -102,6 +105,12 @@ def risk_weights_set(*, weights: dict[str, int], actor) -> None:
 
 
 # --- The list ---------------------------------------------------------------------------------
+#
+# Two steps (issue 15): ``risk_candidates`` ranks every enterprise on the list with only the
+# expressions its order needs (one correlated subquery per factor), and ``risk_rows`` fetches
+# the reasons — counts, latest events, the current CQO, the last grade, the last sanction — for
+# the few rows a page shows, in four plain queries. ``risk_list`` is the two together: a
+# queryset whose fetched rows come prepared, whatever slice of it is fetched.
 
 
 def _count(queryset) -> Coalesce:
@@ -114,121 +123,292 @@ def _latest(queryset, field: str, value: str | None = None) -> Subquery:
     return Subquery(ordered)
 
 
+def _points(condition, weight: int) -> Case:
+    return Case(When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
+
+
 def risk_window(day: date) -> tuple[date, date]:
     """The window of events that count at ``day``: after its first day, up to ``day``."""
     return day - timedelta(days=settings.CQO_RISK_WINDOW_DAYS), day
 
 
-def risk_list(user, *, day: date | None = None) -> QuerySet[Enterprise]:
-    """Enterprises on the risk list at ``day`` (default today) that ``user`` may see, ranked
-    (highest ``score`` first, ties by the latest spot check or penalty), each annotated with
-    its reasons: ``failed_checks``, ``last_failed_on``/``last_failed_product``,
-    ``penalties_count``, ``last_penalty_on``/``last_penalty_number``, ``major_incidents``,
-    ``vacant``, ``last_grade``/``last_grade_year``, ``overdue_training``, the current CQO
-    (``current_appointment_id``, ``cqo_name``), ``last_sanction_on``, ``last_event_on`` and
-    ``score``. One query for a page, whatever the data (correlated subqueries)."""
+@dataclass
+class _Rule:
+    """The events and appointments that count at one day, of every enterprise (callers
+    narrow them to one enterprise or to a page's enterprises: clones, so the querysets,
+    built once per process and day, never hold rows)."""
+
+    day: date
+    failed: QuerySet
+    penalties: QuerySet
+    incidents: QuerySet
+    current: QuerySet
+
+    @classmethod
+    def at(cls, day: date) -> "_Rule":
+        return cls._at(day, settings.CQO_RISK_WINDOW_DAYS, settings.CQO_TRAINING_DUE_DAYS)
+
+    @classmethod
+    @lru_cache(maxsize=8)
+    def _at(cls, day: date, window_days: int, due_days: int) -> "_Rule":
+        # Built once per process for each day (and settings): the keys say what it read.
+        after, until = risk_window(day)
+        return cls(
+            day=day,
+            failed=SpotCheck.objects.filter(
+                passed=False, checked_on__gt=after, checked_on__lte=until
+            ),
+            penalties=Penalty.objects.filter(decided_on__gt=after, decided_on__lte=until),
+            incidents=QualityIncident.objects.filter(
+                severity=Severity.MAJOR, occurred_on__gt=after, occurred_on__lte=until
+            ),
+            # has_filed_cqo(day), the dashboards' vacancy: this is its set of appointments.
+            current=Appointment.objects.filter(filed_current_on(day)),
+        )
+
+    @cached_property
+    def current_overdue(self) -> QuerySet:
+        """``current``, each appointment with ``overdue`` (bool): overdue for training."""
+        return self.current.annotate(overdue=self.overdue(True))
+
+    def overdue(self, then: bool | int) -> Case:
+        """``then`` for a current appointment overdue for training — in post more than
+        ``CQO_TRAINING_DUE_DAYS`` days without a passed training (the statistics'
+        definition of trained) —, else False (or 0). NOT EXISTS, never NOT IN (subquery):
+        PostgreSQL hashes a NOT IN list only while it fits in work_mem (every passed
+        attendance of the county) and past it rescans it per row."""
+        trained = trained_person_ids(self.day).filter(person=OuterRef("person_id"))
+        due = self.day - timedelta(days=settings.CQO_TRAINING_DUE_DAYS)
+        flag = isinstance(then, bool)
+        return Case(
+            When(~Exists(trained), appointed_on__lt=due, then=Value(then)),
+            default=Value(False if flag else 0),
+            output_field=BooleanField() if flag else IntegerField(),
+        )
+
+
+def risk_candidates(
+    user, *, day: date | None = None, weights: dict[str, int] | None = None
+) -> QuerySet[Enterprise]:
+    """The enterprises on the risk list at ``day`` (default today) that ``user`` may see, in
+    the list's order, each with only what the order needs: ``score`` (int) and
+    ``last_event_on`` (date; 1900-01-01 for none), and its town (``select_related``).
+
+    The rule of SPEC §6 "risk feed" and issue 17 §2 (the module's docstring). On the list:
+    active at ``day``, with a failed spot check or a penalty in the window.
+    Order: ``score`` descending, ties by ``last_event_on`` descending, then name and pk.
+    ``score`` is the sum, over the factors, of weight × count (failed spot checks,
+    penalties, major incidents in the window) or weight × flag (vacancy, last duty
+    evaluation 不合格, overdue training) with ``weights`` (:func:`risk_weights` unless
+    given). The reasons behind a score are :func:`risk_rows`' work."""
     day = day or clock.localdate()
-    after, until = risk_window(day)
-    weights = risk_weights()
-    failed = SpotCheck.objects.filter(
-        enterprise=OuterRef("pk"), passed=False, checked_on__gt=after, checked_on__lte=until
+    weights = weights or risk_weights()
+    ranked = _ranked(
+        day,
+        tuple(sorted(weights.items())),
+        settings.CQO_RISK_WINDOW_DAYS,
+        settings.CQO_TRAINING_DUE_DAYS,
     )
-    penalties = Penalty.objects.filter(
-        enterprise=OuterRef("pk"), decided_on__gt=after, decided_on__lte=until
-    )
-    incidents = QualityIncident.objects.filter(
-        enterprise=OuterRef("pk"),
-        severity=Severity.MAJOR,
-        occurred_on__gt=after,
-        occurred_on__lte=until,
-    )
-    current = Appointment.objects.filter(filed_current_on(day), enterprise=OuterRef("pk"))
-    # NOT EXISTS, never NOT IN (subquery): PostgreSQL hashes a NOT IN list only while it fits
-    # in work_mem (every passed attendance of the county) and past it rescans it per row.
-    trained = trained_person_ids(day).filter(person=OuterRef("person_id"))
-    untrained = current.filter(
-        appointed_on__lt=day - timedelta(days=settings.CQO_TRAINING_DUE_DAYS)
-    ).filter(~Exists(trained))
-    evaluations = Evaluation.objects.filter(
-        appointment__enterprise=OuterRef("pk"), status=EvaluationStatus.SCORED
-    )
-    sanctions_of = Sanction.objects.filter(appointment__enterprise=OuterRef("pk"))
+    # A fresh clone of the built queryset: the shared one is never evaluated or changed.
+    return access.scope(ranked.all(), user, town_field="town", enterprise_field=None)
+
+
+@lru_cache(maxsize=8)
+def _ranked(
+    day: date, weights: tuple[tuple[str, int], ...], window_days: int, due_days: int
+) -> QuerySet[Enterprise]:
+    """The county's ranked list at ``day`` with ``weights`` (factor, weight pairs), built once
+    per process for each day, weights and window (``window_days``, ``due_days``: the settings
+    it reads, keys of the memo only): the queryset holds no rows, only the statement
+    (building its expressions took a third of the page's CPU, issue 15), and callers
+    clone it (``.all()``, ``.filter()``) as Django's class-level view querysets are.
+
+    One correlated subquery per factor, vacancy and overdue training sharing one on the
+    current appointments; a factor weighted 0 is left out."""
+    weights = dict(weights)
+    rule = _Rule.at(day)
     # The enterprises with a failed spot check or a penalty in the window, as one semi-join
     # (``pk IN (… UNION ALL …)``): the database starts from the window's few events. The
     # same condition as ``EXISTS(failed) OR EXISTS(penalties)``, which it cannot turn into a
     # join and so tried on every active enterprise of the county, for the page's count too.
     flagged = (
-        SpotCheck.objects.filter(passed=False, checked_on__gt=after, checked_on__lte=until)
-        .order_by()
+        rule.failed.order_by()
         .values("enterprise_id")
-        .union(
-            Penalty.objects.filter(decided_on__gt=after, decided_on__lte=until)
-            .order_by()
-            .values("enterprise_id"),
-            all=True,
+        .union(rule.penalties.order_by().values("enterprise_id"), all=True)
+    )
+    queryset = Enterprise.objects.filter(active_on(day), pk__in=flagged)
+    mine = OuterRef("pk")
+    terms = [
+        _count(events.filter(enterprise=mine)) * weights[factor]
+        for factor, events in (
+            (RiskFactor.FAILED_SPOT_CHECK, rule.failed),
+            (RiskFactor.PENALTY, rule.penalties),
+            (RiskFactor.MAJOR_INCIDENT, rule.incidents),
         )
-    )
-    queryset = access.scope(
-        Enterprise.objects.filter(active_on(day), pk__in=flagged),
-        user,
-        town_field="town",
-        enterprise_field=None,
-    )
+        if weights[factor]
+    ]
+    if weights[RiskFactor.VACANCY] or weights[RiskFactor.OVERDUE_TRAINING]:
+        # The current appointments' highest overdue-training points, NULL when there is no
+        # current appointment — and then the vacancy's points, if a CQO is required.
+        overdue_points = (
+            rule.current.filter(enterprise=mine)
+            .annotate(points=rule.overdue(weights[RiskFactor.OVERDUE_TRAINING]))
+            .order_by("-points")
+            .values("points")[:1]
+        )
+        terms.append(
+            Coalesce(
+                Subquery(overdue_points, output_field=IntegerField()),
+                _points(Q(requires_cqo=True), weights[RiskFactor.VACANCY]),
+            )
+        )
+    if weights[RiskFactor.LAST_GRADE_UNQUALIFIED]:
+        evaluations = Evaluation.objects.filter(
+            appointment__enterprise=mine, status=EvaluationStatus.SCORED
+        )
+        terms.append(
+            _points(
+                Exact(_latest(evaluations, "year", "grade"), Grade.UNQUALIFIED),
+                weights[RiskFactor.LAST_GRADE_UNQUALIFIED],
+            )
+        )
+    score = terms[0] if terms else Value(0)
+    for term in terms[1:]:
+        score = score + term
     queryset = queryset.select_related("town").annotate(
-        failed_checks=_count(failed),
-        last_failed_on=_latest(failed, "checked_on"),
-        last_failed_product=_latest(failed, "checked_on", "product"),
-        penalties_count=_count(penalties),
-        last_penalty_on=_latest(penalties, "decided_on"),
-        last_penalty_number=_latest(penalties, "decided_on", "decision_number"),
-        major_incidents=_count(incidents),
-        current_appointment_id=_latest(current, "appointed_on", "pk"),
-        last_grade=_latest(evaluations, "year", "grade"),
-        last_grade_year=_latest(evaluations, "year"),
-        # Both flags are per-row probes of the enterprise's own appointments (scalar
-        # subqueries): as EXISTS, PostgreSQL may hash the county's every filed appointment
-        # or every untrained one, once per query, to answer for the list's few rows.
-        overdue_training=_present(untrained),
-        cqo_name=_latest(current, "appointed_on", "person__name"),
-        last_sanction_on=_latest(sanctions_of, "decided_on"),
-    )
-    queryset = queryset.annotate(
-        # has_filed_cqo(day), the dashboards' vacancy: ``current`` is its set of appointments.
-        vacant=Case(
-            When(Q(requires_cqo=True, current_appointment_id__isnull=True), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+        score=ExpressionWrapper(score, output_field=IntegerField()),
         last_event_on=Greatest(
-            Coalesce("last_failed_on", Value(NEVER)),
-            Coalesce("last_penalty_on", Value(NEVER)),
+            Coalesce(_latest(rule.failed.filter(enterprise=mine), "checked_on"), Value(NEVER)),
+            Coalesce(_latest(rule.penalties.filter(enterprise=mine), "decided_on"), Value(NEVER)),
             output_field=DateField(),
-        ),
-        score=(
-            F("failed_checks") * weights[RiskFactor.FAILED_SPOT_CHECK]
-            + F("penalties_count") * weights[RiskFactor.PENALTY]
-            + F("major_incidents") * weights[RiskFactor.MAJOR_INCIDENT]
-            + _points(Q(vacant=True), weights[RiskFactor.VACANCY])
-            + _points(Q(last_grade=Grade.UNQUALIFIED), weights[RiskFactor.LAST_GRADE_UNQUALIFIED])
-            + _points(Q(overdue_training=True), weights[RiskFactor.OVERDUE_TRAINING])
         ),
     )
     return queryset.order_by("-score", "-last_event_on", "name", "pk")
 
 
-def _present(queryset) -> Case:
-    """Whether the correlated ``queryset`` has a row, as a scalar subquery (one index probe
-    per row of the list) rather than an EXISTS."""
-    found = Subquery(queryset.order_by().values("pk")[:1])
-    return Case(
-        When(IsNull(found, True), then=Value(False)),
-        default=Value(True),
-        output_field=BooleanField(),
+def risk_rows(rows: list[Enterprise], *, day: date) -> list[Enterprise]:
+    """Set the reasons on ``rows`` (rows of :func:`risk_candidates` at ``day``: a page of
+    them) and return them: ``failed_checks``, ``last_failed_on``/``last_failed_product``,
+    ``penalties_count``, ``last_penalty_on``/``last_penalty_number``, ``major_incidents``
+    (counts in the window; the latest by date, then pk), the current CQO
+    (``current_appointment_id``, ``cqo_name``: the latest appointed), ``vacant``,
+    ``overdue_training``, ``last_grade``/``last_grade_year`` (the latest scored evaluation)
+    and ``last_sanction_on`` (None where there is none). Four queries whatever the number of
+    rows, none for no rows; the same rules (SPEC §6, issue 17 §2) as
+    :func:`risk_candidates`' score."""
+    if not rows:
+        return rows
+    rule = _Rule.at(day)
+    ids = [row.pk for row in rows]
+    by_id = {row.pk: row for row in rows}
+    for row in rows:
+        row.failed_checks = row.penalties_count = row.major_incidents = 0
+        row.last_failed_on = row.last_failed_product = None
+        row.last_penalty_on = row.last_penalty_number = None
+        row.current_appointment_id = row.cqo_name = None
+        row.overdue_training = False
+        row.last_grade = row.last_grade_year = row.last_sanction_on = None
+    # The window's events of the page's enterprises, one statement: (enterprise, day, text,
+    # pk, kind), the latest first within each kind.
+    events = (
+        rule.failed.filter(enterprise_id__in=ids)
+        .order_by()
+        .annotate(kind=Value(RiskFactor.FAILED_SPOT_CHECK.value))
+        .values_list("enterprise_id", "checked_on", "product", "pk", "kind")
+        .union(
+            rule.penalties.filter(enterprise_id__in=ids)
+            .order_by()
+            .annotate(kind=Value(RiskFactor.PENALTY.value))
+            .values_list("enterprise_id", "decided_on", "decision_number", "pk", "kind"),
+            rule.incidents.filter(enterprise_id__in=ids)
+            .order_by()
+            .annotate(kind=Value(RiskFactor.MAJOR_INCIDENT.value), text=Value(""))
+            .values_list("enterprise_id", "occurred_on", "text", "pk", "kind"),
+            all=True,
+        )
     )
+    for enterprise_id, day_of, text, _pk, kind in sorted(
+        events, key=lambda event: (event[1], event[3]), reverse=True
+    ):
+        row = by_id[enterprise_id]
+        if kind == RiskFactor.FAILED_SPOT_CHECK:
+            if not row.failed_checks:
+                row.last_failed_on, row.last_failed_product = day_of, text
+            row.failed_checks += 1
+        elif kind == RiskFactor.PENALTY:
+            if not row.penalties_count:
+                row.last_penalty_on, row.last_penalty_number = day_of, text
+            row.penalties_count += 1
+        else:
+            row.major_incidents += 1
+    for enterprise_id, pk, name, overdue in (
+        rule.current_overdue.filter(enterprise_id__in=ids)
+        .order_by("-appointed_on", "-pk")
+        .values_list("enterprise_id", "pk", "person__name", "overdue")
+    ):
+        row = by_id[enterprise_id]
+        if row.current_appointment_id is None:
+            row.current_appointment_id, row.cqo_name = pk, name
+        row.overdue_training = row.overdue_training or overdue
+    for enterprise_id, year, grade in (
+        Evaluation.objects.filter(
+            appointment__enterprise_id__in=ids, status=EvaluationStatus.SCORED
+        )
+        .order_by("-year", "-pk")
+        .values_list("appointment__enterprise_id", "year", "grade")
+    ):
+        row = by_id[enterprise_id]
+        if row.last_grade_year is None:
+            row.last_grade, row.last_grade_year = grade, year
+    for enterprise_id, decided_on in (
+        Sanction.objects.filter(appointment__enterprise_id__in=ids)
+        .order_by()
+        .values("appointment__enterprise_id")
+        .annotate(last=Max("decided_on"))
+        .values_list("appointment__enterprise_id", "last")
+    ):
+        by_id[enterprise_id].last_sanction_on = decided_on
+    for row in rows:
+        row.vacant = row.requires_cqo and row.current_appointment_id is None
+    return rows
 
 
-def _points(condition: Q, weight: int) -> Case:
-    return Case(When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
+class RiskList(EnterpriseQuerySet):
+    """:func:`risk_candidates` whose fetched rows come with their reasons
+    (:func:`risk_rows` at ``day``): a page of it (a slice) prepares only that page's rows;
+    ``count()`` and ``exists()`` prepare nothing. ``weights`` are those it is ranked by."""
+
+    day: date | None = None
+    weights: dict[str, int] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.day, clone.weights = self.day, self.weights
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self._iterable_class is ModelIterable:
+            risk_rows(self._result_cache, day=self.day)
+
+
+def risk_list(user, *, day: date | None = None) -> RiskList:
+    """Enterprises on the risk list at ``day`` (default today) that ``user`` may see, ranked
+    (:func:`risk_candidates`: highest ``score`` first, ties by the latest spot check or
+    penalty), each fetched row with its reasons (:func:`risk_rows`): ``failed_checks``,
+    ``last_failed_on``/``last_failed_product``, ``penalties_count``,
+    ``last_penalty_on``/``last_penalty_number``, ``major_incidents``, ``vacant``,
+    ``last_grade``/``last_grade_year``, ``overdue_training``, the current CQO
+    (``current_appointment_id``, ``cqo_name``), ``last_sanction_on``, ``last_event_on`` and
+    ``score``; ``.weights`` are the weights it is ranked by. A page costs its count, one
+    ranked query and four plain ones for its rows."""
+    day = day or clock.localdate()
+    weights = risk_weights()
+    candidates = risk_candidates(user, day=day, weights=weights)
+    ranked = RiskList(model=Enterprise, query=candidates.query, using=candidates.db)
+    ranked.day, ranked.weights = day, weights
+    return ranked
 
 
 @dataclass(frozen=True)

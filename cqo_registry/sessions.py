@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import connections, router
 from django.utils import timezone
 
 
@@ -30,9 +31,32 @@ class SessionStore(db.SessionStore):
     stored_expiry = None
 
     def _get_session_from_db(self):
-        session = super()._get_session_from_db()
+        if connections[router.db_for_read(self.model)].vendor == "postgresql":
+            session = self._read_row()
+        else:
+            session = super()._get_session_from_db()
         self.stored_expiry = session.expire_date if session is not None else None
         return session
+
+    def _read_row(self):
+        """Django's read of the session row (the row of this key that has not expired, else
+        ``None`` and no key: the session starts empty), as one plain statement: every
+        signed-in request reads its session, and the ORM's ``get()`` spent ~0.4 ms of CPU
+        building the same statement each time (issue 15). PostgreSQL only, whose driver
+        gives the stored ``expire_date`` back as an aware datetime as the ORM does."""
+        connection = connections[router.db_for_read(self.model)]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT session_data, expire_date FROM {table} "
+                "WHERE session_key = %s AND expire_date > %s",
+                [self.session_key, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return None
+        return self.model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
 
     def refresh_due(self, now=None) -> bool:
         """Whether the stored expiry lags "now + the session's age" by more than

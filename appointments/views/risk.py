@@ -47,8 +47,10 @@ def risk_list(request):
     q = params.text(request, "q")
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(uscc__iexact=q.upper()))
+    # Only the page's rows get their reasons (risk.risk_list): the count and the ranking
+    # carry the score alone.
     page = params.page(request, Paginator(queryset, PER_PAGE))
-    weights = risk.risk_weights()
+    weights = queryset.weights
     rows = [
         (row, risk.reasons(row, weights), risk.suggests_interview(row)) for row in page.object_list
     ]

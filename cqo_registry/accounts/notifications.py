@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -210,6 +210,19 @@ def town_officers(town_id: int) -> list[User]:
 
 
 def unread_count(user) -> int:
+    """The number of ``user``'s notifications not yet read (0 for an anonymous user): the
+    badge of every signed-in page's menu (context processor ``role``).
+
+    One plain COUNT statement on the database Django would read ``Notification`` from
+    (the replica on the pages that read from it): every signed-in page runs it, and the
+    ORM's ``filter(...).count()`` spent ~0.35 ms of CPU building and compiling the same
+    statement each time (issue 15, the fixed cost of a page)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    connection = connections[router.db_for_read(Notification)]
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE user_id = %s AND read_at IS NULL", [user.pk]
+        )
+        return cursor.fetchone()[0]

@@ -51,3 +51,17 @@ def test_recipient_helpers_pick_active_users_of_the_scope(
     enterprise_user.save()
     assert notifications.enterprise_users(home_enterprise.pk) == []
     assert notifications.unread_count(town_officer) == 0
+
+
+def test_unread_count_counts_the_users_own_unread_notifications(reviewer, town_officer):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    from tests.factories import NotificationFactory
+
+    NotificationFactory.create_batch(3, user=reviewer)
+    NotificationFactory(user=reviewer, read_at=timezone.now())
+    NotificationFactory(user=town_officer)
+    assert notifications.unread_count(reviewer) == 3
+    assert notifications.unread_count(town_officer) == 1
+    assert notifications.unread_count(AnonymousUser()) == 0

@@ -40,7 +40,7 @@ PAGES = [
     ("untrained CQOs", "reviewer", "/training/untrained/", 13),
     ("evaluations", "reviewer", "/evaluations/", 11),
     ("sanctions", "reviewer", "/oversight/", 10),
-    ("risk list", "reviewer", "/oversight/risk/", 12),
+    ("risk list", "reviewer", "/oversight/risk/", 8),
     ("confirmations", "reviewer", "/confirmations/", 10),
     ("public lookup", None, "/public/?q=%E4%BC%81%E4%B8%9A", 2),
     ("honour roll", None, "/public/honours/", 3),

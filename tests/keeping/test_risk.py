@@ -26,7 +26,14 @@ from appointments.models import (
 )
 from appointments.services import appointment_end
 from cqo_registry.importing.models import ImportJob, ImportStatus
-from tests.factories import EnterpriseFactory, make_uscc
+from enterprises.models import Scale
+from tests.factories import (
+    AppointmentFactory,
+    EnterpriseFactory,
+    QualityIncidentFactory,
+    TrainingAttendanceFactory,
+    make_uscc,
+)
 from training.models import Evaluation, EvaluationStatus, Grade, TrainingAttendance
 
 from .conftest import upload, xlsx
@@ -471,3 +478,131 @@ def test_no_interview_without_a_current_cqo(feed, client_for, reviewer):
 def test_an_enterprise_not_on_the_list_has_no_interview_page(county, client_for, reviewer):
     url = reverse("oversight:risk_interview", args=[county.home_enterprise.pk])
     assert client_for(reviewer).get(url).status_code == 404
+
+
+# --- Pages of a long list ----------
+
+WEIGHTS = {
+    RiskFactor.FAILED_SPOT_CHECK: 3,
+    RiskFactor.PENALTY: 4,
+    RiskFactor.MAJOR_INCIDENT: 5,
+    RiskFactor.VACANCY: 2,
+    RiskFactor.LAST_GRADE_UNQUALIFIED: 2,
+    RiskFactor.OVERDUE_TRAINING: 1,
+}
+
+
+def long_list(town) -> dict:
+    """64 enterprises of ``town`` on the list, each with the figures the issue's rule scores
+    (kept here, written down as they are made): failed spot checks and penalties in the
+    window, major incidents, a vacancy, a last grade, an overdue training. Names repeat and
+    scores tie, so the order's every key is used. Events outside the window, a passed check,
+    a general incident and an older unqualified grade count for nothing."""
+    today = timezone.localdate()
+    expected = {}
+    for i in range(64):
+        required = i % 8 != 4  # a small enterprise that need not appoint one: no vacancy
+        enterprise = EnterpriseFactory(
+            town=town,
+            name=f"风险企业{i % 9:02d}",
+            requires_cqo=required,
+            scale=Scale.ABOVE if required else Scale.SME,
+        )
+        failed = [recent(5 + (i * 7) % 11) for _ in range(i % 3)]
+        penalties = [recent(3 + (i * 5) % 13)] if i % 3 == 0 or i % 7 == 1 else []
+        for n, day in enumerate(failed):
+            SpotCheck.objects.create(
+                enterprise=enterprise,
+                product=f"产品{n}",
+                checked_on=day,
+                passed=False,
+                document_number=f"抽〔{i}〕号",
+            )
+        for n, day in enumerate(penalties):
+            Penalty.objects.create(
+                enterprise=enterprise, decided_on=day, decision_number=f"罚〔{i}-{n}〕号"
+            )
+        SpotCheck.objects.create(  # outside the window, and a passed one
+            enterprise=enterprise,
+            product="旧",
+            checked_on=recent(500),
+            passed=False,
+            document_number="抽〔旧〕号",
+        )
+        SpotCheck.objects.create(
+            enterprise=enterprise,
+            product="合格品",
+            checked_on=recent(4),
+            passed=True,
+            document_number="抽〔合格〕号",
+        )
+        major = 1 if i % 5 == 0 else 0
+        for severity in [Severity.MAJOR] * major + [Severity.GENERAL]:
+            QualityIncidentFactory(enterprise=enterprise, occurred_on=recent(30), severity=severity)
+        vacant = overdue = unqualified = False
+        if i % 4 == 0:
+            vacant = enterprise.requires_cqo  # no CQO at all
+        else:
+            appointed = recent(800) if i % 4 in (1, 3) else recent(100)
+            appointment = AppointmentFactory(
+                enterprise=enterprise, appointed_on=appointed, filed_on=appointed
+            )
+            if i % 4 == 3:  # trained: a passed session before today
+                TrainingAttendanceFactory(person=appointment.person)
+            overdue = i % 4 == 1
+            grades = {1: [Grade.UNQUALIFIED], 3: [Grade.UNQUALIFIED, Grade.QUALIFIED]}
+            for n, grade in enumerate(grades.get(i % 6, [])):
+                Evaluation.objects.create(
+                    appointment=appointment,
+                    year=today.year - 2 + n,
+                    status=EvaluationStatus.SCORED,
+                    total=40,
+                    max_total=100,
+                    grade=grade,
+                )
+            unqualified = i % 6 == 1
+        score = (
+            len(failed) * WEIGHTS[RiskFactor.FAILED_SPOT_CHECK]
+            + len(penalties) * WEIGHTS[RiskFactor.PENALTY]
+            + major * WEIGHTS[RiskFactor.MAJOR_INCIDENT]
+            + vacant * WEIGHTS[RiskFactor.VACANCY]
+            + unqualified * WEIGHTS[RiskFactor.LAST_GRADE_UNQUALIFIED]
+            + overdue * WEIGHTS[RiskFactor.OVERDUE_TRAINING]
+        )
+        expected[enterprise.pk] = {
+            "name": enterprise.name,
+            "score": score,
+            "last_event_on": max(failed + penalties),
+            "failed_checks": len(failed),
+            "penalties_count": len(penalties),
+            "major_incidents": major,
+            "vacant": vacant,
+            "overdue_training": overdue,
+        }
+    return expected
+
+
+def test_pages_of_a_long_list_follow_the_rule(county, client_for, reviewer):
+    """Pages 1 and 2 of a 64-row list hold the rows, in the order, that the rule of issue 17
+    §2 gives — score down, then the latest spot check or penalty, then name and pk —, each
+    row with the figures it was scored on (the page's rows get them apart from the order)."""
+    for factor, weight in WEIGHTS.items():
+        RiskWeight.objects.update_or_create(factor=factor, defaults={"weight": weight})
+    expected = long_list(county.home_enterprise.town)
+    order = sorted(
+        expected,
+        key=lambda pk: (
+            -expected[pk]["score"],
+            -expected[pk]["last_event_on"].toordinal(),
+            expected[pk]["name"],
+            pk,
+        ),
+    )
+    assert len({expected[pk]["score"] for pk in order}) < len(order)  # ties exist
+    client = client_for(reviewer)
+    shown = listed(client) + listed(client, page=2)
+    assert [row.pk for row in shown] == order
+    for row in shown:
+        figures = expected[row.pk]
+        assert {key: getattr(row, key) for key in figures} == figures, row.name
+    assert listed(client, page=2)[-1].pk == order[-1] and len(listed(client, page=2)) == 14
