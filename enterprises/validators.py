@@ -1,15 +1,15 @@
 """Validation, normalisation and masking of Chinese identifiers.
 
-Check digits come from python-stdnum (GB 32100-2015 for the USCC, GB 11643-1999 for resident
-ID numbers), with one exception: the USCC's check character of an already-normalised code is
+Check digits come from python-stdnum (GB 32100-2015 for the USCC, GB 11643-1999 for resident ID
+numbers), with one exception: the USCC's check character of an already-normalised code is
 computed here (:func:`uscc_check_character`, GB 32100-2015's weights), because stdnum's
 ``calc_check_digit`` cleans the code again first, which was an eighth of a 20,000-row import's
 time; a test compares the two on random codes. What stdnum adds beyond the standard is
-deliberately *not* applied to ID numbers: ``stdnum.cn.ric.validate`` also refuses a number
-whose region code did not exist in the holder's birth year, or no longer exists — but a card
-carries the code of the place that issued it, so people born before their county got its current code (most Anhui
-codes date from 1983 or later) and people of merged or renamed counties hold exactly such
-numbers (SPEC §2, Person). An unknown region code is a reviewer hint, never a refusal
+deliberately *not* applied to ID numbers: ``stdnum.cn.ric.validate`` also refuses a number whose
+region code did not exist in the holder's birth year, or no longer exists — but a card carries
+the code of the place that issued it, so people born before their county got its current code
+(most Anhui codes date from 1983 or later) and people of merged or renamed counties hold exactly
+such numbers (SPEC §2, Person). An unknown region code is a reviewer hint, never a refusal
 (:func:`id_number_region_known`).
 
 Every message names what the user typed, in words a clerk can act on."""
