@@ -13,9 +13,11 @@ counters to a value never used before, in the writing transaction:
 
 * **PostgreSQL**: statement-level triggers (``FOR EACH STATEMENT``, also on ``TRUNCATE``), so a
   20,000-row COPY import pays one counter update, not 20,000. The value is the next of a
-  sequence, and the counter is the one of ``SLOTS`` rows chosen by ``pg_backend_pid()``, so that
-  concurrent writers do not queue on one row lock (each connection always takes the same slot,
-  so a transaction locks at most one counter row of a name).
+  sequence, and the counter is the one of ``SLOTS`` rows chosen by the transaction's id, so
+  that concurrent writers do not queue on one row lock: a transaction always takes the same
+  slot, so it locks at most one counter row of a name (no deadlock between counters), and two
+  writing transactions share one with odds of 1 in ``SLOTS`` — by the transaction, not by the
+  connection, so that a long import does not hold up every write of one other connection.
 * **SQLite** (development, tests) has no statement triggers: row-level ones, one counter row,
   the value a 63-bit ``random()``.
 
@@ -112,7 +114,7 @@ def create_table(connection) -> None:
                 f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
                 f"UPDATE {TABLE} SET counter = nextval('{SEQUENCE}') "
-                f"WHERE name = TG_ARGV[0] AND slot = pg_backend_pid() % {SLOTS}; "
+                f"WHERE name = TG_ARGV[0] AND slot = txid_current() % {SLOTS}; "
                 "RETURN NULL; END $$"
             )
         elif vendor == "sqlite":

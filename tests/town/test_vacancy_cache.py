@@ -213,7 +213,7 @@ def test_a_multi_row_update_moves_the_version_once_on_postgresql(home_town):
     assert Enterprise.objects.filter(town=home_town).update(legal_representative="张三") == 4
     after = counters()
     changed = [slot for slot in before if before[slot] != after[slot]]
-    assert len(changed) == 1  # one counter row of this connection's slot
+    assert len(changed) == 1  # the one counter row of this transaction's slot
     assert sequence() == drawn + 1  # one bump for the four rows
     assert after[changed[0]] == drawn + 1
 
