@@ -25,4 +25,8 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("聘任与备案")
 
     def ready(self):
+        from cqo_registry import data_version
+
         post_migrate.connect(restore_seeded_posts, sender=self)
+        # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+        post_migrate.connect(data_version.reinstall_after_migrate, sender=self)

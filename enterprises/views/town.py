@@ -60,16 +60,23 @@ def _vacancy_page(request, rows, day: date) -> tuple[Page, int]:
     """The page of ``rows`` that ``?page=`` asks for (garbage: page 1, past the end: the last
     page, as ``params.page``) and the list's overdue count. The page's keys, the count and
     the overdue count come from one statement (``vacancy_keys``: each vacancy's start
-    worked out once, issue 15 §1); then only the page's rows are read with their notes,
-    reminders and filings. Two queries whatever the number of vacancies."""
+    worked out once, issue 15 §1), kept in the cache until the data changes
+    (``cached_vacancy_keys``); then only the page's rows are read with their notes,
+    reminders and filings. Two queries (a cached list) or three whatever the number of
+    vacancies."""
     number = params.page_number(request)
-    keys = services.vacancy_keys(rows, day, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    user = request.user
+    keys = services.cached_vacancy_keys(
+        rows, day, user=user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
     if not keys.rows and number > 1:
         # An old link past the end of a list that has since shrunk: its last page (page 1
         # of an empty list).
         number = max(math.ceil(keys.total / PER_PAGE), 1)
         if keys.total:
-            keys = services.vacancy_keys(rows, day, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+            keys = services.cached_vacancy_keys(
+                rows, day, user=user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+            )
     paginator = Paginator([], PER_PAGE)
     paginator.count = keys.total  # a cached_property: set, it is not counted
     ids = [pk for pk, _start in keys.rows]

@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -179,9 +180,13 @@ def test_list_runs_a_fixed_number_of_queries(
     client = client_for(town_officer)
     add(2)
     client.get(LIST_URL)  # warm the session
+    # Both counts are of a request that works the list's keys out (a write would move the
+    # data version anyway): like is compared with like, not a cached page with a computed one.
+    cache.clear()
     with django_assert_max_num_queries(10) as few:
         client.get(LIST_URL)
     add(20)
+    cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(listed_ids(client.get(LIST_URL))) == 22
     with django_assert_max_num_queries(len(few.captured_queries)):
