@@ -32,6 +32,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cqo_registry import data_version
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
@@ -138,6 +140,8 @@ def backup_restore(*, archive: Path, alias: str = "default", force: bool = False
                 raise BackupError(
                     _("私有文件 %(name)s 被存为 %(saved)s。") % {"name": name, "saved": saved}
                 )
+    # The restored counters are the backup's: values the live database may have used since.
+    data_version.renew_all(alias)
     return verify_restore(manifest, alias=alias, storage=storage)
 
 

@@ -210,6 +210,23 @@ def reinstall_after_migrate(using: str = "default", **kwargs) -> None:
         install(connection, name)
 
 
+def renew_all(using: str = "default") -> None:
+    """Give every counter of every name a value never used before, and move the sequence to a
+    new random start: called after a backup is restored (``cqo_registry.backups``), whose
+    counters and sequence are those of the day of the backup — the live database may have
+    handed out the same values since, with other data, and a cache kept across the restore
+    would serve them. Does nothing before the migration that made the counters has run."""
+    connection = connections[using]
+    if not _table_exists(connection, TABLE):
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(%s, %s)", [SEQUENCE, _random_counter()])
+            cursor.execute(f"UPDATE {TABLE} SET counter = nextval('{SEQUENCE}')")
+        else:
+            cursor.execute(f"UPDATE {TABLE} SET counter = random()")
+
+
 def current_version(name: str, using: str = "default") -> str:
     """The data version ``name`` of database ``using``: its counters, in slot order, joined
     with ``.`` (a string; one query). It changes with every committed write to the tables

@@ -190,6 +190,21 @@ def test_a_rolled_back_write_never_hands_its_version_to_other_data(home_town):
     assert version() not in {before, inside}
 
 
+def test_renewing_after_a_restore_gives_every_counter_a_new_value(officer, home_town):
+    """``renew_all`` (run by ``restore``) leaves no counter at a value it had: a list cached
+    before it is computed again."""
+    make_vacancy(home_town, days_open=3)
+    before = version().split(".")
+    shown(officer)
+    data_version.renew_all()
+    after = version().split(".")
+    assert len(after) == len(before)
+    assert not set(after) & set(before)
+    with CaptureQueriesContext(connection) as queries:
+        shown(officer)
+    assert keys_statements(queries)
+
+
 @pytest.mark.postgres
 def test_a_multi_row_update_moves_the_version_once_on_postgresql(home_town):
     for days in (1, 2, 3, 4):
