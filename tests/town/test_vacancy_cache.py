@@ -254,3 +254,58 @@ def test_the_counters_survive_a_flush_and_still_move(home_town):
     assert flushed != before
     make_vacancy(Town.objects.create(name="新镇", code=""), days_open=1)
     assert version() != flushed
+
+
+def _raw_connection():
+    """A second, plain connection to the test database (autocommit off)."""
+    import psycopg2
+
+    db = connection.settings_dict
+    return psycopg2.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname=db["NAME"],
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_takes_a_free_counter_instead_of_waiting_for_one_another_holds(home_town):
+    """A transaction whose own counter row another transaction holds writes a free one and
+    does not wait: waiting could deadlock two transactions that write rows in opposite
+    orders. With ``lock_timeout`` set, a wait would fail the update."""
+    enterprise = make_vacancy(home_town, days_open=3)
+    holder, writer = _raw_connection(), _raw_connection()
+    try:
+        with writer.cursor() as w, holder.cursor() as h:
+            w.execute("SELECT txid_current()")
+            own = w.fetchone()[0] % data_version.SLOTS
+            free = (own + 1) % data_version.SLOTS
+            # Every counter row but one held by another open transaction, the writer's own
+            # among them.
+            h.execute(
+                "SELECT slot FROM cqo_data_version WHERE name = %s AND slot <> %s FOR UPDATE",
+                [data_version.VACANCIES, free],
+            )
+            assert len(h.fetchall()) == data_version.SLOTS - 1
+            h.execute("SELECT counter FROM cqo_data_version WHERE name = %s AND slot = %s",
+                      [data_version.VACANCIES, free])  # fmt: skip
+            before = h.fetchone()[0]
+            w.execute("SET LOCAL lock_timeout = '2s'")
+            w.execute(
+                "UPDATE enterprises_enterprise SET legal_representative = '李四' WHERE id = %s",
+                [enterprise.pk],
+            )
+            writer.commit()
+        holder.rollback()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT counter FROM cqo_data_version WHERE name = %s AND slot = %s",
+                [data_version.VACANCIES, free],
+            )
+            assert cursor.fetchone()[0] != before
+    finally:
+        holder.close()
+        writer.close()
