@@ -9,6 +9,7 @@ applied on the server to every list, export row and enterprise page (``vacancy_l
 """
 
 import hashlib
+import html
 import json
 import math
 from datetime import date
@@ -19,11 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, ngettext
@@ -119,6 +118,15 @@ class _RowTexts:
     def __init__(self):
         self.overdue = _("超期")
         self.not_submitted = _("未提交")
+        self.since = _("自 %(start)s")
+        self._days: dict[int, str] = {}
+
+    def days(self, days: int) -> str:
+        """``%(days)s 天`` in the page's language (one catalogue lookup per number)."""
+        text = self._days.get(days)
+        if text is None:
+            text = self._days[days] = ngettext("%(days)s 天", "%(days)s 天", days) % {"days": days}
+        return text
 
 
 # What the template's loop body wrote per row, written by :func:`_row_html`.
@@ -137,47 +145,59 @@ _ROW = (
 _NOTHING = '<span class="text-muted">—</span>'
 
 
+def _escape(value) -> str:
+    # Django's ``escape`` (what ``{{ value }}`` does to text) is ``html.escape(str(value))``;
+    # called directly, without its lazy-string wrapper, ~40 times a page cheaper.
+    return html.escape(str(value))
+
+
+def _day(value: date) -> str:
+    """``{{ value|date:"Y-m-d" }}``."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
 def _row_html(enterprise, texts: _RowTexts) -> SafeString:
     """One row of the vacancy table, the HTML the template's loop wrote for it byte for
     byte (issue 15 §1: ~15 variable lookups, filters and tags per row were most of the
     page's rendering). ``enterprise`` carries the view's display strings."""
     note = _NOTHING
     if enterprise.last_note_text:
-        at = date_filter(template_localtime(enterprise.last_note_at), "Y-m-d H:i")
+        # ``{{ at|date:"Y-m-d H:i" }}``: in the current time zone, as the template shows it.
+        at = template_localtime(enterprise.last_note_at)
         note = (
-            f"{escape(truncatechars(enterprise.last_note_text, 60))}"
-            f'<br><span class="text-muted">{escape(at)} {escape(enterprise.last_note_author)}'
-            "</span>"
+            f"{_escape(truncatechars(enterprise.last_note_text, 60))}"
+            f'<br><span class="text-muted">{_day(at)} {at.hour:02d}:{at.minute:02d} '
+            f"{_escape(enterprise.last_note_author)}</span>"
         )
     reminder = _NOTHING
     if enterprise.last_reminder_on:
         reminder = (
-            f"{escape(date_filter(enterprise.last_reminder_on, 'Y-m-d'))}"
-            f'<br><span class="text-muted">{escape(enterprise.last_reminder_label)}</span>'
+            f"{_day(enterprise.last_reminder_on)}"
+            f'<br><span class="text-muted">{_escape(enterprise.last_reminder_label)}</span>'
         )
     if enterprise.filing_status:
         filing = (
             '<span class="badge text-bg-info filing-status">'
-            f"{escape(enterprise.filing_status_label)}</span>"
+            f"{_escape(enterprise.filing_status_label)}</span>"
         )
     else:
-        filing = f'<span class="text-muted">{escape(texts.not_submitted)}</span>'
+        filing = f'<span class="text-muted">{_escape(texts.not_submitted)}</span>'
     return mark_safe(
         _ROW.format(
             pk=int(enterprise.pk),
             overdue_class=' class="table-warning"' if enterprise.overdue else "",
-            url=escape(enterprise.url),
-            name=escape(enterprise.name),
-            uscc=escape(enterprise.uscc),
-            town=escape(enterprise.town.name),
-            days=escape(enterprise.days_open_text),
+            url=_escape(enterprise.url),
+            name=_escape(enterprise.name),
+            uscc=_escape(enterprise.uscc),
+            town=_escape(enterprise.town.name),
+            days=_escape(enterprise.days_open_text),
             overdue_flag=(
                 '<br><span class="badge text-bg-danger overdue-flag">'
-                f"{escape(texts.overdue)}</span>"
+                f"{_escape(texts.overdue)}</span>"
                 if enterprise.overdue
                 else ""
             ),
-            since=escape(enterprise.since_text),
+            since=_escape(enterprise.since_text),
             filing=filing,
             note=note,
             reminder=reminder,
@@ -193,19 +213,20 @@ def vacancies(request):
     version = data_version.current_version(data_version.VACANCIES, using=rows.db)
     page, overdue_count = _vacancy_page(request, rows, today, version=version, filters=form.applied)
     post = form.chosen_post if form.chosen_post and form.chosen_post.code != CQO_POST else None
-    statuses = dict(FilingStatus.choices)
-    reminder_kinds = dict(ReminderKind.choices)
+    # The labels as text once a page, not a lazy translation looked up per row.
+    statuses = {value: str(label) for value, label in FilingStatus.choices}
+    reminder_kinds = {value: str(label) for value, label in ReminderKind.choices}
     # What each row prints is worked out here rather than by a {% url %} and two
     # {% blocktranslate %} per row in the template: they were half of the page's rendering
     # (issue 15 §1). The strings are the template's msgids, so the catalogue is unchanged.
+    texts = _RowTexts()
     vacancy_url = _url_of_id("town:vacancy")
     post_query = f"?post={post.code}" if post else ""
-    texts = _RowTexts()
     for enterprise in page.object_list:
         days = services.days_open(enterprise, today)
         enterprise.days_open = days
-        enterprise.days_open_text = ngettext("%(days)s 天", "%(days)s 天", days) % {"days": days}
-        enterprise.since_text = _("自 %(start)s") % {"start": enterprise.vacancy_start.isoformat()}
+        enterprise.days_open_text = texts.days(days)
+        enterprise.since_text = texts.since % {"start": enterprise.vacancy_start.isoformat()}
         enterprise.url = vacancy_url(enterprise.pk) + post_query
         enterprise.filing_status_label = statuses.get(enterprise.filing_status, "")
         enterprise.last_reminder_label = reminder_kinds.get(enterprise.last_reminder_kind, "")
