@@ -396,9 +396,9 @@ def person_record(request, pk: int):
 # --- Untrained CQOs ------------------------------------------------------------------------------
 
 
-def _untrained(request):
+def _untrained(request, *, lazy: bool = False):
     today = timezone.localdate()
-    filterset, rows = exports.untrained_rows(request.user, request.GET, today)
+    filterset, rows = exports.untrained_rows(request.user, request.GET, today, lazy=lazy)
     return filterset, rows, today
 
 
@@ -602,7 +602,8 @@ def untrained(request):
     see ``training.signals``); the number of rows is their sum and a page reads only the
     towns it shows (``_TownSlices``, each town's ordered keys cached likewise), its 50 rows
     then fetched with their person, enterprise and enrolment."""
-    filterset, rows, today = _untrained(request)
+    # The rows are built only when a cached figure is missing (``lazy``).
+    filterset, rows, today = _untrained(request, lazy=True)
     parts = _untrained_cache_parts(request, filterset, today)
     if parts is None:
         by_town = _untrained_by_town(rows)
