@@ -24,7 +24,8 @@ def filtered_vacancies(user, data: QueryDict, day: date):
     ``user``. A town outside the user's scope is a 404 (as for the dashboards'
     drill-downs), not an empty list. ``post`` (issue 19) chooses the post whose vacancies
     are listed, the CQO's by default (an unknown post: the CQO's); the form keeps the post
-    chosen as ``form.chosen_post`` (``None``: the CQO's)."""
+    chosen as ``form.chosen_post`` (``None``: the CQO's) and the filters it applied as
+    ``form.applied`` (a JSON-serialisable list: town id, search, overdue only, post code)."""
     town_officer = access.is_town_officer(user)
     form = VacancyFilterForm(data or None, towns=town_list(user), show_town=not town_officer)
     town_id, search, overdue_only, post = None, "", False, None
@@ -39,6 +40,9 @@ def filtered_vacancies(user, data: QueryDict, day: date):
             overdue_only = form.cleaned_data["overdue"]
             post = form.cleaned_data.get("post")
     form.chosen_post = post
+    # Everything below that narrows the user's list, for a cache key of what it selects
+    # (``vacancies.cached_vacancy_keys``).
+    form.applied = [town_id, search.strip(), overdue_only, post.code if post else None]
     rows = services.vacancy_list(user, day=day, town_id=town_id, search=search, post=post)
     if overdue_only:
         rows = rows.filter(overdue(day))

@@ -309,3 +309,32 @@ def test_a_writer_takes_a_free_counter_instead_of_waiting_for_one_another_holds(
     finally:
         holder.close()
         writer.close()
+
+
+def test_the_cached_filter_fields_follow_a_renamed_town_and_the_scope(
+    client_for, town_officer, reviewer, home_town, other_town
+):
+    """The filter fields are kept in the cache per scope and data version: a town renamed
+    shows in the county's town choices at the next request, and a town officer (no town
+    field) never gets the county's fields, nor the county theirs."""
+    bureau, mine = client_for(reviewer), client_for(town_officer)
+    for _ in range(2):  # the second round reads the cached fields
+        county_html = bureau.get(LIST_URL).content.decode()
+        town_html = mine.get(LIST_URL).content.decode()
+        assert f'<option value="{other_town.pk}">{other_town.name}</option>' in county_html
+        assert 'name="town"' not in town_html
+    Town.objects.filter(pk=other_town.pk).update(name="新改名镇")
+    assert (
+        f'<option value="{other_town.pk}">新改名镇</option>'
+        in bureau.get(LIST_URL).content.decode()
+    )
+    assert 'name="town"' not in mine.get(LIST_URL).content.decode()
+
+
+def test_the_cached_filter_fields_show_the_values_asked(client_for, town_officer, home_town):
+    officer = client_for(town_officer)
+    officer.get(LIST_URL)
+    html = officer.get(LIST_URL + "?q=%E5%9F%8E%E5%85%B3&overdue=on").content.decode()
+    assert 'value="城关"' in html
+    assert re.search(r'name="overdue"[^>]*checked', html)
+    assert 'value="城关"' not in officer.get(LIST_URL).content.decode()

@@ -85,6 +85,20 @@ def test_untrained_pages_are_the_whole_ordered_list(client_for, reviewer, seeded
     assert listed(client)[:2] == (keys, 7)
 
 
+@pytest.mark.parametrize("query", [{}, {"q": "甲"}, {"town": "999999"}])
+def test_untrained_rows_built_lazily_are_the_same_rows(reviewer, town_officer, seeded, query):
+    """The list page builds its rows only when a cached figure is missing (``lazy``):
+    the same rows, in the same order, as built at once."""
+    data = QueryDict("", mutable=True)
+    data.update(query)
+    for user in (reviewer, town_officer):
+        day = timezone.localdate()
+        _filter, built = exports.untrained_rows(user, data, day)
+        lazy_filter, lazy = exports.untrained_rows(user, data, day, lazy=True)
+        assert list(lazy.values_list("pk", flat=True)) == list(built.values_list("pk", flat=True))
+        assert lazy_filter.is_valid() == _filter.is_valid()
+
+
 def test_untrained_cached_figures_follow_orm_writes(
     client_for, reviewer, seeded, home_town, other_town
 ):

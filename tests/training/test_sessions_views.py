@@ -3,6 +3,7 @@ browser, CQO records and the untrained list. (The training file's browser import
 import page: tests/imports/test_import_pages.py.)"""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -383,6 +384,23 @@ def test_untrained_town_filter(client_for, reviewer, home_town, other_town):
         .content.decode()
     )
     assert theirs.person.name in body and mine.person.name not in body
+
+
+def test_untrained_rows_show_the_enrolment_badge_and_escape_names(
+    client_for, reviewer, session, home_town
+):
+    enrolled = untrained_cqo(home_town)
+    TrainingAttendance.objects.create(session=session, person=enrolled.person)
+    other = AppointmentFactory(enterprise=EnterpriseFactory(town=home_town, name="<甲&乙>公司"))
+    body = client_for(reviewer).get(reverse("training:untrained")).content.decode()
+    rows = dict(
+        (int(pk), row)
+        for pk, row in re.findall(r'<tr data-appointment="(\d+)">(.*?)</tr>', body, re.S)
+    )
+    badge = '<span class="badge text-bg-info">已报名待培训</span>'
+    assert badge in rows[enrolled.pk]
+    assert badge not in rows[other.pk]
+    assert "<td>&lt;甲&amp;乙&gt;公司</td>" in rows[other.pk]
 
 
 def test_untrained_pages_walk_the_list_in_order_across_towns(
