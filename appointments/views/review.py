@@ -22,6 +22,7 @@ from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
 from cqo_registry.pages import pk_url, run_action
+from cqo_registry.quick_fields import CrispyFields
 from cqo_registry.quick_widgets import quicken
 from cqo_registry.workflows import error_text
 from enterprises.models import Enterprise, EnterpriseRegistration, RegistrationStatus, Town
@@ -72,6 +73,9 @@ def queue(request):
         "review/queue.html",
         {
             "filter": filterset,
+            # The filter fields' HTML is the same for the same values and choices: rendered
+            # once a process (issue 15 §1).
+            "filter_fields": CrispyFields(filterset.form),
             "page": page,
             "query": params.query_without(data, "page"),
             "pending_registrations": pending_registrations_count(),
