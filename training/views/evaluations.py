@@ -24,6 +24,8 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.pages import audited_file_response, form_page, run_action
+from cqo_registry.quick_fields import CrispyFields
+from cqo_registry.quick_widgets import quicken
 from cqo_registry.workflows import error_text
 
 from .. import services
@@ -62,10 +64,14 @@ def list(request):  # noqa: A001 — the URL name the portal links to
     user = request.user
     queryset = evaluation_list_for(user).order_by("-year", "appointment__enterprise__name", "pk")
     filterset = EvaluationFilter(request.GET, queryset=queryset, user=user)
+    quicken(filterset.form)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     page = params.page(request, Paginator(rows, PER_PAGE))
     context = {
         "filter": filterset,
+        # The filter fields' HTML is the same for the same values and choices (the user's
+        # towns among them): rendered once a process (issue 15 §1).
+        "filter_fields": CrispyFields(filterset.form),
         "page": page,
         "query": params.query_without(request, "page"),
         "can_act": user.has_perm("training.score_evaluation"),
@@ -73,6 +79,7 @@ def list(request):  # noqa: A001 — the URL name the portal links to
     }
     if context["can_act"]:
         context["open_form"] = OpenYearForm(initial={"year": timezone.localdate().year})
+        context["open_fields"] = CrispyFields(context["open_form"])
         counts = rows.order_by().values("grade").annotate(count=Count("pk")).order_by("grade")
         context["by_grade"] = [
             (Grade(row["grade"]).label if row["grade"] else _("未评定"), row["count"])
