@@ -1,5 +1,5 @@
 """A form field as crispy-forms renders it, rendered once per process for the same inputs
-(issue 15 §1).
+(issue 15 §1; SPEC §7 "100k enterprises must stay fast").
 
 ``{{ form.field|as_crispy_field }}`` renders ``bootstrap5/field.html`` and its includes for
 every field on every request: a list page's filter form of six fields spent 3–5 ms of CPU a
@@ -73,8 +73,9 @@ def _key(bound_field: forms.BoundField) -> tuple:
 
 
 def crispy_field(bound_field: forms.BoundField) -> SafeString:
-    """``as_crispy_field(bound_field)`` (the bootstrap5 pack, no form helper): the same HTML,
-    from the memo when a field with the same key was rendered before in this process.
+    """``as_crispy_field(bound_field)`` (the bootstrap5 pack, no form helper): the same HTML
+    (a ``SafeString``), from the memo when a field with the same key was rendered before in
+    this process (issue 15 §1, SPEC §7).
 
     A widget's choices given by an iterator (a ``ModelChoiceField``'s: one query, as rendering
     reads them) are read once and kept on the widget as a list. Raises what crispy-forms
