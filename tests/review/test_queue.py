@@ -231,3 +231,50 @@ def test_change_and_dismissal_rows_say_whom_and_when(client_for, reviewer, count
     english = client_for(reviewer).get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"replacing {replaced}" in english
     assert english.count(">Chief Quality Officer</td>") == 2
+
+
+# The loop review/queue.html had before the view wrote its rows (issue 15 §1), kept here to
+# show that the view writes the same HTML.
+TEMPLATE_LOOP = """{% load i18n %}{% for filing in rows %}
+    <tr data-filing="{{ filing.pk }}">
+      <td class="text-nowrap">{{ filing.submitted }}</td>
+      <td class="text-nowrap">{{ filing.kind_label }}</td>
+      <td><a href="{{ filing.review_url }}">{{ filing.enterprise_name }}</a><br><span class="small text-muted">{{ filing.uscc }}</span></td>
+      <td class="text-nowrap">{{ filing.town_name }}</td>
+      <td class="text-nowrap post" data-post="{{ filing.post_id }}">{{ filing.post_name }}</td>
+      <td>{{ filing.person_name }}{% if filing.note %}<br><span class="small text-muted">{{ filing.note }}</span>{% endif %}</td>
+      <td class="text-end text-nowrap">{{ filing.waiting }}</td>
+      <td class="text-end text-nowrap">{{ filing.to_submit }}
+        {% if filing.is_late %}<span class="badge text-bg-danger late-flag">{% translate "逾期" %}</span>{% endif %}</td>
+      <td class="text-nowrap">{{ filing.status_label }}{% if filing.number %}<br><span class="small text-muted">{{ filing.number }}</span>{% endif %}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_view_writes_the_rows_the_template_loop_wrote(
+    client_for, reviewer, county, settings, language
+):
+    from django.template import engines
+    from django.utils import translation
+
+    from appointments.views.review import _queue_rows_html
+
+    settings.CQO_FILING_LIMIT_DAYS = 30
+    make_submitted(county.home_enterprise, replace=True)
+    make_dismissal(county.second_home_enterprise, days_ago=2)
+    late = make_submitted(EnterpriseFactory(name='迟报 & <b>"机械"</b>', town=None), days_ago=45)
+    submitted_at(late, 0)
+    returned = make_submitted(EnterpriseFactory(name="退回机械有限公司"))
+    filing_return(filing=returned, reasons="材料不全", actor=reviewer)
+
+    response = client_for(reviewer).get(URL, {"status": ""}, HTTP_ACCEPT_LANGUAGE=language)
+    rows = response.context["page"].object_list
+    assert {row.note != "" for row in rows} == {True, False}
+    assert any(row.is_late for row in rows) and any(row.number for row in rows)
+    assert any(not row.town_name for row in rows)
+    with translation.override(language):
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"rows": rows})
+        assert _queue_rows_html(rows) == expected
+    assert expected in response.content.decode()
+    assert "&lt;b&gt;&quot;" in expected

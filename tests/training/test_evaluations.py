@@ -381,3 +381,31 @@ def test_bureau_adjusts_items_and_reads_evaluations_in_the_admin(
     # An item in use is switched off, not deleted.
     response = client.get(reverse("admin:training_evaluationitem_delete", args=[item.pk]))
     assert response.status_code == 403
+
+
+def test_list_rows_print_what_the_instances_printed(client_for, reviewer, county):
+    """The list's rows are read as prepared values (issue 15 §1): the person's link, the
+    enterprise, its town ("" without one, not "None"), status, total and grade labels."""
+    scored = Evaluation.objects.create(
+        appointment=county.home_appointment,
+        year=2025,
+        status=EvaluationStatus.SCORED,
+        total=Decimal("86.5"),
+        max_total=Decimal("100.0"),
+        grade=Grade.choices[0][0],
+    )
+    townless = AppointmentFactory(enterprise=EnterpriseFactory(town=None, name="无镇 & <企业>"))
+    draft = Evaluation.objects.create(appointment=townless, year=2025, max_total=Decimal("100"))
+
+    html = client_for(reviewer).get(reverse("evaluations:list")).content.decode()
+
+    detail = reverse("evaluations:detail", args=[scored.pk])
+    person = county.home_appointment.person.name
+    assert f'<td><a href="{detail}">{person}</a></td>' in html
+    assert f'<td class="text-nowrap">{county.home_appointment.enterprise.town.name}</td>' in html
+    assert '<td class="text-end">86.5 / 100.0</td>' in html
+    assert f"<td>{Grade.choices[0][1]}</td>" in html
+    assert f'<tr data-evaluation="{draft.pk}">' in html
+    assert "<td>无镇 &amp; &lt;企业&gt;</td>" in html
+    assert '<td class="text-nowrap"></td>' in html and "None" not in html
+    assert f'<td class="text-nowrap">{EvaluationStatus.DRAFT.label}</td>' in html

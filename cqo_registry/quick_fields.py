@@ -1,0 +1,131 @@
+"""A form field as crispy-forms renders it, rendered once per process for the same inputs
+(issue 15 §1; SPEC §7 "100k enterprises must stay fast").
+
+``{{ form.field|as_crispy_field }}`` renders ``bootstrap5/field.html`` and its includes for
+every field on every request: a list page's filter form of six fields spent 3–5 ms of CPU a
+request there, a third of a page such as the review queue or the evaluations list. Yet a
+filter field's HTML is the same for every request that asks the same value with the same
+choices. :func:`crispy_field` keeps the HTML of a field keyed by *everything* the rendering
+reads — the field's and widget's classes and settings (label, help text, required, the
+widget's attributes, its choices), the bound value, the errors and the language — so a cached
+entry cannot be out of date: a town renamed or another user's scope changes the choices and
+thus the key. Nothing needs invalidating; the memo is bounded (least recently used out).
+
+:class:`CrispyFields` gives a template the fields of a form by name, rendered on first use
+(a field the template does not show costs nothing, not even its choices' query)."""
+
+import threading
+from collections import OrderedDict
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+# Entries kept (per process). A filter field's HTML is 0.2–3 KB; the search box's free text
+# makes most distinct keys, hence a bound.
+MAX_ENTRIES = 512
+
+_memo: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _frozen(value):
+    """``value`` as a hashable key part: dicts and sequences as tuples, lazy translations as
+    the text they are now, anything unhashable by its ``repr``."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _key(bound_field: forms.BoundField) -> tuple:
+    """Everything ``as_crispy_field(bound_field)`` reads: the language, the field's class and
+    settings, the widget's class and every attribute (``attrs``, ``choices``, ``input_type``,
+    formats …), the names and ids, the bound value and the errors."""
+    field = bound_field.field
+    widget = field.widget
+    return (
+        get_language(),
+        type(field),
+        type(widget),
+        bound_field.html_name,
+        bound_field.auto_id,
+        bound_field.form.is_bound,
+        _frozen(field.label),
+        _frozen(field.help_text),
+        field.required,
+        field.disabled,
+        field.localize,
+        field.show_hidden_initial,
+        _frozen(vars(widget)),
+        _frozen(bound_field.value()),
+        _frozen([str(error) for error in bound_field.errors]),
+    )
+
+
+def crispy_field(bound_field: forms.BoundField) -> SafeString:
+    """``as_crispy_field(bound_field)`` (the bootstrap5 pack, no form helper): the same HTML
+    (a ``SafeString``), from the memo when a field with the same key was rendered before in
+    this process (issue 15 §1, SPEC §7).
+
+    A widget's choices given by an iterator (a ``ModelChoiceField``'s: one query, as rendering
+    reads them) are read once and kept on the widget as a list. Raises what crispy-forms
+    raises; a form with a ``helper`` is rendered without the memo (the helper's attributes are
+    not in the key)."""
+    field = bound_field.field
+    if getattr(bound_field.form, "helper", None) is not None:
+        return as_crispy_field(bound_field)
+    widget = field.widget
+    if hasattr(widget, "choices") and not isinstance(widget.choices, list | tuple):
+        # Choices read by an iterator (a ``ModelChoiceField``'s query, a callable, django-filter's
+        # wrappers) are read once, as rendering reads them, and kept on the widget, so that the
+        # key and a rendering share them. A comprehension, not list(): list() asks the
+        # iterator's len(), a COUNT query.
+        widget.choices = [choice for choice in widget.choices]  # noqa: C416
+    key = _key(bound_field)
+    with _lock:
+        html = _memo.get(key)
+        if html is not None:
+            _memo.move_to_end(key)
+            return html
+    html = as_crispy_field(bound_field)
+    with _lock:
+        _memo[key] = html
+        while len(_memo) > MAX_ENTRIES:
+            _memo.popitem(last=False)
+    return html
+
+
+def forget() -> None:
+    """Empty the memo (tests)."""
+    with _lock:
+        _memo.clear()
+
+
+class CrispyFields:
+    """``form``'s fields for a template, ``{{ fields.town }}`` being
+    ``{{ form.town|as_crispy_field }}`` through :func:`crispy_field`, rendered when the template
+    asks for it. An unknown name raises ``KeyError`` (the template shows nothing); an error
+    while rendering is raised as ``RuntimeError`` — as the filter's error would be — since the
+    template would take a ``TypeError`` or ``ValueError`` from a lookup for "no such key" and
+    silently show nothing."""
+
+    def __init__(self, form: forms.BaseForm):
+        self.form = form
+
+    def __getitem__(self, name: str) -> SafeString:
+        if name not in self.form.fields:
+            raise KeyError(name)
+        try:
+            return crispy_field(self.form[name])
+        except (TypeError, ValueError, AttributeError, IndexError, KeyError) as error:
+            raise RuntimeError(f"rendering the field {name!r} failed") from error
