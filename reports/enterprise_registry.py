@@ -7,9 +7,14 @@ for the bureau), ``vacant`` (requires a CQO and has none filed) and ``overdue`` 
 longer than ``CQO_VACANCY_LIMIT_DAYS``, the vacancy list's rule) — the current CQO's name and
 whether that CQO is trained (a passed attendance)."""
 
+import hashlib
+import json
 from datetime import date
 
 from django import forms
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +26,7 @@ from appointments.registry import (
     overdue_before,
     vacant_since,
 )
+from cqo_registry import data_version
 from cqo_registry.accounts import access
 from enterprises.list_filters import YES_NO, ListFilterForm
 from enterprises.models import Enterprise, Industry, Scale
@@ -104,6 +110,39 @@ def page_rows(user, day: date, keys: list[int]) -> dict[int, dict]:
     return {row["pk"]: row for row in rows}
 
 
+# The key holds the data version: this only lets keys of old versions go.
+COUNT_CACHE_SECONDS = 3600
+
+
+def cached_count(keys: QuerySet) -> int:
+    """``keys.count()`` (the rows of the list: ``keys`` filtered by enterprise columns only —
+    scope, town, scale, industry and the yes/no flags, no search, status or trained filter),
+    kept in the cache (issue 15 §1: counting 100,000 enterprises for "共 N 家企业" was the
+    list's dearest statement).
+
+    The key holds the data version that the database moves on every committed write to the
+    enterprises table, however made (``cqo_registry.data_version.VACANCIES``, which watches
+    it with towns, appointments and posts), and the SQL of the count with its parameters —
+    the user's scope (a town officer's town) and every filter, as the query applies them.
+    Such a count reads the enterprises table alone, so no other write can change it. The
+    version is read before the count: a write committed in between leaves a newer count
+    under the older version, never an older one. A hit costs one query (the version)."""
+    queryset = keys.order_by()
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return 0
+    version = data_version.current_version(data_version.VACANCIES, using=queryset.db)
+    database = connections[queryset.db].settings_dict["NAME"]
+    text = json.dumps([str(database), version, sql, list(params)], ensure_ascii=False, default=str)
+    key = "registry:count:" + hashlib.sha256(text.encode()).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
+
 class RegistryFilter(ListFilterForm):
     q = forms.CharField(
         label=_("搜索"),
@@ -158,6 +197,13 @@ class RegistryFilter(ListFilterForm):
         up in the scoped queryset."""
         towns = self.fields["town"]
         towns.choices = [("", towns.empty_label), *towns.queryset.values_list("pk", "name")]
+
+    def counts_enterprises_only(self) -> bool:
+        """Whether the rows this form selects depend on the enterprises' own columns alone
+        (no search, which also reads CQOs' names; no status or trained filter): their count
+        may then be kept by :func:`cached_count`."""
+        data = self.valid_data()
+        return not (data.get("q") or "").strip() and not (data.get("status") or data.get("trained"))
 
     def annotations_used(self) -> set[str]:
         """The names of the annotations of :func:`annotated` that :meth:`filter` reads for
