@@ -79,11 +79,10 @@ def filter_values(form) -> dict:
     }
 
 
-def explain_filters(user, data: QueryDict, code: str):
-    """The drill-down's subject, its filter form (of ``data``, a page's query; the date
-    defaults to today) and, when the form is valid, the rows scoped to ``user`` (not yet
-    filtered by ``show``; ``None`` otherwise). A town outside the user's scope is a 404."""
-
+def explain_form(user, data: QueryDict, code: str):
+    """The drill-down's subject and its filter form (of ``data``, a page's query; the date
+    defaults to today), validated. A town outside the user's scope is a 404 (``Http404``);
+    an unknown ``code`` whatever :func:`reports.selectors.explained_for_code` raises."""
     explained = selectors.explained_for_code(code)
     data = data.copy()
     if not data.get("as_of"):
@@ -93,9 +92,17 @@ def explain_filters(user, data: QueryDict, code: str):
         towns=town_list(user),
         show_labels=(explained.counted_label, explained.missing_label),
     )
+    if not form.is_valid() and "town" in form.errors:
+        raise Http404
+    return explained, form
+
+
+def explain_filters(user, data: QueryDict, code: str):
+    """The drill-down's subject, its filter form (of ``data``, a page's query; the date
+    defaults to today) and, when the form is valid, the rows scoped to ``user`` (not yet
+    filtered by ``show``; ``None`` otherwise). A town outside the user's scope is a 404."""
+    explained, form = explain_form(user, data, code)
     if not form.is_valid():
-        if "town" in form.errors:
-            raise Http404
         return explained, form, None
     rows = selectors.explain_rows(explained, form.day, user=user, **filter_values(form))
     return explained, form, rows

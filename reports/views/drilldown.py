@@ -38,7 +38,13 @@ from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
 from .. import selectors, snapshots, statistics
-from ..exports import explain_audit_name, explain_filters, export_filename, filter_values
+from ..exports import (
+    explain_audit_name,
+    explain_filters,
+    explain_form,
+    export_filename,
+    filter_values,
+)
 from ..selectors.keyset import BACKWARD, FORWARD, Cursor, InvalidCursor
 
 PAGE_SIZE = 50
@@ -252,11 +258,24 @@ def _filters(request, code: str):
 _filter_values = filter_values
 
 
+def list_towns(form) -> None:
+    """Read the town choices of ``form`` (an ``ExplainFilterForm``) now, as a list, in one
+    plain query, for the page that writes them: the model field counts the towns and then
+    reads them by a server-side cursor (DECLARE, FETCH, CLOSE) when the template loops over
+    its choices. Same values (pk) and labels (``Town.__str__``, the name), "全部" first;
+    validation is unchanged (it looks the town up in the scoped queryset)."""
+    towns = form.fields["town"]
+    towns.choices = [("", towns.empty_label), *towns.queryset.values_list("pk", "name")]
+
+
 @access.permission_required("reports.explain_figures")
 def explain(request, code: str):
-    explained, form, rows = _filters(request, code)
+    # The form alone: the page reads its rows by ``selectors.explain_rows(paged=True)``
+    # below, so the whole-list queryset of ``explain_filters`` would be built for nothing.
+    explained, form = explain_form(request.user, request.GET, code)
+    list_towns(form)
     context = {"explained": explained, "form": form, "page": None}
-    if rows is not None:
+    if form.is_valid():
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
         filters = _filter_values(form)
         scope = _cursor_scope(request, code, form, show)

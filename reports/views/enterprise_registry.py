@@ -4,6 +4,7 @@ bureau roles and leaders see the county, a town officer their town; an enterpris
 their own enterprise's page (issue 12)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,40 +34,58 @@ def _rows(request):
 
 
 def prepare(rows) -> list[Row]:
-    """The rows of a page of enterprises (from :func:`reports.exports.registry_rows`) as what
-    their cells print, so that the template only prints (issue 15 §1): each a :class:`Row`
-    of ``pk``, ``name``, ``uscc``, ``url`` (its page), ``town_name``, ``scale_label``,
-    ``status_label``, ``cqo_name``, ``cqo_url`` (its CQO's page, "" without a CQO) and
-    ``trained_label`` (是/否 for a filed CQO, "—" otherwise). The URLs are reversed and the
-    labels translated once a page, not once a row; a dict's keys are the template engine's
-    first lookup, where a model's attributes are found after a failed one."""
+    """The rows of a page of enterprises (dicts from :func:`reports.enterprise_registry.
+    page_rows`) as what their cells print, so that the template only prints (issue 15 §1):
+    each a :class:`Row` of ``pk``, ``name``, ``uscc``, ``url`` (its page), ``town_name`` (""
+    without a town), ``scale_label``, ``status_label``, ``cqo_name``, ``cqo_url`` (its CQO's
+    page, "" without a CQO) and ``trained_label`` (是/否 for a filed CQO, "—" otherwise). The
+    URLs are reversed and the labels translated once a page, not once a row; a dict's keys
+    are the template engine's first lookup, where a model's attributes are found after a
+    failed one."""
     detail = pk_url("enterprises:detail")
     person = pk_url("persons:detail")
     scales = {value: str(label) for value, label in Scale.choices}
     trained = {True: _("是"), False: _("否")}
-    return [
-        Row(
-            pk=row.pk,
-            name=row.name,
-            uscc=row.uscc,
-            url=detail(row.pk),
-            town_name=row.town_name,
-            scale_label=scales.get(row.scale, row.scale),
-            status_label=registry.status_label(row),
-            cqo_name=row.cqo_name,
-            cqo_url=person(row.cqo_person_id) if row.cqo_person_id else "",
-            trained_label=trained[bool(row.cqo_trained)] if row.filed else "—",
+    prepared = []
+    for row in rows:
+        row = Row(row)
+        prepared.append(
+            Row(
+                pk=row.pk,
+                name=row.name,
+                uscc=row.uscc,
+                url=detail(row.pk),
+                town_name=row.town__name or "",
+                scale_label=scales.get(row.scale, row.scale),
+                status_label=registry.status_label(row),
+                cqo_name=row.cqo_name,
+                cqo_url=person(row.cqo_person_id) if row.cqo_person_id else "",
+                trained_label=trained[bool(row.cqo_trained)] if row.filed else "—",
+            )
         )
-        for row in rows
-    ]
+    return prepared
 
 
 @permission_required("enterprises.view_registry")
 def registry_list(request):
-    form, queryset, day = _rows(request)
+    day = timezone.localdate()
+    form = registry.RegistryFilter(request.GET or None, user=request.user)
+    # Only the annotations the filters and the order read: the page's rows get theirs in
+    # ``registry.page_rows``. Same keys as ``registry_rows`` (the export's rows) would give.
+    queryset = form.filter(registry.annotated(request.user, day, form.annotations_used()), day)
+    form.list_towns()
     quicken(form)
-    page = params.page_by_keys(request, queryset, registry.PAGE_SIZE)
-    page.object_list = prepare(page.object_list)
+    # The page's keys by the filters and the order, then those rows alone
+    # (``registry.page_rows``): the same rows, in the same order, as
+    # ``params.page_by_keys(request, queryset, …)``.
+    keys = queryset.values_list("pk", flat=True)
+    paginator = Paginator(keys, registry.PAGE_SIZE)
+    if form.counts_enterprises_only():
+        paginator.count = registry.cached_count(keys)  # a cached_property: not counted again
+    page = params.page(request, paginator)
+    ids = list(page.object_list)
+    rows = registry.page_rows(request.user, day, ids)
+    page.object_list = prepare(rows[pk] for pk in ids if pk in rows)
     query = params.query_without(request, "page")
     return render(
         request,
