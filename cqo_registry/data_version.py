@@ -54,7 +54,10 @@ VACANCIES = "vacancies"
 # name -> the tables whose writes change what is cached under it. The vacancy lists
 # (``enterprises.vacancies.cached_vacancy_keys``) read enterprises (active dates, whether
 # they require a CQO, name and code searched, town), appointments (filed, current, ended),
-# posts (another post's conditions and start, issue 19) and towns (the town filter).
+# posts (another post's conditions and start, issue 19) and towns (the town filter). The
+# enterprise registry's count of a list filtered on enterprise columns only
+# (``reports.enterprise_registry.cached_count``) is kept under the same version, because it
+# watches the enterprises: a name that stops watching them must move that count to its own.
 WATCHED: dict[str, tuple[str, ...]] = {
     VACANCIES: (
         "enterprises_town",
