@@ -374,3 +374,22 @@ def test_filter_fields_follow_what_is_asked_and_the_towns(client_for, reviewer, 
     client.get("/training/")
     bad = client.get("/training/", {"year": "abc"}).content.decode()
     assert "is-invalid" in bad and "is-invalid" not in client.get("/training/").content.decode()
+
+
+def test_a_silent_move_to_another_town_never_shows_in_the_old_towns_cached_page(
+    client_for, town_officer, seeded, other_town
+):
+    """The page's keys are cached and renewed by ORM signals; a write that sends none (here
+    ``QuerySet.update``) leaves them in place for up to ten minutes. The page's rows are read
+    under the user's scope again, so an enterprise moved away drops out of the old town's
+    page at once rather than showing there with its CQO's name and ID number."""
+    from enterprises.models import Enterprise
+
+    officer = client_for(town_officer)
+    shown, _total, _counts = listed(officer)
+    moved = seeded[4]  # one of the officer's town's CQOs
+    assert moved.pk in shown
+    Enterprise.objects.filter(pk=moved.enterprise_id).update(town=other_town)
+    after, _total, _counts = listed(officer)
+    assert moved.pk not in after
+    assert set(after) <= set(shown)

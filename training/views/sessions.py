@@ -520,18 +520,26 @@ UNTRAINED_ROW_FIELDS = (
 )
 
 
-def _untrained_page_rows(ids: list[int], today, full_id_numbers: bool) -> list[UntrainedRow]:
+def _untrained_page_rows(ids: list[int], today, full_id_numbers: bool, user) -> list[UntrainedRow]:
     """The appointments ``ids`` (in that order) as :class:`UntrainedRow`: one query of the
     values the page prints, no model instances (four per row), the record's URL reversed
     once. ``ids`` are keys of the list (``_TownSlices``, counted under the current data
     version): the list's conditions are not planned again — they were three quarters of
-    this query's time, all of it planning."""
+    this query's time, all of it planning. The user's scope is applied again: the keys may
+    be cached, and an enterprise moved to another town by a write that sends no signal must
+    not show in the old town's list until the cache expires."""
     record_url = pk_url("training:person")
+    scoped = access.scope(
+        Appointment.objects.filter(pk__in=ids),
+        user,
+        town_field="enterprise__town",
+        enterprise_field=None,
+    )
     fetched = {
         values[0]: values
-        for values in Appointment.objects.filter(pk__in=ids)
-        .annotate(enrolled_upcoming=exports.enrolled_upcoming(today))
-        .values_list(*UNTRAINED_ROW_FIELDS)
+        for values in scoped.annotate(
+            enrolled_upcoming=exports.enrolled_upcoming(today)
+        ).values_list(*UNTRAINED_ROW_FIELDS)
     }
     prepared = []
     for pk in ids:
@@ -612,7 +620,9 @@ def untrained(request):
     paginator = Paginator(_TownSlices(rows, by_town, parts), PER_PAGE)
     page = params.page(request, paginator)
     sees_personal_data = request.user.has_perm("enterprises.view_personal_data")
-    page.object_list = _untrained_page_rows(list(page.object_list), today, sees_personal_data)
+    page.object_list = _untrained_page_rows(
+        list(page.object_list), today, sees_personal_data, request.user
+    )
     audit_id_numbers_shown(
         request, [a.person_id for a in page.object_list], page="training:untrained"
     )
