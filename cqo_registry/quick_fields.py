@@ -50,11 +50,16 @@ def _frozen(value):
 def _key(bound_field: forms.BoundField) -> tuple:
     """Everything ``as_crispy_field(bound_field)`` reads: the language, the field's class and
     settings, the widget's class and every attribute (``attrs``, ``choices``, ``input_type``,
-    formats …), the names and ids, the bound value and the errors."""
+    formats …), the names and ids, the bound value and the errors — and what the form adds:
+    the CSS classes it gives the field (``required_css_class``, ``error_css_class``) and
+    whether it prints ``required`` attributes. Not the form's class: django-filter makes a
+    new one for every filter set, which would make every key new."""
     field = bound_field.field
     widget = field.widget
     return (
         get_language(),
+        bound_field.css_classes(),
+        bound_field.form.use_required_attribute,
         type(field),
         type(widget),
         bound_field.html_name,

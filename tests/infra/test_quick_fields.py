@@ -130,3 +130,22 @@ def test_the_pages_show_the_fields(client_for, reviewer, home_town):
     for url in (reverse("review:queue"), reverse("evaluations:list")):
         body = client_for(reviewer).get(url, {"town": home_town.pk}).content.decode()
         assert 'id="div_id_town"' in body and f'value="{home_town.pk}" selected' in body
+
+
+def test_forms_that_style_the_same_field_differently_do_not_share_an_entry():
+    """The key holds what the form adds to a field's HTML: its CSS classes and whether it
+    prints ``required``."""
+    from django import forms
+
+    class Plain(forms.Form):
+        name = forms.CharField(label="名称")
+
+    class Styled(Plain):
+        required_css_class = "is-required"
+
+    class NoRequired(Plain):
+        use_required_attribute = False
+
+    for form_class in (Plain, Styled, NoRequired, Plain):
+        form = form_class()
+        assert str(crispy_field(form["name"])) == str(as_crispy_field(form["name"]))
