@@ -189,7 +189,8 @@ def _row_html(enterprise, texts: _RowTexts) -> SafeString:
             url=_escape(enterprise.url),
             name=_escape(enterprise.name),
             uscc=_escape(enterprise.uscc),
-            town=_escape(enterprise.town.name),
+            # An enterprise still 待完善 has no town: an empty cell, as ``{{ e.town.name }}``.
+            town=_escape(enterprise.town.name if enterprise.town_id else ""),
             days=_escape(enterprise.days_open_text),
             overdue_flag=(
                 '<br><span class="badge text-bg-danger overdue-flag">'

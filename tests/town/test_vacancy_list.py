@@ -268,3 +268,17 @@ def test_rows_print_days_start_and_link_in_either_language(client_for, town_offi
     english = client.get(LIST_URL).content.decode()
     assert "45 days" in english and "1 day\n" in english and f"since {start}" in english
     assert f'href="{reverse("town:vacancy", args=[one.pk])}"' in english
+
+
+def test_an_enterprise_without_a_town_is_listed_with_an_empty_town_cell(client_for, reviewer):
+    """An enterprise still 待完善 (no town yet) that needs a CQO is a county vacancy: its row
+    shows with an empty town cell, as the template's ``{{ e.town.name }}`` printed it."""
+    enterprise = make_vacancy(None, days_open=3, name="无镇企业")
+    response = client_for(reviewer).get(reverse("town:vacancies"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "无镇企业" in html
+    row = html[html.index("无镇企业") :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="text-nowrap"></td>' in row
+    assert enterprise.pk in [e.pk for e in response.context["page"].object_list]
