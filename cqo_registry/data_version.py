@@ -51,6 +51,7 @@ FUNCTION = "cqo_data_version_bump"
 SLOTS = 16
 
 VACANCIES = "vacancies"
+ACCOUNTS = "accounts"
 # name -> the tables whose writes change what is cached under it. The vacancy lists
 # (``enterprises.vacancies.cached_vacancy_keys``) read enterprises (active dates, whether
 # they require a CQO, name and code searched, town), appointments (filed, current, ended),
@@ -64,6 +65,13 @@ WATCHED: dict[str, tuple[str, ...]] = {
         "enterprises_enterprise",
         "appointments_appointment",
         "appointments_posttype",
+    ),
+    # The signed-in user and second-factor device kept per process
+    # (``cqo_registry.accounts.signed_in``): the users' rows and the devices' rows.
+    ACCOUNTS: (
+        "accounts_user",
+        "otp_totp_totpdevice",
+        "otp_static_staticdevice",
     ),
 }
 

@@ -68,7 +68,8 @@ MIDDLEWARE = [
     # After the host is checked: links leaving the site use the request's address (site.py).
     "cqo_registry.site.SiteUrlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user kept per process while no account changes.
+    "cqo_registry.accounts.signed_in.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -429,8 +430,8 @@ LOCALE_PATHS.append(
 # signed-in user to whatever their account still needs (second factor, new password) and
 # ends sessions past their absolute lifetime. RatelimitMiddleware answers 429 for throttles.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
+    MIDDLEWARE.index("cqo_registry.accounts.signed_in.AuthenticationMiddleware") + 1,
+    "cqo_registry.accounts.signed_in.OTPMiddleware",
 )
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
