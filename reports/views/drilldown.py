@@ -309,6 +309,7 @@ def explain(request, code: str):
             explained, form.day, page.object_list, user=request.user, **filters
         )
         explained.kind.prepare(page.object_list, request.user)
+        context["rows_html"] = explained.kind.rows_html(page.object_list, explained)
         if explained.kind.slug == "persons" or getattr(explained.kind, "shows_id_numbers", False):
             audit_id_numbers_shown(request, page.object_list, page="reports:explain")
         query = params.query_without(request, "page", "cursor")
