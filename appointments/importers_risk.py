@@ -13,9 +13,8 @@ from cqo_registry.import_rows import update_existing
 from cqo_registry.importing import CREATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
 from cqo_registry.importing.columns import uscc_column
-from enterprises.importers import CLEAN_USCC_RE
+from enterprises.importers import read_uscc
 from enterprises.models import Enterprise
-from enterprises.validators import normalize_uscc, uscc_problem
 
 from .models import Penalty, SpotCheck
 
@@ -61,25 +60,16 @@ class RiskImporter(Importer):
         self.seen: dict = {}
 
     def enterprise(self, row, values) -> dict | None:
-        typed = values["uscc"]
-        uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
+        uscc = read_uscc(self, row, values["uscc"], self.enterprises)
+        if uscc is None:
+            return None
         enterprise = self.enterprises.get(uscc)
         if enterprise is None:
-            problem = uscc_problem(uscc)
-            if problem:
-                self.error(
-                    row,
-                    USCC,
-                    _("统一社会信用代码“%(value)s”%(problem)s")
-                    % {"value": typed, "problem": problem},
-                )
-            else:
-                self.warn(
-                    row,
-                    USCC,
-                    _("统一社会信用代码 %(uscc)s 不在本县企业名录中，这一行未导入")
-                    % {"uscc": uscc},
-                )
+            self.warn(
+                row,
+                USCC,
+                _("统一社会信用代码 %(uscc)s 不在本县企业名录中，这一行未导入") % {"uscc": uscc},
+            )
             return None
         typed_name = values.get("enterprise_name")
         if typed_name and parsers.fold(typed_name) != parsers.fold(enterprise["name"]):

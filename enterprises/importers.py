@@ -176,24 +176,31 @@ LOADED_FIELDS = [
 ]
 
 
+def read_uscc(importer: Importer, row, typed: str, known) -> str | None:
+    """A row's typed USCC in the stored spelling (no separators, upper case), or ``None`` when
+    it is not a valid code (SPEC §4): the row's error under the USCC column is then given.
+
+    ``known`` holds (or is keyed by) the registry's codes: those were validated when they came
+    in and are not checked again."""
+    uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
+    if uscc not in known:
+        problem = uscc_problem(uscc)
+        if problem:
+            importer.error(
+                row,
+                USCC,
+                _("统一社会信用代码“%(value)s”%(problem)s") % {"value": typed, "problem": problem},
+            )
+            return None
+    return uscc
+
+
 class UsccRows:
     """For an importer keyed by USCC (``self.existing``: the registry's codes): a row's code,
     normalised, or ``None`` with the row's error when it is not a valid one."""
 
     def _uscc(self, row, typed: str) -> str | None:
-        uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
-        # Codes already in the registry were validated when they came in.
-        if uscc not in self.existing:
-            problem = uscc_problem(uscc)
-            if problem:
-                self.error(
-                    row,
-                    USCC,
-                    _("统一社会信用代码“%(value)s”%(problem)s")
-                    % {"value": typed, "problem": problem},
-                )
-                return None
-        return uscc
+        return read_uscc(self, row, typed, self.existing)
 
     def check_bad_row(self, row, v, present):
         """``Importer.check_bad_row``: a readable code is checked (not remembered)."""
