@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from cqo_registry.import_rows import update_existing
 from cqo_registry.importing import CREATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import uscc_column
+from cqo_registry.importing.columns import date_column, enterprise_name_column, uscc_column
 from enterprises.importers import read_uscc
 from enterprises.models import Enterprise
 
@@ -42,10 +42,10 @@ def parse_result(value) -> bool:
 
 
 def _enterprise_name_column() -> Column:
-    return Column(
+    return enterprise_name_column(
         ENTERPRISE_NAME,
-        "enterprise_name",
-        max_length=200,
+        key="enterprise_name",
+        required=False,
         aliases=("单位名称", "被抽样单位", "受检单位", "当事人", "被处罚单位"),
         note=gettext_lazy("可选，只用于核对：与系统中的名称不同时给出提醒"),
         example="城关精密机械有限公司",
@@ -101,10 +101,9 @@ class SpotCheckImporter(RiskImporter):
             aliases=("抽查产品", "样品名称", "产品"),
             example="电线电缆",
         ),
-        Column(
+        date_column(
             CHECKED_ON,
             "checked_on",
-            parsers.parse_date,
             required=True,
             aliases=("抽样日期", "检验日期"),
             note=gettext_lazy("日期，如 2025-06-01"),
@@ -187,10 +186,9 @@ class PenaltyImporter(RiskImporter):
     columns = [
         uscc_column(USCC, note=gettext_lazy("被处罚企业的 18 位代码；本列须为文本格式")),
         _enterprise_name_column(),
-        Column(
+        date_column(
             DECIDED_ON,
             "decided_on",
-            parsers.parse_date,
             required=True,
             aliases=("处罚决定日期", "决定日期", "作出处罚决定日期"),
             note=gettext_lazy("处罚决定的日期，如 2025-06-01"),
