@@ -20,7 +20,13 @@ from cqo_registry.importing import (
     validation_reason,
 )
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import id_number_column, person_name_column, uscc_column
+from cqo_registry.importing.columns import (
+    date_column,
+    id_number_column,
+    person_name_column,
+    uscc_column,
+    yes_no_column,
+)
 from cqo_registry.importing.people import PersonBook
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_uscc, validate_mobile
@@ -75,42 +81,37 @@ class AppointmentImporter(Importer):
             note=gettext_lazy("在企业担任的职务"),
             example="副总经理",
         ),
-        Column(
+        yes_no_column(
             SENIOR,
             "is_senior_manager",
-            parsers.parse_bool,
             aliases=("是否为高层管理人员", "是否企业高层管理人员"),
             note=gettext_lazy("是/否；空着视为“是”"),
             example="是",
         ),
-        Column(
+        yes_no_column(
             PRINCIPAL,
             "is_principal",
-            parsers.parse_bool,
             aliases=("是否为主要负责人", "是否企业主要负责人"),
             note=gettext_lazy("是/否；空着视为“否”"),
             example="否",
         ),
-        Column(
+        date_column(
             APPOINTED,
             "appointed_on",
-            parsers.parse_date,
             required=True,
             aliases=("任命日期",),
             note=gettext_lazy("日期，如 2021-01-05"),
             example="2021-01-05",
         ),
-        Column(
+        date_column(
             ENDED,
             "ended_on",
-            parsers.parse_date,
             aliases=("解聘（离职）日期", "离任日期"),
             note=gettext_lazy("已解聘的填解聘日期，在任的空着"),
         ),
-        Column(
+        date_column(
             FILED,
             "filed_on",
-            parsers.parse_date,
             note=gettext_lazy("局里备案的日期；空着表示尚未备案"),
             example="2021-01-20",
         ),

@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy
 from cqo_registry.import_rows import update_existing
 from cqo_registry.importing import CREATED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import uscc_column
-from enterprises.importers import CLEAN_USCC_RE
+from cqo_registry.importing.columns import date_column, enterprise_name_column, uscc_column
+from enterprises.importers import read_uscc
 from enterprises.models import Enterprise
-from enterprises.validators import normalize_uscc, uscc_problem
 
 from .models import Penalty, SpotCheck
 
@@ -43,10 +42,10 @@ def parse_result(value) -> bool:
 
 
 def _enterprise_name_column() -> Column:
-    return Column(
+    return enterprise_name_column(
         ENTERPRISE_NAME,
-        "enterprise_name",
-        max_length=200,
+        key="enterprise_name",
+        required=False,
         aliases=("单位名称", "被抽样单位", "受检单位", "当事人", "被处罚单位"),
         note=gettext_lazy("可选，只用于核对：与系统中的名称不同时给出提醒"),
         example="城关精密机械有限公司",
@@ -61,25 +60,16 @@ class RiskImporter(Importer):
         self.seen: dict = {}
 
     def enterprise(self, row, values) -> dict | None:
-        typed = values["uscc"]
-        uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
+        uscc = read_uscc(self, row, values["uscc"], self.enterprises)
+        if uscc is None:
+            return None
         enterprise = self.enterprises.get(uscc)
         if enterprise is None:
-            problem = uscc_problem(uscc)
-            if problem:
-                self.error(
-                    row,
-                    USCC,
-                    _("统一社会信用代码“%(value)s”%(problem)s")
-                    % {"value": typed, "problem": problem},
-                )
-            else:
-                self.warn(
-                    row,
-                    USCC,
-                    _("统一社会信用代码 %(uscc)s 不在本县企业名录中，这一行未导入")
-                    % {"uscc": uscc},
-                )
+            self.warn(
+                row,
+                USCC,
+                _("统一社会信用代码 %(uscc)s 不在本县企业名录中，这一行未导入") % {"uscc": uscc},
+            )
             return None
         typed_name = values.get("enterprise_name")
         if typed_name and parsers.fold(typed_name) != parsers.fold(enterprise["name"]):
@@ -111,10 +101,9 @@ class SpotCheckImporter(RiskImporter):
             aliases=("抽查产品", "样品名称", "产品"),
             example="电线电缆",
         ),
-        Column(
+        date_column(
             CHECKED_ON,
             "checked_on",
-            parsers.parse_date,
             required=True,
             aliases=("抽样日期", "检验日期"),
             note=gettext_lazy("日期，如 2025-06-01"),
@@ -197,10 +186,9 @@ class PenaltyImporter(RiskImporter):
     columns = [
         uscc_column(USCC, note=gettext_lazy("被处罚企业的 18 位代码；本列须为文本格式")),
         _enterprise_name_column(),
-        Column(
+        date_column(
             DECIDED_ON,
             "decided_on",
-            parsers.parse_date,
             required=True,
             aliases=("处罚决定日期", "决定日期", "作出处罚决定日期"),
             note=gettext_lazy("处罚决定的日期，如 2025-06-01"),

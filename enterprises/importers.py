@@ -18,7 +18,13 @@ from cqo_registry.importing import (
     parsers,
 )
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import uscc_column
+from cqo_registry.importing.columns import (
+    date_column,
+    enterprise_name_column,
+    town_column,
+    uscc_column,
+    yes_no_column,
+)
 
 from .models import Enterprise, Industry, Licence, Scale, Town, licence_field
 from .validators import normalize_uscc, uscc_problem
@@ -176,24 +182,31 @@ LOADED_FIELDS = [
 ]
 
 
+def read_uscc(importer: Importer, row, typed: str, known) -> str | None:
+    """A row's typed USCC in the stored spelling (no separators, upper case), or ``None`` when
+    it is not a valid code (SPEC §4): the row's error under the USCC column is then given.
+
+    ``known`` holds (or is keyed by) the registry's codes: those were validated when they came
+    in and are not checked again."""
+    uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
+    if uscc not in known:
+        problem = uscc_problem(uscc)
+        if problem:
+            importer.error(
+                row,
+                USCC,
+                _("统一社会信用代码“%(value)s”%(problem)s") % {"value": typed, "problem": problem},
+            )
+            return None
+    return uscc
+
+
 class UsccRows:
     """For an importer keyed by USCC (``self.existing``: the registry's codes): a row's code,
     normalised, or ``None`` with the row's error when it is not a valid one."""
 
     def _uscc(self, row, typed: str) -> str | None:
-        uscc = typed if CLEAN_USCC_RE.match(typed) else normalize_uscc(typed)
-        # Codes already in the registry were validated when they came in.
-        if uscc not in self.existing:
-            problem = uscc_problem(uscc)
-            if problem:
-                self.error(
-                    row,
-                    USCC,
-                    _("统一社会信用代码“%(value)s”%(problem)s")
-                    % {"value": typed, "problem": problem},
-                )
-                return None
-        return uscc
+        return read_uscc(self, row, typed, self.existing)
 
     def check_bad_row(self, row, v, present):
         """``Importer.check_bad_row``: a readable code is checked (not remembered)."""
@@ -219,20 +232,12 @@ class EnterpriseImporter(UsccRows, Importer):
     admin_changelist = "admin:enterprises_enterprise_changelist"
     columns = [
         uscc_column(USCC, note=gettext_lazy("18 位，见营业执照；本列须为文本格式")),
-        Column(
-            NAME,
-            "name",
-            required=True,
-            max_length=200,
-            aliases=("单位名称", "企业全称"),
-            note=gettext_lazy("营业执照上的全称"),
-            example="来安示例机械有限公司",
+        enterprise_name_column(
+            NAME, aliases=("单位名称", "企业全称"), note=gettext_lazy("营业执照上的全称")
         ),
-        Column(
+        town_column(
             TOWN,
-            "town",
             required=True,
-            max_length=50,
             aliases=(
                 "所属乡镇",
                 "所属镇街",
@@ -243,7 +248,6 @@ class EnterpriseImporter(UsccRows, Importer):
                 "镇街",
             ),
             note=gettext_lazy("系统中已有的镇（街道）名称；“城关”“城关镇”算同一个镇"),
-            example="城关镇",
         ),
         Column(
             INDUSTRY,
@@ -265,25 +269,22 @@ class EnterpriseImporter(UsccRows, Importer):
             note=gettext_lazy("规模以上、中小企业 或 微型企业"),
             example="规模以上",
         ),
-        Column(
+        yes_no_column(
             REQUIRES_CQO,
             "requires_cqo",
-            parsers.parse_bool,
             aliases=("是否需要聘任首席质量官",),
             note=gettext_lazy("是/否；规模以上企业一律为“是”，中小企业空着则保持局里原来的认定"),
             example="是",
         ),
-        Column(
+        date_column(
             ESTABLISHED,
             "established_on",
-            parsers.parse_date,
             note=gettext_lazy("日期，如 2015-03-01"),
             example="2015-03-01",
         ),
-        Column(
+        date_column(
             DEREGISTERED,
             "deregistered_on",
-            parsers.parse_date,
             note=gettext_lazy("已注销的企业填注销日期，其余空着"),
         ),
         Column(
@@ -310,10 +311,9 @@ class EnterpriseImporter(UsccRows, Importer):
             example="城关镇工业园 1 号",
         ),
         *(
-            Column(
+            yes_no_column(
                 LICENCE_HEADERS[value],
                 licence_field(value),
-                parsers.parse_bool,
                 aliases=(f"是否持有{LICENCE_HEADERS[value]}", f"持有{LICENCE_HEADERS[value]}"),
                 note=gettext_lazy("是/否，空着为未持有；没有这一列则保持系统中原来的记录"),
                 example="否",

@@ -77,18 +77,11 @@ def check_content(qtype: str, stem: str, options: list[str], answer: str) -> lis
     return options
 
 
-def new_version(
-    question: Question,
-    *,
-    qtype: str,
-    stem: str,
-    options: list[str],
-    answer: str,
-    explanation: str,
-    number: int,
-    actor=None,
-) -> QuestionVersion:
-    """An unsaved version of ``question`` (for bulk writes and :func:`question_save`)."""
+def new_version(question: Question, content: tuple, *, number: int, actor=None) -> QuestionVersion:
+    """An unsaved version ``number`` of ``question`` (for bulk writes and :func:`question_save`)
+    holding ``content``: (qtype, stem, options, answer, explanation), the shape of
+    :meth:`QuestionVersion.content`. Stem and explanation are stored stripped."""
+    qtype, stem, options, answer, explanation = content
     return QuestionVersion(
         question=question,
         number=number,
@@ -137,16 +130,7 @@ def question_save(
     if current is not None and current.content() == content:
         return question, False
     number = (question.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = new_version(
-        question,
-        qtype=qtype,
-        stem=stem,
-        options=options,
-        answer=answer,
-        explanation=explanation,
-        number=number,
-        actor=actor,
-    )
+    version = new_version(question, content, number=number, actor=actor)
     version.full_clean()
     version.save()
     question.current = version

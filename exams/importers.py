@@ -181,16 +181,7 @@ class QuestionImporter(Importer):
         existing = self.existing.get(key)
         if existing is None:
             question = Question(post_id=post, qtype=qtype, category=category, difficulty=difficulty)
-            version = bank.new_version(
-                question,
-                qtype=qtype,
-                stem=stem,
-                options=options,
-                answer=answer,
-                explanation=explanation,
-                number=1,
-                actor=self.user,
-            )
+            version = bank.new_version(question, content, number=1, actor=self.user)
             self.new_questions.append((question, version))
             self.outcome(row, self.label, CREATED, question)
             return
@@ -206,16 +197,7 @@ class QuestionImporter(Importer):
         if existing.current.content() != content:
             number = self.next_number.get(existing.pk, 0) + 1
             self.next_number[existing.pk] = number
-            version = bank.new_version(
-                existing,
-                qtype=qtype,
-                stem=stem,
-                options=options,
-                answer=answer,
-                explanation=explanation,
-                number=number,
-                actor=self.user,
-            )
+            version = bank.new_version(existing, content, number=number, actor=self.user)
             self.new_versions.append((existing, version))
         self.outcome(row, self.label, UPDATED, existing)
 

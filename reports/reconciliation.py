@@ -35,9 +35,9 @@ from openpyxl import Workbook
 
 from appointments.registry import active_on, filed_cqo_enterprise_ids
 from cqo_registry import clock
-from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Column, Importer, parsers
+from cqo_registry.importing import CREATED, UNCHANGED, UPDATED, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import uscc_column
+from cqo_registry.importing.columns import enterprise_name_column, town_column, uscc_column
 from cqo_registry.spreadsheets import write_table
 from enterprises.importers import TownBook, UsccRows, scale_label
 from enterprises.models import Enterprise, Scale, Town
@@ -81,25 +81,19 @@ class AboveScaleImporter(UsccRows, Importer):
     details_template = "reconciliation/_preview.html"
     columns = [
         uscc_column(USCC, note=gettext_lazy("18 位，统计局名录所列；本列须为文本格式")),
-        Column(
+        enterprise_name_column(
             NAME,
-            "name",
-            required=True,
-            max_length=200,
             aliases=("单位名称", "单位详细名称", "企业全称", "法人单位详细名称"),
             note=gettext_lazy("统计局名录所列名称；系统中已有的企业不按此改名"),
-            example="来安示例机械有限公司",
         ),
-        Column(
+        town_column(
             TOWN,
-            "town",
-            max_length=50,
+            required=False,
             aliases=TOWN_ALIASES,
             note=gettext_lazy(
                 "可选。只用于系统中还没有的企业：写系统中已有的镇（街道）名称；空着则新企业"
                 "待完善，由审核员补填"
             ),
-            example="城关镇",
         ),
     ]
 

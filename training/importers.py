@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy
 from cqo_registry.import_rows import update_existing
 from cqo_registry.importing import CREATED, UNCHANGED, Column, Importer, parsers
 from cqo_registry.importing.bulk import instance_factory
-from cqo_registry.importing.columns import id_number_column, person_name_column
+from cqo_registry.importing.columns import (
+    date_column,
+    id_number_column,
+    person_name_column,
+    yes_no_column,
+)
 from cqo_registry.importing.people import PersonBook
 
 from .models import TrainingAttendance, TrainingSession
@@ -37,10 +42,9 @@ class TrainingImporter(Importer):
             note=gettext_lazy("同一培训班每行写法一致（全角、半角括号视为相同）"),
             example="2021年质量月综合技能培训",
         ),
-        Column(
+        date_column(
             DAY,
             "day",
-            parsers.parse_date,
             required=True,
             aliases=("培训时间",),
             note=gettext_lazy("培训开始的日期，如 2021-09-15"),
@@ -54,10 +58,9 @@ class TrainingImporter(Importer):
             note=gettext_lazy("数字，可带一位小数"),
             example="8",
         ),
-        Column(
+        yes_no_column(
             PASSED,
             "passed",
-            parsers.parse_bool,
             aliases=("考核结果", "是否通过", "考试结果"),
             note=gettext_lazy("合格/不合格（或 是/否）"),
             example="合格",

@@ -48,3 +48,44 @@ def person_name_column(header: str, *, aliases=(), note=None) -> Column:
         note=note or gettext_lazy("与身份证一致"),
         example="李质量",
     )
+
+
+def date_column(header: str, key: str, **options) -> Column:
+    """A date column: an Excel date cell, an eight-digit number or a typed date, read by
+    :func:`parsers.parse_date` (blank gives ``None``; a future date is the row's error).
+    ``options`` are :class:`Column`'s (``required``, ``aliases``, ``note``, ``example``)."""
+    return Column(header, key, parsers.parse_date, **options)
+
+
+def yes_no_column(header: str, key: str, **options) -> Column:
+    """A 是/否 column, read by :func:`parsers.parse_bool` (blank gives ``None``: each file says
+    what a blank means). ``options`` are :class:`Column`'s."""
+    return Column(header, key, parsers.parse_bool, **options)
+
+
+def enterprise_name_column(
+    header: str,
+    *,
+    key: str = "name",
+    required: bool = True,
+    aliases=(),
+    note,
+    example: str = "来安示例机械有限公司",
+) -> Column:
+    """An enterprise's name as on its business licence, up to the registry's 200 characters."""
+    return Column(
+        header, key, required=required, max_length=200, aliases=aliases, note=note, example=example
+    )
+
+
+def town_column(header: str, *, required: bool, aliases, note) -> Column:
+    """A town's (镇、街道) name as the registry holds it, up to its 50 characters."""
+    return Column(
+        header,
+        "town",
+        required=required,
+        max_length=50,
+        aliases=aliases,
+        note=note,
+        example="城关镇",
+    )
