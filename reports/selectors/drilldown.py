@@ -450,9 +450,23 @@ def narrow_appointments(
     return queryset
 
 
+def with_current_appointments(persons: QuerySet[Person], appointments: QuerySet) -> QuerySet:
+    """``persons`` with their appointments among ``appointments`` (with enterprise and town,
+    by enterprise name) prefetched as ``current_appointments``: what a persons' list shows
+    of each person's enterprises. Shared by T3's list and a post's holders."""
+    return persons.prefetch_related(
+        Prefetch(
+            "appointments",
+            queryset=appointments.select_related("enterprise__town").order_by("enterprise__name"),
+            to_attr="current_appointments",
+        )
+    )
+
+
 class PersonKind(Kind):
     """The persons holding T3's appointments (the engine's ``cqo_appointments``), each with
-    those appointments, ``counted`` when trained (SPEC §6, T3-like targets)."""
+    those appointments, ``counted`` when trained (SPEC §6, T3-like targets). A post's
+    holders (``.post_drilldown``) are listed the same way from the post's appointments."""
 
     slug = "persons"
     counted_label = _("已培训合格")
@@ -520,19 +534,8 @@ class PersonKind(Kind):
         appointments = self.appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
-        return (
-            self.persons(day, appointments, probe=paged and not (industry or search))
-            .prefetch_related(
-                Prefetch(
-                    "appointments",
-                    queryset=appointments.select_related("enterprise__town").order_by(
-                        "enterprise__name"
-                    ),
-                    to_attr="current_appointments",
-                )
-            )
-            .order_by(*ordering(self.sort_keys))
-        )
+        persons = self.persons(day, appointments, probe=paged and not (industry or search))
+        return with_current_appointments(persons, appointments).order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, town_id=None, industry="", search=""):
         appointments = self.appointments(
@@ -564,6 +567,11 @@ class PersonKind(Kind):
     def prepare(self, rows, user):
         prepare_persons(rows, user)
 
+    def training_column(self) -> tuple:
+        """The Excel column that tells how the person stands in training beside the
+        ``counted`` mark: T3's is the date of the first passed session."""
+        return (_("培训合格日期"), 14, lambda p: p.trained_on or "")
+
     def columns(self, explained, day, user):
         status = _status(explained)
 
@@ -574,7 +582,7 @@ class PersonKind(Kind):
             (_("姓名"), 12, lambda p: p.name),
             (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
             (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
-            (_("培训合格日期"), 14, lambda p: p.trained_on or ""),
+            self.training_column(),
             (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
             (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
             (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town_name)),
