@@ -49,6 +49,7 @@ from confirmations import selectors as confirmation_selectors
 from confirmations.models import ConfirmationStatus
 from cqo_registry.accounts import access
 from cqo_registry.pages import pk_url
+from enterprises.exports import enterprise_columns
 from enterprises.models import Enterprise, Industry, Person, Scale, Town
 from enterprises.validators import normalize_uscc
 from training.models import TrainingAttendance
@@ -120,6 +121,18 @@ def prepare_persons(rows: list, user) -> None:
             }
             for a in row.current_appointments
         ]
+
+
+def by_town_then_enterprise(enterprise: str = "") -> tuple[SortKey, ...]:
+    """The order of a list of enterprises (or of rows of an enterprise, ``enterprise`` being
+    the path to it, e.g. ``"enterprise__"``): town by its code, then name (an enterprise still
+    without a town, issue 17 §1, last), then the enterprise's name, then the row."""
+    return (
+        SortKey(f"{enterprise}town__code", nullable=True),
+        SortKey(f"{enterprise}town__name", nullable=True),
+        SortKey(f"{enterprise}name"),
+        SortKey("pk"),
+    )
 
 
 def _status(explained) -> dict[bool, str]:
@@ -212,13 +225,7 @@ class EnterpriseKind(Kind):
     counted_label = _("已备案")
     missing_label = _("未备案")
     counted_badge = "text-bg-success"
-    # Town by its code (an enterprise still without a town, issue 17 §1, last), then name.
-    sort_keys = (
-        SortKey("town__code", nullable=True),
-        SortKey("town__name", nullable=True),
-        SortKey("name"),
-        SortKey("pk"),
-    )
+    sort_keys = by_town_then_enterprise()
 
     def enterprise_set(self, explained, day: date) -> QuerySet[Enterprise]:
         return statistics.enterprise_population(explained.target.population, day).annotate(
@@ -314,9 +321,7 @@ class EnterpriseKind(Kind):
             return days_vacant(e.vacancy_start, day) if shown else ""
 
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
+            *enterprise_columns(),
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
             (_("状态"), 14, lambda e: status[bool(e.counted)]),
@@ -404,9 +409,7 @@ class ConfirmationKind(EnterpriseKind):
         industries = dict(Industry.choices)
         answers = dict(ConfirmationStatus.choices)
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
+            *enterprise_columns(),
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("状态"), 12, lambda e: status[bool(e.counted)]),
             (
@@ -640,12 +643,10 @@ class RowOfEnterpriseKind(Kind):
         raise NotImplementedError
 
     @staticmethod
-    def enterprise_columns():
+    def enterprise_section_columns():
         industries = dict(Industry.choices)
         return [
-            (_("统一社会信用代码"), 22, lambda r: r.enterprise.uscc),
-            (_("企业名称"), 36, lambda r: r.enterprise.name),
-            (_("所属镇"), 14, lambda r: r.enterprise.town_name),
+            *enterprise_columns("enterprise."),
             (
                 _("行业门类"),
                 30,
@@ -668,12 +669,7 @@ class PrincipalKind(RowOfEnterpriseKind):
     missing_label = _("非主要负责人")
     model = Appointment
     mark = "is_principal"
-    sort_keys = (
-        SortKey("enterprise__town__code", nullable=True),
-        SortKey("enterprise__town__name", nullable=True),
-        SortKey("enterprise__name"),
-        SortKey("pk"),
-    )
+    sort_keys = by_town_then_enterprise("enterprise__")
 
     def row_set(self, explained, day):
         return current_cqo_appointments(day)
@@ -690,7 +686,7 @@ class PrincipalKind(RowOfEnterpriseKind):
     def columns(self, explained, day, user):
         status = _status(explained)
         return [
-            *self.enterprise_columns(),
+            *self.enterprise_section_columns(),
             (_("首席质量官"), 12, lambda a: a.person.name),
             (_("职务"), 16, lambda a: a.position),
             (_("主要负责人兼任"), 16, lambda a: status[bool(a.counted)]),
@@ -732,7 +728,7 @@ class LateFilingKind(RowOfEnterpriseKind):
         status = _status(explained)
         kinds = dict(FilingKind.choices)
         return [
-            *self.enterprise_columns(),
+            *self.enterprise_section_columns(),
             (_("备案号"), 18, lambda f: f.number or ""),
             (_("备案类型"), 12, lambda f: str(kinds.get(f.kind, f.kind))),
             (_("首席质量官"), 12, lambda f: f.appointment.person.name),

@@ -26,6 +26,7 @@ from appointments.posts import (
 )
 from appointments.registry import days_vacant
 from cqo_registry.accounts import access
+from enterprises.exports import enterprise_columns
 from enterprises.models import Enterprise, Industry, Person, Scale
 from enterprises.validators import normalize_uscc
 
@@ -118,9 +119,7 @@ class PostEnterpriseKind(EnterpriseKind):
             return days_vacant(e.vacancy_start, day) if shown else ""
 
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
+            *enterprise_columns(),
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
             (_("状态"), 14, lambda e: status[bool(e.counted)]),
