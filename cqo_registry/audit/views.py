@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
@@ -70,10 +70,6 @@ def export(request):
         audit_export(request, export="audit:export", rows=rows.count)
         return excel_response(workbook, filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx")
 
-    return export_or_run(
-        request,
-        kind="audit",
-        parameters=request_parameters(request, day=timezone.localdate().isoformat()),
-        count=found.order_by().count(),
-        respond=respond,
+    return export_list_or_run(
+        request, kind="audit", rows=found, respond=respond, day=timezone.localdate().isoformat()
     )

@@ -34,7 +34,7 @@ from appointments.posts import enterprise_board
 from cqo_registry import data_version, params
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 from cqo_registry.workflows import error_text
@@ -264,12 +264,8 @@ def vacancies_export(request):
         audit_export(request, export="town:vacancies_export", rows=counted.count)
         return excel_response(workbook, filename=f"vacancies_{today.isoformat()}.xlsx")
 
-    return export_or_run(
-        request,
-        kind="vacancies",
-        parameters=request_parameters(request, day=today.isoformat()),
-        count=rows.order_by().count(),
-        respond=respond,
+    return export_list_or_run(
+        request, kind="vacancies", rows=rows, respond=respond, day=today.isoformat()
     )
 
 
