@@ -217,6 +217,22 @@ class Kind:
 # Enterprises: the targets on enterprises (T1, T2…), the vacancies, the confirmations.
 
 
+def narrow_enterprises(
+    queryset: QuerySet, *, town_id=None, industry="", search="", user
+) -> QuerySet:
+    """Enterprises narrowed as a drill-down's filters say: to what ``user`` may see (their
+    town for a town officer), one town, one industry section, and a search over the name and
+    the USCC. Shared by the lists of enterprises of the CQO's targets and of a post's."""
+    queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
+    if town_id:
+        queryset = queryset.filter(town=town_id)
+    if industry:
+        queryset = queryset.filter(industry=industry)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+    return queryset
+
+
 class EnterpriseKind(Kind):
     """Enterprises of a target's population, ``counted`` when they have a filed current
     CQO (SPEC §6, T1/T2-like targets)."""
@@ -245,13 +261,9 @@ class EnterpriseKind(Kind):
                 cqo_name=_current_cqo(day, "person__name"),
                 cqo_appointed_on=_current_cqo(day, "appointed_on"),
             )
-        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
-        if town_id:
-            queryset = queryset.filter(town=town_id)
-        if industry:
-            queryset = queryset.filter(industry=industry)
-        if search:
-            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        queryset = narrow_enterprises(
+            queryset, town_id=town_id, industry=industry, search=search, user=user
+        )
         return queryset.order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, **filters):

@@ -12,7 +12,7 @@ imports it), under the slugs ``explained_for_code`` gives a post target's popula
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -25,10 +25,8 @@ from appointments.posts import (
     yearly_hours,
 )
 from appointments.registry import days_vacant
-from cqo_registry.accounts import access
 from enterprises.exports import enterprise_columns
 from enterprises.models import Enterprise, Industry, Person, Scale
-from enterprises.validators import normalize_uscc
 
 from .. import statistics
 from .drilldown import (
@@ -37,6 +35,7 @@ from .drilldown import (
     PersonKind,
     _status,
     narrow_appointments,
+    narrow_enterprises,
     with_current_appointments,
 )
 from .keyset import ordering
@@ -93,13 +92,9 @@ class PostEnterpriseKind(EnterpriseKind):
             .select_related("town")
             .annotate(**self.holder_columns(post, day))
         )
-        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
-        if town_id:
-            queryset = queryset.filter(town=town_id)
-        if industry:
-            queryset = queryset.filter(industry=industry)
-        if search:
-            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        queryset = narrow_enterprises(
+            queryset, town_id=town_id, industry=industry, search=search, user=user
+        )
         return queryset.order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, **filters):
