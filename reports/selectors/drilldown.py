@@ -321,6 +321,14 @@ class EnterpriseKind(Kind):
         """An enterprise that has its CQO has no vacancy to show."""
         return not row.counted
 
+    def incumbent_columns(self) -> list:
+        """The Excel columns of who fills the post (the CQO), between the status and the
+        vacancy."""
+        return [
+            (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
+            (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
+        ]
+
     def columns(self, explained, day, user):
         status = _status(explained)
         industries, scales = dict(Industry.choices), dict(Scale.choices)
@@ -337,8 +345,7 @@ class EnterpriseKind(Kind):
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
             (_("状态"), 14, lambda e: status[bool(e.counted)]),
-            (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
-            (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
+            *self.incumbent_columns(),
             (_("空缺起始日"), 12, vacancy_start),
             (_("空缺天数"), 10, vacancy_days),
         ]

@@ -24,16 +24,13 @@ from appointments.posts import (
     post_vacant_since,
     yearly_hours,
 )
-from appointments.registry import days_vacant
-from enterprises.exports import enterprise_columns
-from enterprises.models import Enterprise, Industry, Person, Scale
+from enterprises.models import Enterprise, Person
 
 from .. import statistics
 from .drilldown import (
     POST_KINDS,
     EnterpriseKind,
     PersonKind,
-    _status,
     narrow_appointments,
     narrow_enterprises,
     with_current_appointments,
@@ -105,24 +102,11 @@ class PostEnterpriseKind(EnterpriseKind):
             .annotate(counted=has_filled_post(post, day), **self.holder_columns(post, day))
         )
 
-    def columns(self, explained, day, user):
-        status = _status(explained)
-        industries, scales = dict(Industry.choices), dict(Scale.choices)
-
-        def vacancy_days(e):
-            shown = not e.counted and e.vacancy_start
-            return days_vacant(e.vacancy_start, day) if shown else ""
-
+    def incumbent_columns(self):
         return [
-            *enterprise_columns(),
-            (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
-            (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
-            (_("状态"), 14, lambda e: status[bool(e.counted)]),
             (_("在岗人员"), 12, lambda e: e.holder_name or ""),
             (_("在岗人数"), 10, lambda e: e.holder_count),
             (_("聘任日期"), 12, lambda e: e.holder_appointed_on or ""),
-            (_("空缺起始日"), 12, lambda e: "" if e.counted else e.vacancy_start),
-            (_("空缺天数"), 10, vacancy_days),
         ]
 
 
