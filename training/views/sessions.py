@@ -648,7 +648,7 @@ def untrained_export(request):
     """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
     (``exports.UntrainedExport``) whose page the user is sent to."""
     filterset, rows, today = _untrained(request)
-    respond = partial(exports.untrained_response, request, rows, day=today)
+    respond = partial(exports.UntrainedExport().response, request, rows, today)
     return export_list_or_run(
         request, kind="untrained", rows=rows, respond=respond, day=today.isoformat()
     )
