@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from cqo_registry import clock, params
 from cqo_registry.accounts import access
 from cqo_registry.exports.base import TableExport
+from enterprises.exports import enterprise_columns
 
 from . import selectors
 from .models import ConfirmationRound, ConfirmationStatus
@@ -67,9 +68,7 @@ def round_rows(user, data: QueryDict, round_: ConfirmationRound):
 def round_columns():
     labels = dict(ConfirmationStatus.choices)
     return [
-        (_("统一社会信用代码"), 22, lambda c: c.enterprise.uscc),
-        (_("企业名称"), 36, lambda c: c.enterprise.name),
-        (_("所属镇"), 14, lambda c: c.enterprise.town_name),
+        *enterprise_columns("enterprise."),
         (_("确认情况"), 24, lambda c: str(labels.get(c.status, c.status))),
         (_("确认时间"), 18, lambda c: c.confirmed_at or ""),
         (_("更正内容"), 40, lambda c: "、".join(c.corrected_fields)),

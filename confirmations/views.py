@@ -20,7 +20,7 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import permission_required
 from cqo_registry.audit.services import Counted, audit_export
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.pages import form_page, run_action
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
@@ -177,12 +177,8 @@ def round_export(request, year: int):
         audit_export(request, export="confirmations:round_export", rows=counted.count, obj=round_)
         return excel_response(workbook, filename=f"confirmation-{round_.year}.xlsx")
 
-    return export_or_run(
-        request,
-        kind="confirmations",
-        parameters=request_parameters(request, year=round_.year),
-        count=rows.order_by().count(),
-        respond=respond,
+    return export_list_or_run(
+        request, kind="confirmations", rows=rows, respond=respond, year=round_.year
     )
 
 

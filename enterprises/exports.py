@@ -3,6 +3,7 @@ synchronous export (``views.town.vacancies_export``) and by the background task
 (:class:`VacancyExport`) alike."""
 
 from datetime import date
+from operator import attrgetter
 
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
@@ -49,15 +50,24 @@ def filtered_vacancies(user, data: QueryDict, day: date):
     return form, rows
 
 
+def enterprise_columns(enterprise: str = "") -> list:
+    """The Excel columns that name an enterprise (USCC, name, town), first in every list of
+    enterprises or of their rows; ``enterprise`` is the path from a row to its enterprise
+    (``"enterprise."``; the row itself by default). Rows carry ``town_name``."""
+    return [
+        (_("统一社会信用代码"), 22, attrgetter(f"{enterprise}uscc")),
+        (_("企业名称"), 36, attrgetter(f"{enterprise}name")),
+        (_("所属镇"), 14, attrgetter(f"{enterprise}town_name")),
+    ]
+
+
 def vacancy_columns(day: date):
     scales = dict(Scale.choices)
     statuses = dict(FilingStatus.choices)
     reminder_kinds = dict(ReminderKind.choices)
     yes, no = _("是"), _("否")
     return [
-        (_("统一社会信用代码"), 22, lambda e: e.uscc),
-        (_("企业名称"), 36, lambda e: e.name),
-        (_("所属镇"), 14, lambda e: e.town_name),
+        *enterprise_columns(),
         (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
         (_("法定代表人"), 12, lambda e: e.legal_representative),
         (_("联系电话"), 16, lambda e: e.contact_phone),

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .list_filters import search_field, town_field
 from .models import VacancyNote
 
 
@@ -11,15 +12,8 @@ class VacancyFilterForm(forms.Form):
     left out for a town officer (their one town); the view turns a town outside the user's
     scope into a 404."""
 
-    q = forms.CharField(
-        label=_("搜索"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": _("企业名称或统一社会信用代码")}),
-    )
-    town = forms.ModelChoiceField(
-        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
-    )
+    q = search_field(_("企业名称或统一社会信用代码"), max_length=200)
+    town = town_field()
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
     # The post whose vacancies are listed (issue 19): the CQO's unless another is chosen.
     post = forms.ChoiceField(label=_("岗位"), required=False)

@@ -9,6 +9,24 @@ from .selectors import town_list
 YES_NO = [("", _("全部")), ("yes", _("是")), ("no", _("否"))]
 
 
+def search_field(placeholder: str, *, max_length: int = 100) -> forms.CharField:
+    """A list's optional search box ``q``; ``placeholder`` says what it searches."""
+    return forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=max_length,
+        widget=forms.TextInput(attrs={"placeholder": placeholder}),
+    )
+
+
+def town_field() -> forms.ModelChoiceField:
+    """A list's optional town filter, "全部" first; the form sets its ``queryset`` to the
+    towns the user may see."""
+    return forms.ModelChoiceField(
+        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
+    )
+
+
 class ListFilterForm(forms.Form):
     """A GET form of optional filters for ``user``'s list. Its ``town`` field (when it has
     one) offers only the towns the user may see, by code, "全部" first; every field has

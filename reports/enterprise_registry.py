@@ -28,7 +28,7 @@ from appointments.registry import (
 )
 from cqo_registry import data_version
 from cqo_registry.accounts import access
-from enterprises.list_filters import YES_NO, ListFilterForm
+from enterprises.list_filters import YES_NO, ListFilterForm, search_field, town_field
 from enterprises.models import Enterprise, Industry, Scale
 from enterprises.selectors import enterprise_list
 from enterprises.validators import normalize_id_number, normalize_uscc
@@ -144,15 +144,8 @@ def cached_count(keys: QuerySet) -> int:
 
 
 class RegistryFilter(ListFilterForm):
-    q = forms.CharField(
-        label=_("搜索"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={"placeholder": _("企业名称、统一社会信用代码、法定代表人、首席质量官姓名")}
-        ),
-    )
-    town = forms.ModelChoiceField(label=_("所属镇"), queryset=None, required=False)
+    q = search_field(_("企业名称、统一社会信用代码、法定代表人、首席质量官姓名"))
+    town = town_field()
     scale = forms.ChoiceField(label=_("企业规模"), required=False)
     industry = forms.ChoiceField(label=_("行业门类"), required=False)
     requires_cqo = forms.ChoiceField(label=_("需聘任首席质量官"), choices=YES_NO, required=False)

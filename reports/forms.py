@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import CQO_POST
 from cqo_registry import params
+from enterprises.list_filters import town_field
 from enterprises.models import Industry
 
 from .selectors import SHOW_ALL, SHOW_COUNTED, SHOW_MISSING
@@ -60,9 +61,7 @@ class ExplainFilterForm(forms.Form):
     see; the view turns a town outside that scope into a 404."""
 
     as_of = AsOfField()
-    town = forms.ModelChoiceField(
-        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
-    )
+    town = town_field()
     industry = forms.ChoiceField(
         label=_("行业门类"), choices=[("", _("全部"))] + Industry.choices, required=False
     )

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments.models import CQO_POST, Appointment, Filing, FilingKind, FilingStatus
 from appointments.registry import filed_current_on
 from cqo_registry.accounts import access
-from enterprises.list_filters import YES_NO, ListFilterForm
+from enterprises.list_filters import YES_NO, ListFilterForm, search_field, town_field
 from enterprises.models import Person
 from enterprises.selectors import person_list
 from enterprises.validators import normalize_id_number, normalize_uscc
@@ -138,15 +138,8 @@ def status_label(row) -> str:
 
 
 class CqoRegistryFilter(ListFilterForm):
-    q = forms.CharField(
-        label=_("搜索"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("姓名、企业名称、统一社会信用代码")}),
-    )
-    town = forms.ModelChoiceField(
-        label=_("所属镇"), queryset=None, required=False, empty_label=_("全部")
-    )
+    q = search_field(_("姓名、企业名称、统一社会信用代码"))
+    town = town_field()
     status = forms.ChoiceField(
         label=_("当前状态"),
         required=False,

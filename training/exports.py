@@ -3,16 +3,13 @@
 from datetime import date
 
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, QueryDict
+from django.http import QueryDict
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cqo_registry.accounts import access
-from cqo_registry.audit.services import Counted, audit_export
 from cqo_registry.exports.base import DayListExport
-from cqo_registry.responses import excel_response
-from cqo_registry.spreadsheets import table_workbook
 
 from . import services
 from .filters import UntrainedFilter
@@ -69,17 +66,6 @@ def _untrained_columns(user):
         (_("备案日期"), 12, lambda a: a.filed_on),
         (_("已报名待培训"), 14, lambda a: _("是") if a.enrolled_upcoming else _("否")),
     ]
-
-
-def untrained_response(request, rows, *, day: date) -> FileResponse:
-    """The untrained-CQO list as an .xlsx download; ``rows`` are already scoped to
-    ``request.user``. The export is recorded in the audit trail. The same title, columns and
-    file name as the background export (:class:`UntrainedExport`)."""
-    kind = UntrainedExport()
-    counted = Counted(rows.iterator(chunk_size=2000))
-    workbook = table_workbook(str(kind.heading), kind.list_columns(request.user, day), counted)
-    audit_export(request, export=kind.audit_name, rows=counted.count)
-    return excel_response(workbook, filename=kind.filename_format.format(day=day))
 
 
 class UntrainedExport(DayListExport):

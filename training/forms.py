@@ -127,7 +127,25 @@ def _score_field(score: EvaluationScore, *, required: bool, initial) -> forms.De
     )
 
 
-class SelfAssessmentForm(forms.Form):
+class _EvaluationItemsForm(forms.Form):
+    """One part of an evaluation: the evaluation's text field ``text_field`` (given its
+    current value) and, per item of ``scores`` (the evaluation's ``EvaluationScore`` rows, in
+    order), the fields :meth:`item_fields` returns."""
+
+    text_field: str
+
+    def __init__(self, *args, evaluation, scores, **kwargs):
+        kwargs.setdefault("initial", {self.text_field: getattr(evaluation, self.text_field)})
+        super().__init__(*args, **kwargs)
+        self.scores = scores
+        for score in scores:
+            self.fields.update(self.item_fields(score))
+
+    def item_fields(self, score: EvaluationScore) -> dict[str, forms.Field]:
+        raise NotImplementedError
+
+
+class SelfAssessmentForm(_EvaluationItemsForm):
     """The enterprise's part: the text, a self score per item and supporting documents."""
 
     self_assessment = forms.CharField(
@@ -139,14 +157,12 @@ class SelfAssessmentForm(forms.Form):
         help_text=_("PDF、JPG 或 PNG，每个文件不超过 10 MB，可多选"),
     )
 
-    def __init__(self, *args, evaluation, scores, **kwargs):
-        kwargs.setdefault("initial", {"self_assessment": evaluation.self_assessment})
-        super().__init__(*args, **kwargs)
-        self.scores = scores
-        for score in scores:
-            self.fields[f"self_{score.item_id}"] = _score_field(
-                score, required=False, initial=score.self_score
-            )
+    text_field = "self_assessment"
+
+    def item_fields(self, score):
+        return {
+            f"self_{score.item_id}": _score_field(score, required=False, initial=score.self_score)
+        }
 
     def clean_documents(self):
         uploads = self.cleaned_data.get("documents") or []
@@ -161,24 +177,22 @@ class SelfAssessmentForm(forms.Form):
         return {s.item_id: self.cleaned_data.get(f"self_{s.item_id}") for s in self.scores}
 
 
-class ScoringForm(forms.Form):
+class ScoringForm(_EvaluationItemsForm):
     """The bureau's part: a score (required) and a note per item, and the comments."""
 
     comments = forms.CharField(
         label=_("评定意见"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args, evaluation, scores, **kwargs):
-        kwargs.setdefault("initial", {"comments": evaluation.comments})
-        super().__init__(*args, **kwargs)
-        self.scores = scores
-        for score in scores:
-            self.fields[f"score_{score.item_id}"] = _score_field(
-                score, required=True, initial=score.score
-            )
-            self.fields[f"note_{score.item_id}"] = forms.CharField(
+    text_field = "comments"
+
+    def item_fields(self, score):
+        return {
+            f"score_{score.item_id}": _score_field(score, required=True, initial=score.score),
+            f"note_{score.item_id}": forms.CharField(
                 label=_("说明"), required=False, max_length=300, initial=score.note
-            )
+            ),
+        }
 
     def rows(self):
         return [(s, self[f"score_{s.item_id}"], self[f"note_{s.item_id}"]) for s in self.scores]

@@ -2,22 +2,21 @@
 action and date, and export what they found. Everybody else gets 403 (the anonymous the login
 page). Exporting the trail is itself recorded."""
 
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.exports.views import export_or_run, request_parameters
-from cqo_registry.responses import excel_response
-from cqo_registry.spreadsheets import table_workbook
+from cqo_registry.exports.views import export_list_or_run
 
-from .exports import audit_columns, searched_events
+from .exports import AuditExport, searched_events
 from .forms import AuditSearchForm
 from .selectors import audit_events
-from .services import Counted, audit_export, retention_days
+from .services import retention_days
 
 PER_PAGE = 50
 admin_only = permission_required("audit.view_trail")
@@ -63,17 +62,8 @@ def export(request):
     found = searched_events(request.GET)
     if found is None:
         return events(request)
-
-    def respond():
-        rows = Counted(found.iterator(chunk_size=2000))
-        workbook = table_workbook(_("审计记录"), audit_columns(), rows)
-        audit_export(request, export="audit:export", rows=rows.count)
-        return excel_response(workbook, filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx")
-
-    return export_or_run(
-        request,
-        kind="audit",
-        parameters=request_parameters(request, day=timezone.localdate().isoformat()),
-        count=found.order_by().count(),
-        respond=respond,
+    today = timezone.localdate()
+    respond = partial(AuditExport().response, request, found, today)
+    return export_list_or_run(
+        request, kind="audit", rows=found, respond=respond, day=today.isoformat()
     )

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils.module_loading import import_string
 
+from cqo_registry.audit.services import Counted, audit_export
+from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import Column, table_workbook
 
 # done, total (None: keep the total the run was given)
@@ -112,6 +114,16 @@ class DayListExport(TableExport):
 
     def list_columns(self, user, day: date) -> Sequence[Column]:
         raise NotImplementedError
+
+    def response(self, request, rows: QuerySet, day: date) -> HttpResponse:
+        """The list sent at once (the synchronous export): ``rows``, already scoped to
+        ``request.user``, as the workbook the task builds for the same rows — title, columns,
+        file name — with the export recorded in the audit trail under :attr:`audit_name`."""
+        counted = Counted(rows.iterator(chunk_size=CHUNK_ROWS))
+        columns = self.list_columns(request.user, day)
+        workbook = table_workbook(str(self.heading), columns, counted)
+        audit_export(request, export=self.audit_name, rows=counted.count)
+        return excel_response(workbook, filename=self.filename_format.format(day=day))
 
     def title(self, parameters):
         return str(self.heading)

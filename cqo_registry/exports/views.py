@@ -4,8 +4,9 @@ runs. Every run is private to whoever asked: another user — of any role — ge
 anonymous the login page. The download asks the kind's permission again (403 when the user
 has lost it) and is recorded in the audit trail as the synchronous export records it.
 
-:func:`export_or_run` is what each export view calls: the file at once when it is small,
-else a page that starts the task (GET shows it, POST starts)."""
+:func:`export_or_run` is what each export view calls (:func:`export_list_or_run` for a
+page's list): the file at once when it is small, else a page that starts the task (GET shows
+it, POST starts)."""
 
 from collections.abc import Callable
 
@@ -56,6 +57,28 @@ def export_or_run(
         )
     run = report_run_start(kind=kind, user=request.user, parameters=parameters, total=count)
     return redirect("exports:run", pk=run.pk)
+
+
+def export_list_or_run(
+    request,
+    *,
+    kind: str,
+    rows,
+    respond: Callable[[], HttpResponse],
+    set_query: dict | None = None,
+    **extra,
+) -> HttpResponse:
+    """:func:`export_or_run` for the export of a page's list: ``rows`` is the list's
+    queryset (counted without its ordering), the parameters are the page's query with
+    ``set_query`` and ``extra`` (JSON values: the day, the year…) as
+    :func:`request_parameters` makes them."""
+    return export_or_run(
+        request,
+        kind=kind,
+        parameters=request_parameters(request, set_query=set_query, **extra),
+        count=rows.order_by().count(),
+        respond=respond,
+    )
 
 
 def request_parameters(request, *, set_query: dict | None = None, **extra) -> dict:

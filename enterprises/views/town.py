@@ -13,6 +13,7 @@ import html
 import json
 import math
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,14 +34,11 @@ from appointments.models import CQO_POST, Appointment, Filing, FilingStatus
 from appointments.posts import enterprise_board
 from cqo_registry import data_version, params
 from cqo_registry.accounts import access
-from cqo_registry.audit.services import Counted, audit_export
-from cqo_registry.exports.views import export_or_run, request_parameters
-from cqo_registry.responses import excel_response
-from cqo_registry.spreadsheets import table_workbook
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.workflows import error_text
 
 from .. import vacancies as services
-from ..exports import filtered_vacancies, vacancy_columns
+from ..exports import VacancyExport, filtered_vacancies
 from ..forms_town import VacancyNoteForm
 from ..models import ReminderKind
 from ..selectors import enterprise_list
@@ -257,19 +255,9 @@ def vacancies_export(request):
     by a task (``exports.VacancyExport``) whose page the user is sent to."""
     today = timezone.localdate()
     _form, rows = _filtered(request, today)
-
-    def respond():
-        counted = Counted(rows.iterator(chunk_size=2000))
-        workbook = table_workbook(_("空缺企业"), vacancy_columns(today), counted)
-        audit_export(request, export="town:vacancies_export", rows=counted.count)
-        return excel_response(workbook, filename=f"vacancies_{today.isoformat()}.xlsx")
-
-    return export_or_run(
-        request,
-        kind="vacancies",
-        parameters=request_parameters(request, day=today.isoformat()),
-        count=rows.order_by().count(),
-        respond=respond,
+    respond = partial(VacancyExport().response, request, rows, today)
+    return export_list_or_run(
+        request, kind="vacancies", rows=rows, respond=respond, day=today.isoformat()
     )
 
 

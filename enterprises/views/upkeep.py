@@ -46,11 +46,9 @@ def complete(request, pk: int):
         partial(CompleteEnterpriseForm, initial=initial),
         "enterprises/complete.html",
         {"enterprise": enterprise},
+        # The form's fields (town, industry) are the service's arguments.
         on_valid=lambda form: services.enterprise_complete(
-            enterprise=enterprise,
-            town=form.cleaned_data["town"],
-            industry=form.cleaned_data["industry"],
-            actor=request.user,
+            enterprise=enterprise, actor=request.user, **form.cleaned_data
         ),
         success_message=_("已补填 %(name)s 的所属镇和行业门类。") % {"name": enterprise.name},
         redirect_to="enterprises:incomplete",

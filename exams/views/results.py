@@ -7,6 +7,8 @@ candidates (``exams.view_results_overview``); anyone else gets 403, the anonymou
 page. Failed spot checks that suggest the sanction path are shown to those who may record
 sanctions, each with a link to the prefilled sanction form."""
 
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 
 from .. import exports, selectors
 
@@ -73,10 +75,7 @@ def results_export(request):
     (``exports.ResultsExport``) whose page the user is sent to."""
     today = timezone.localdate()
     _filterset, rows = selectors.filtered_results(request.user, request.GET)
-    return export_or_run(
-        request,
-        kind="exam_results",
-        parameters=request_parameters(request, day=today.isoformat()),
-        count=rows.order_by().count(),
-        respond=lambda: exports.results_response(request, rows, day=today),
+    respond = partial(exports.results_response, request, rows, day=today)
+    return export_list_or_run(
+        request, kind="exam_results", rows=rows, respond=respond, day=today.isoformat()
     )

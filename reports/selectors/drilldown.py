@@ -51,6 +51,7 @@ from confirmations import selectors as confirmation_selectors
 from confirmations.models import ConfirmationStatus
 from cqo_registry.accounts import access
 from cqo_registry.pages import pk_url
+from enterprises.exports import enterprise_columns
 from enterprises.models import Enterprise, Industry, Person, Scale, Town
 from enterprises.validators import normalize_uscc
 from training.models import TrainingAttendance
@@ -127,6 +128,18 @@ def prepare_persons(rows: list, user) -> None:
             }
             for a in row.current_appointments
         ]
+
+
+def by_town_then_enterprise(enterprise: str = "") -> tuple[SortKey, ...]:
+    """The order of a list of enterprises (or of rows of an enterprise, ``enterprise`` being
+    the path to it, e.g. ``"enterprise__"``): town by its code, then name (an enterprise still
+    without a town, issue 17 §1, last), then the enterprise's name, then the row."""
+    return (
+        SortKey(f"{enterprise}town__code", nullable=True),
+        SortKey(f"{enterprise}town__name", nullable=True),
+        SortKey(f"{enterprise}name"),
+        SortKey("pk"),
+    )
 
 
 def _status(explained) -> dict[bool, str]:
@@ -216,6 +229,22 @@ class Kind:
 # Enterprises: the targets on enterprises (T1, T2…), the vacancies, the confirmations.
 
 
+def narrow_enterprises(
+    queryset: QuerySet, *, town_id=None, industry="", search="", user
+) -> QuerySet:
+    """Enterprises narrowed as a drill-down's filters say: to what ``user`` may see (their
+    town for a town officer), one town, one industry section, and a search over the name and
+    the USCC. Shared by the lists of enterprises of the CQO's targets and of a post's."""
+    queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
+    if town_id:
+        queryset = queryset.filter(town=town_id)
+    if industry:
+        queryset = queryset.filter(industry=industry)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+    return queryset
+
+
 class EnterpriseKind(Kind):
     """Enterprises of a target's population, ``counted`` when they have a filed current
     CQO (SPEC §6, T1/T2-like targets)."""
@@ -224,13 +253,7 @@ class EnterpriseKind(Kind):
     counted_label = _("已备案")
     missing_label = _("未备案")
     counted_badge = "text-bg-success"
-    # Town by its code (an enterprise still without a town, issue 17 §1, last), then name.
-    sort_keys = (
-        SortKey("town__code", nullable=True),
-        SortKey("town__name", nullable=True),
-        SortKey("name"),
-        SortKey("pk"),
-    )
+    sort_keys = by_town_then_enterprise()
 
     def enterprise_set(self, explained, day: date) -> QuerySet[Enterprise]:
         return statistics.enterprise_population(explained.target.population, day).annotate(
@@ -250,13 +273,9 @@ class EnterpriseKind(Kind):
                 cqo_name=_current_cqo(day, "person__name"),
                 cqo_appointed_on=_current_cqo(day, "appointed_on"),
             )
-        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
-        if town_id:
-            queryset = queryset.filter(town=town_id)
-        if industry:
-            queryset = queryset.filter(industry=industry)
-        if search:
-            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        queryset = narrow_enterprises(
+            queryset, town_id=town_id, industry=industry, search=search, user=user
+        )
         return queryset.order_by(*ordering(self.sort_keys))
 
     # What a page's rows print (:meth:`rows_html`, :meth:`label`): the model's other columns
@@ -366,6 +385,14 @@ class EnterpriseKind(Kind):
         appointed = _text(row.cqo_appointed_shown)
         return f'<td>{_text(row.cqo_name)} <span class="text-muted small">{appointed}</span></td>'
 
+    def incumbent_columns(self) -> list:
+        """The Excel columns of who fills the post (the CQO), between the status and the
+        vacancy."""
+        return [
+            (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
+            (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
+        ]
+
     def columns(self, explained, day, user):
         status = _status(explained)
         industries, scales = dict(Industry.choices), dict(Scale.choices)
@@ -378,14 +405,11 @@ class EnterpriseKind(Kind):
             return days_vacant(e.vacancy_start, day) if shown else ""
 
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
+            *enterprise_columns(),
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
             (_("状态"), 14, lambda e: status[bool(e.counted)]),
-            (_("首席质量官"), 12, lambda e: e.cqo_name or ""),
-            (_("聘任日期"), 12, lambda e: e.cqo_appointed_on or ""),
+            *self.incumbent_columns(),
             (_("空缺起始日"), 12, vacancy_start),
             (_("空缺天数"), 10, vacancy_days),
         ]
@@ -472,9 +496,7 @@ class ConfirmationKind(EnterpriseKind):
         industries = dict(Industry.choices)
         answers = dict(ConfirmationStatus.choices)
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
+            *enterprise_columns(),
             (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
             (_("状态"), 12, lambda e: status[bool(e.counted)]),
             (
@@ -518,9 +540,23 @@ def narrow_appointments(
     return queryset
 
 
+def with_current_appointments(persons: QuerySet[Person], appointments: QuerySet) -> QuerySet:
+    """``persons`` with their appointments among ``appointments`` (with enterprise and town,
+    by enterprise name) prefetched as ``current_appointments``: what a persons' list shows
+    of each person's enterprises. Shared by T3's list and a post's holders."""
+    return persons.prefetch_related(
+        Prefetch(
+            "appointments",
+            queryset=appointments.select_related("enterprise__town").order_by("enterprise__name"),
+            to_attr="current_appointments",
+        )
+    )
+
+
 class PersonKind(Kind):
     """The persons holding T3's appointments (the engine's ``cqo_appointments``), each with
-    those appointments, ``counted`` when trained (SPEC §6, T3-like targets)."""
+    those appointments, ``counted`` when trained (SPEC §6, T3-like targets). A post's
+    holders (``.post_drilldown``) are listed the same way from the post's appointments."""
 
     slug = "persons"
     counted_label = _("已培训合格")
@@ -588,19 +624,8 @@ class PersonKind(Kind):
         appointments = self.appointments(
             day, town_id=town_id, industry=industry, search=search, user=user
         )
-        return (
-            self.persons(day, appointments, probe=paged and not (industry or search))
-            .prefetch_related(
-                Prefetch(
-                    "appointments",
-                    queryset=appointments.select_related("enterprise__town").order_by(
-                        "enterprise__name"
-                    ),
-                    to_attr="current_appointments",
-                )
-            )
-            .order_by(*ordering(self.sort_keys))
-        )
+        persons = self.persons(day, appointments, probe=paged and not (industry or search))
+        return with_current_appointments(persons, appointments).order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, town_id=None, industry="", search=""):
         appointments = self.appointments(
@@ -632,6 +657,11 @@ class PersonKind(Kind):
     def prepare(self, rows, user):
         prepare_persons(rows, user)
 
+    def training_column(self) -> tuple:
+        """The Excel column that tells how the person stands in training beside the
+        ``counted`` mark: T3's is the date of the first passed session."""
+        return (_("培训合格日期"), 14, lambda p: p.trained_on or "")
+
     def columns(self, explained, day, user):
         status = _status(explained)
 
@@ -642,7 +672,7 @@ class PersonKind(Kind):
             (_("姓名"), 12, lambda p: p.name),
             (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
             (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
-            (_("培训合格日期"), 14, lambda p: p.trained_on or ""),
+            self.training_column(),
             (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
             (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
             (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town_name)),
@@ -700,12 +730,10 @@ class RowOfEnterpriseKind(Kind):
         raise NotImplementedError
 
     @staticmethod
-    def enterprise_columns():
+    def enterprise_section_columns():
         industries = dict(Industry.choices)
         return [
-            (_("统一社会信用代码"), 22, lambda r: r.enterprise.uscc),
-            (_("企业名称"), 36, lambda r: r.enterprise.name),
-            (_("所属镇"), 14, lambda r: r.enterprise.town_name),
+            *enterprise_columns("enterprise."),
             (
                 _("行业门类"),
                 30,
@@ -728,12 +756,7 @@ class PrincipalKind(RowOfEnterpriseKind):
     missing_label = _("非主要负责人")
     model = Appointment
     mark = "is_principal"
-    sort_keys = (
-        SortKey("enterprise__town__code", nullable=True),
-        SortKey("enterprise__town__name", nullable=True),
-        SortKey("enterprise__name"),
-        SortKey("pk"),
-    )
+    sort_keys = by_town_then_enterprise("enterprise__")
 
     def row_set(self, explained, day):
         return current_cqo_appointments(day)
@@ -750,7 +773,7 @@ class PrincipalKind(RowOfEnterpriseKind):
     def columns(self, explained, day, user):
         status = _status(explained)
         return [
-            *self.enterprise_columns(),
+            *self.enterprise_section_columns(),
             (_("首席质量官"), 12, lambda a: a.person.name),
             (_("职务"), 16, lambda a: a.position),
             (_("主要负责人兼任"), 16, lambda a: status[bool(a.counted)]),
@@ -792,7 +815,7 @@ class LateFilingKind(RowOfEnterpriseKind):
         status = _status(explained)
         kinds = dict(FilingKind.choices)
         return [
-            *self.enterprise_columns(),
+            *self.enterprise_section_columns(),
             (_("备案号"), 18, lambda f: f.number or ""),
             (_("备案类型"), 12, lambda f: str(kinds.get(f.kind, f.kind))),
             (_("首席质量官"), 12, lambda f: f.appointment.person.name),

@@ -13,7 +13,7 @@ imports it), under the slugs ``explained_for_code`` gives a post target's popula
 import html
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -26,21 +26,18 @@ from appointments.posts import (
     post_vacant_since,
     yearly_hours,
 )
-from appointments.registry import days_vacant
-from cqo_registry.accounts import access
-from enterprises.models import Enterprise, Industry, Person, Scale
-from enterprises.validators import normalize_uscc
+from enterprises.models import Enterprise, Person
 
 from .. import statistics
 from .drilldown import (
     POST_KINDS,
     EnterpriseKind,
-    Kind,
-    _status,
+    PersonKind,
     narrow_appointments,
-    prepare_persons,
+    narrow_enterprises,
+    with_current_appointments,
 )
-from .keyset import SortKey, ordering
+from .keyset import ordering
 
 
 def _post(explained) -> PostType:
@@ -94,13 +91,9 @@ class PostEnterpriseKind(EnterpriseKind):
             .select_related("town")
             .annotate(**self.holder_columns(post, day))
         )
-        queryset = access.scope(queryset, user, town_field="town", enterprise_field=None)
-        if town_id:
-            queryset = queryset.filter(town=town_id)
-        if industry:
-            queryset = queryset.filter(industry=industry)
-        if search:
-            queryset = queryset.filter(Q(name__icontains=search) | Q(uscc=normalize_uscc(search)))
+        queryset = narrow_enterprises(
+            queryset, town_id=town_id, industry=industry, search=search, user=user
+        )
         return queryset.order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, **filters):
@@ -125,42 +118,28 @@ class PostEnterpriseKind(EnterpriseKind):
         name = html.escape(str(row.holder_name))
         return f'<td>{name}{others} <span class="text-muted small">{appointed}</span></td>'
 
-    def columns(self, explained, day, user):
-        status = _status(explained)
-        industries, scales = dict(Industry.choices), dict(Scale.choices)
-
-        def vacancy_days(e):
-            shown = not e.counted and e.vacancy_start
-            return days_vacant(e.vacancy_start, day) if shown else ""
-
+    def incumbent_columns(self):
         return [
-            (_("统一社会信用代码"), 22, lambda e: e.uscc),
-            (_("企业名称"), 36, lambda e: e.name),
-            (_("所属镇"), 14, lambda e: e.town_name),
-            (_("行业门类"), 30, lambda e: str(industries.get(e.industry, e.industry))),
-            (_("企业规模"), 12, lambda e: str(scales.get(e.scale, e.scale))),
-            (_("状态"), 14, lambda e: status[bool(e.counted)]),
             (_("在岗人员"), 12, lambda e: e.holder_name or ""),
             (_("在岗人数"), 10, lambda e: e.holder_count),
             (_("聘任日期"), 12, lambda e: e.holder_appointed_on or ""),
-            (_("空缺起始日"), 12, lambda e: "" if e.counted else e.vacancy_start),
-            (_("空缺天数"), 10, vacancy_days),
         ]
 
 
-class PostPersonKind(Kind):
+class PostPersonKind(PersonKind):
     """The persons holding a target's post at D in active enterprises (the engine's
     ``post_appointments``), each with those appointments and their training hours of D's
-    year up to D, ``counted`` when trained for the post (``posts.post_trained_persons``)."""
+    year up to D, ``counted`` when trained for the post (``posts.post_trained_persons``).
+    The list, its table and its columns are T3's (:class:`~.drilldown.PersonKind`) but for
+    the training column, the year's hours."""
 
     slug = "post_persons"
     counted_label = _("培训达标")
     missing_label = _("培训未达标")
-    sort_keys = (SortKey("name"), SortKey("pk"))
     shows_id_numbers = True
 
     @staticmethod
-    def appointments(post, day, *, town_id=None, industry=None, search="", user=None):
+    def post_appointments(post, day, *, town_id=None, industry=None, search="", user=None):
         return narrow_appointments(
             statistics.post_appointments(post, day),
             town_id=town_id,
@@ -169,61 +148,31 @@ class PostPersonKind(Kind):
             user=user,
         )
 
-    def persons(self, post, day, appointments) -> QuerySet[Person]:
-        return (
-            Person.objects.filter(pk__in=appointments.values("person"))
-            .annotate(counted=is_post_trained(post, day), hours=yearly_hours(day))
-            .prefetch_related(
-                Prefetch(
-                    "appointments",
-                    queryset=appointments.select_related("enterprise__town").order_by(
-                        "enterprise__name"
-                    ),
-                    to_attr="current_appointments",
-                )
-            )
+    @staticmethod
+    def post_persons(post, day, appointments) -> QuerySet[Person]:
+        persons = Person.objects.filter(pk__in=appointments.values("person")).annotate(
+            counted=is_post_trained(post, day), hours=yearly_hours(day)
         )
+        return with_current_appointments(persons, appointments)
 
     def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
         """As :meth:`Kind.rows`; ``paged`` changes nothing: a post's lists are read in one
         shape, whole or by page."""
         post = _post(explained)
-        appointments = self.appointments(
+        appointments = self.post_appointments(
             post, day, town_id=town_id, industry=industry, search=search, user=user
         )
-        return self.persons(post, day, appointments).order_by(*ordering(self.sort_keys))
+        return self.post_persons(post, day, appointments).order_by(*ordering(self.sort_keys))
 
     def page_rows(self, explained, day, keys, *, user, town_id=None, industry="", search=""):
         post = _post(explained)
-        appointments = self.appointments(
+        appointments = self.post_appointments(
             post, day, town_id=town_id, industry=industry, search=search, user=user
         ).filter(person__in=keys)
-        return self.persons(post, day, appointments).filter(pk__in=keys)
+        return self.post_persons(post, day, appointments).filter(pk__in=keys)
 
-    def stored_totals(self, explained, run, *, town_id, industry):
-        from .. import snapshots  # snapshots reads the dashboard selectors: imported late
-
-        return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
-
-    def prepare(self, rows, user):
-        prepare_persons(rows, user)
-
-    def columns(self, explained, day, user):
-        status = _status(explained)
-
-        def enterprises(p, attr):
-            return "；".join(attr(a) for a in p.current_appointments)
-
-        return [
-            (_("姓名"), 12, lambda p: p.name),
-            (_("身份证号"), 22, lambda p: access.id_number_for(user, p)),
-            (_("培训状态"), 14, lambda p: status[bool(p.counted)]),
-            (_("本年度培训学时"), 14, lambda p: p.hours or 0),
-            (_("任职企业"), 40, lambda p: enterprises(p, lambda a: a.enterprise.name)),
-            (_("统一社会信用代码"), 24, lambda p: enterprises(p, lambda a: a.enterprise.uscc)),
-            (_("所属镇"), 14, lambda p: enterprises(p, lambda a: a.enterprise.town_name)),
-            (_("职务"), 14, lambda p: enterprises(p, lambda a: a.position)),
-        ]
+    def training_column(self):
+        return (_("本年度培训学时"), 14, lambda p: p.hours or 0)
 
 
 POST_KINDS.update({kind.slug: kind for kind in (PostEnterpriseKind(), PostPersonKind())})

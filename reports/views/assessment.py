@@ -51,20 +51,35 @@ def _download_day(request):
     return form.cleaned_data["as_of"], None
 
 
-def _download(request, kind: str, respond):
-    """A download of the report: sent at once on GET when the list of enterprises without a
-    CQO is at most ``CQO_EXPORT_BACKGROUND_ROWS`` long; the page's buttons POST, which
-    always builds it in the background (``reports.exports.Assessment*``) — its statistics
-    can take minutes at province scale (issue 15 §2)."""
+# The report's downloads by file type: how the report is written, and the response that
+# sends it.
+_DOWNLOADS = {
+    "xlsx": (report_module.xlsx_workbook, excel_response),
+    "pdf": (report_module.render_pdf, pdf_response),
+}
+
+
+def _download(request, file_type: str):
+    """A download of the report as ``file_type`` (a key of ``_DOWNLOADS``): sent at once on
+    GET when the list of enterprises without a CQO is at most ``CQO_EXPORT_BACKGROUND_ROWS``
+    long; the page's buttons POST, which always builds it in the background
+    (``reports.exports.Assessment*``) — its statistics can take minutes at province scale
+    (issue 15 §2)."""
     day, error = _download_day(request)
     if error:
         return error
+    write, response = _DOWNLOADS[file_type]
+
+    def respond():
+        report = report_module.build_report(day)
+        return response(write(report), filename=report_module.filename(report, file_type))
+
     return export_or_run(
         request,
-        kind=kind,
+        kind=f"assessment_{file_type}",
         parameters={"as_of": day.isoformat()},
         count=report_module.enterprises_without_cqo(day).count(),
-        respond=lambda: respond(report_module.build_report(day)),
+        respond=respond,
         force=request.method == "POST",
     )
 
@@ -72,22 +87,10 @@ def _download(request, kind: str, respond):
 @permission_required("reports.view_assessment")
 @require_http_methods(["GET", "POST"])
 def assessment_xlsx(request):
-    return _download(
-        request,
-        "assessment_xlsx",
-        lambda report: excel_response(
-            report_module.xlsx_workbook(report), filename=report_module.filename(report, "xlsx")
-        ),
-    )
+    return _download(request, "xlsx")
 
 
 @permission_required("reports.view_assessment")
 @require_http_methods(["GET", "POST"])
 def assessment_pdf(request):
-    return _download(
-        request,
-        "assessment_pdf",
-        lambda report: pdf_response(
-            report_module.render_pdf(report), filename=report_module.filename(report, "pdf")
-        ),
-    )
+    return _download(request, "pdf")

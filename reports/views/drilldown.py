@@ -33,7 +33,7 @@ from appointments.models import CQO_POST
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export, audit_id_numbers_shown
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
@@ -405,12 +405,11 @@ def explain_export(request, code: str):
         audit_export(request, export=explain_audit_name(explained), rows=counted.count)
         return excel_response(workbook, filename=export_filename(explained, form.day, show))
 
-    return export_or_run(
+    return export_list_or_run(
         request,
         kind="explain",
-        parameters=request_parameters(
-            request, set_query={"as_of": form.day.isoformat()}, code=code
-        ),
-        count=rows.order_by().count(),
+        rows=rows,
         respond=respond,
+        set_query={"as_of": form.day.isoformat()},
+        code=code,
     )

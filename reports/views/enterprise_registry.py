@@ -16,7 +16,7 @@ from appointments.selectors import Row, appointment_list
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.pages import pk_url
 from cqo_registry.quick_widgets import quicken
 from cqo_registry.responses import excel_response
@@ -105,12 +105,8 @@ def registry_export(request):
         workbook = table_workbook(_("企业名录"), registry_columns(), rows)
         return excel_response(workbook, filename=registry_filename(day))
 
-    return export_or_run(
-        request,
-        kind="registry",
-        parameters=request_parameters(request, day=day.isoformat()),
-        count=queryset.order_by().count(),
-        respond=respond,
+    return export_list_or_run(
+        request, kind="registry", rows=queryset, respond=respond, day=day.isoformat()
     )
 
 

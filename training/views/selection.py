@@ -193,11 +193,9 @@ def campaign_publicity(request, pk: int):
         partial(PublicityForm, initial=initial),
         "selection/publicity_form.html",
         {"campaign": campaign},
+        # The form's fields (the publicity's dates) are the service's arguments.
         on_valid=lambda form: selection.campaign_start_publicity(
-            campaign=campaign,
-            actor=request.user,
-            starts_on=form.cleaned_data["starts_on"],
-            ends_on=form.cleaned_data["ends_on"],
+            campaign=campaign, actor=request.user, **form.cleaned_data
         ),
         success_message=_("公示已开始，拟当选名单已在光荣榜页面公示。"),
         redirect_to=_campaign_url(pk),

@@ -29,7 +29,7 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
-from cqo_registry.exports.views import export_or_run, request_parameters
+from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.pages import form_page, pk_url
 from cqo_registry.workflows import error_text
 from enterprises.selectors import person_list
@@ -648,10 +648,7 @@ def untrained_export(request):
     """Sent at once up to ``CQO_EXPORT_BACKGROUND_ROWS`` rows, else built by a task
     (``exports.UntrainedExport``) whose page the user is sent to."""
     filterset, rows, today = _untrained(request)
-    return export_or_run(
-        request,
-        kind="untrained",
-        parameters=request_parameters(request, day=today.isoformat()),
-        count=rows.order_by().count(),
-        respond=lambda: exports.untrained_response(request, rows, day=today),
+    respond = partial(exports.UntrainedExport().response, request, rows, today)
+    return export_list_or_run(
+        request, kind="untrained", rows=rows, respond=respond, day=today.isoformat()
     )

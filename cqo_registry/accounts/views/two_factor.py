@@ -116,6 +116,18 @@ def qr(request):
     return response
 
 
+def _verified_device(request, device, form):
+    """``device`` when the valid code ``form`` holds is one of its codes for the user (the
+    device's throttle counts a wrong one), else ``None``."""
+    code = services.normalise_code(form.cleaned_data["code"])
+    return django_otp.verify_token(request.user, device.persistent_id, code)
+
+
+def _code_page(request, template: str, form):
+    """A sign-in step's page asking for a code: ``form``, and where to go once signed in."""
+    return render(request, template, {"form": form, "next": safe_next(request, default="")})
+
+
 @_bureau_only
 @require_http_methods(["GET", "POST"])
 def verify(request):
@@ -127,9 +139,7 @@ def verify(request):
         return redirect(safe_next(request, default="/"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = django_otp.verify_token(
-            request.user, device.persistent_id, services.normalise_code(form.cleaned_data["code"])
-        )
+        verified = _verified_device(request, device, form)
         if verified is not None:
             django_otp.login(request, verified)
             return redirect(safe_next(request, default="/"))
@@ -138,11 +148,7 @@ def verify(request):
             form.add_error("code", _("错误次数过多，请稍后再试，或使用恢复码登录。"))
         else:
             form.add_error("code", _("验证码不正确或已过期，请输入身份验证器当前显示的数字。"))
-    return render(
-        request,
-        "accounts/two_factor_verify.html",
-        {"form": form, "next": safe_next(request, default="")},
-    )
+    return _code_page(request, "accounts/two_factor_verify.html", form)
 
 
 @_bureau_only
@@ -154,15 +160,7 @@ def recovery(request):
         return redirect(safe_next(request, default="/"))
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = (
-            django_otp.verify_token(
-                request.user,
-                device.persistent_id,
-                services.normalise_code(form.cleaned_data["code"]),
-            )
-            if device is not None
-            else None
-        )
+        verified = _verified_device(request, device, form) if device is not None else None
         if verified is not None:
             django_otp.login(request, verified)
             left = services.recovery_codes_left(request.user)
@@ -182,11 +180,7 @@ def recovery(request):
             )
             return redirect(safe_next(request, default="/"))
         form.add_error("code", _("恢复码不正确或已使用过。"))
-    return render(
-        request,
-        "accounts/two_factor_recovery.html",
-        {"form": form, "next": safe_next(request, default="")},
-    )
+    return _code_page(request, "accounts/two_factor_recovery.html", form)
 
 
 @_bureau_only
