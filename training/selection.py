@@ -30,7 +30,7 @@ from appointments.registry import filed_current_on
 from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
-from cqo_registry.workflows import save_validated
+from cqo_registry.workflows import locked, save_validated
 
 from .models import (
     CAMPAIGN_FLOW,
@@ -149,6 +149,7 @@ def eligibility_of(nomination: Nomination) -> Eligibility:
 
 # --- Campaign ----------------------------------------------------------------------------------
 
+# A campaign's editable details: what the services accept and ``CampaignForm`` edits.
 CAMPAIGN_FIELDS = (
     "year",
     "title",
@@ -190,24 +191,33 @@ def campaign_update(*, campaign: SelectionCampaign, actor, **fields) -> Selectio
     return campaign
 
 
-@transaction.atomic
-def campaign_open_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
+def _campaign_step(
+    campaign: SelectionCampaign, action: str, actor, check=None
+) -> SelectionCampaign:
+    """Take the campaign, locked, one ``action`` of ``CAMPAIGN_FLOW`` further; ``check`` (the
+    locked campaign in) raises ``ValidationError`` for a step its data does not allow yet."""
     campaign = _locked(campaign)
-    CAMPAIGN_FLOW.require(campaign, "open_nominations")
-    campaign.status = CAMPAIGN_FLOW.target("open_nominations")
+    CAMPAIGN_FLOW.require(campaign, action)
+    if check is not None:
+        check(campaign)
+    campaign.status = CAMPAIGN_FLOW.target(action)
     save_validated(campaign, actor)
     return campaign
+
+
+def _require_nominations(campaign: SelectionCampaign) -> None:
+    if not campaign.nominations.exists():
+        raise ValidationError(_("还没有任何推荐，不能进入评审。"), code="no_nominations")
+
+
+@transaction.atomic
+def campaign_open_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
+    return _campaign_step(campaign, "open_nominations", actor)
 
 
 @transaction.atomic
 def campaign_close_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
-    campaign = _locked(campaign)
-    CAMPAIGN_FLOW.require(campaign, "close_nominations")
-    if not campaign.nominations.exists():
-        raise ValidationError(_("还没有任何推荐，不能进入评审。"), code="no_nominations")
-    campaign.status = CAMPAIGN_FLOW.target("close_nominations")
-    save_validated(campaign, actor)
-    return campaign
+    return _campaign_step(campaign, "close_nominations", actor, check=_require_nominations)
 
 
 @transaction.atomic
@@ -380,11 +390,7 @@ def nomination_create(
 
 
 def _review_lock(nomination: Nomination, action: str) -> Nomination:
-    nomination = (
-        Nomination.objects.select_for_update(of=("self",))
-        .select_related("campaign")
-        .get(pk=nomination.pk)
-    )
+    nomination = locked(nomination, "campaign")
     CAMPAIGN_FLOW.require(nomination.campaign, action)
     return nomination
 
