@@ -329,16 +329,12 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         notifications.notify(
             users=notifications.reviewers(),
             kind=NotificationKind.FILING_SUBMITTED,
-            title=(
-                _("新的%(kind)s待审核：%(name)s")
-                if filing.is_cqo
-                else _("新的%(post)s%(kind)s待审核：%(name)s")
-            )
-            % {
-                "kind": filing.get_kind_display(),
-                "name": filing.enterprise.name,
-                "post": filing.post.name,
-            },
+            title=_about_filing(
+                filing,
+                _("新的%(kind)s待审核：%(name)s"),
+                _("新的%(post)s%(kind)s待审核：%(name)s"),
+                name=filing.enterprise.name,
+            ),
             url=reverse("review:filing", args=[filing.pk]),
         )
     return filing
@@ -372,12 +368,11 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_RETURNED,
-            title=(
-                _("您的%(kind)s被退回，请按意见修改后重新提交")
-                if filing.is_cqo
-                else _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交")
-            )
-            % {"kind": filing.get_kind_display(), "post": filing.post.name},
+            title=_about_filing(
+                filing,
+                _("您的%(kind)s被退回，请按意见修改后重新提交"),
+                _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交"),
+            ),
             body=reasons,
         )
     return filing
@@ -403,18 +398,22 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
         _tell_enterprise(
             filing,
             kind=NotificationKind.FILING_APPROVED,
-            title=(
-                _("您的%(kind)s已通过，备案号 %(number)s")
-                if filing.is_cqo
-                else _("您的%(post)s%(kind)s已通过，备案号 %(number)s")
-            )
-            % {
-                "kind": filing.get_kind_display(),
-                "number": filing.number,
-                "post": filing.post.name,
-            },
+            title=_about_filing(
+                filing,
+                _("您的%(kind)s已通过，备案号 %(number)s"),
+                _("您的%(post)s%(kind)s已通过，备案号 %(number)s"),
+                number=filing.number,
+            ),
         )
     return filing
+
+
+def _about_filing(filing: Filing, cqo_text: str, post_text: str, **values) -> str:
+    """A message about ``filing``: ``cqo_text`` for a CQO filing, ``post_text`` (naming the
+    post, issue 19) for another post's; both are formatted with ``%(kind)s`` (the filing's
+    kind), ``%(post)s`` (its post's name) and ``values``."""
+    text = cqo_text if filing.is_cqo else post_text
+    return text % {"kind": filing.get_kind_display(), "post": filing.post.name, **values}
 
 
 def _tell_enterprise(filing: Filing, *, kind: str, title: str, body: str = "") -> None:
