@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cqo_registry import clock
 from cqo_registry.accounts import notifications
@@ -360,21 +361,7 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
     FILING_FLOW.require(filing, "return")
     filing.status = FILING_FLOW.target("return")
     filing.return_reasons = reasons
-    filing.reviewed_by = actor
-    filing.reviewed_at = clock.now()
-    save_validated(filing, actor)
-    _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
-    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
-        _tell_enterprise(
-            filing,
-            kind=NotificationKind.FILING_RETURNED,
-            title=_about_filing(
-                filing,
-                _("您的%(kind)s被退回，请按意见修改后重新提交"),
-                _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交"),
-            ),
-            body=reasons,
-        )
+    _decided(filing, "return", actor=actor, reasons=reasons)
     return filing
 
 
@@ -390,22 +377,38 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
     filing.number = NUMBER_FORMAT.format(year=filing.number_year, seq=filing.number_seq)
     filing.status = FILING_FLOW.target("approve")
     filing.approved_on = today
+    _decided(filing, "approve", actor=actor)
+    return filing
+
+
+# What the enterprise is told of a reviewer's decision: (notification kind, text for a CQO
+# filing, text for another post's filing); formatted by :func:`_about_filing`.
+DECISION_NOTICES = {
+    "return": (
+        NotificationKind.FILING_RETURNED,
+        gettext_lazy("您的%(kind)s被退回，请按意见修改后重新提交"),
+        gettext_lazy("您的%(post)s%(kind)s被退回，请按意见修改后重新提交"),
+    ),
+    "approve": (
+        NotificationKind.FILING_APPROVED,
+        gettext_lazy("您的%(kind)s已通过，备案号 %(number)s"),
+        gettext_lazy("您的%(post)s%(kind)s已通过，备案号 %(number)s"),
+    ),
+}
+
+
+def _decided(filing: Filing, action: str, *, actor, reasons: str = "") -> None:
+    """Close a reviewer's ``action`` on a submitted ``filing`` (its new status already set):
+    stamp who reviewed it and when, save it, record the event (``reasons`` as its note) and
+    tell the enterprise (:data:`DECISION_NOTICES`, ``reasons`` as the body)."""
     filing.reviewed_by = actor
     filing.reviewed_at = clock.now()
     save_validated(filing, actor)
-    _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
+    _record(filing, action=action, from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
+    kind, cqo_text, post_text = DECISION_NOTICES[action]
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
-        _tell_enterprise(
-            filing,
-            kind=NotificationKind.FILING_APPROVED,
-            title=_about_filing(
-                filing,
-                _("您的%(kind)s已通过，备案号 %(number)s"),
-                _("您的%(post)s%(kind)s已通过，备案号 %(number)s"),
-                number=filing.number,
-            ),
-        )
-    return filing
+        title = _about_filing(filing, cqo_text, post_text, number=filing.number)
+        _tell_enterprise(filing, kind=kind, title=title, body=reasons)
 
 
 def _about_filing(filing: Filing, cqo_text: str, post_text: str, **values) -> str:
