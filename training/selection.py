@@ -486,21 +486,19 @@ def nomination_candidates_for(user) -> QuerySet[Appointment]:
 
 def honour_roll() -> QuerySet[Nomination]:
     """Published honours, newest year first — what the public page shows."""
-    return (
-        Nomination.objects.filter(
-            status=NominationStatus.HONOURED, campaign__status=CampaignStatus.PUBLISHED
-        )
-        .select_related("campaign", "appointment__person", "appointment__enterprise")
-        .order_by("-campaign__year", "rank", "pk")
-    )
+    return _public_nominations(NominationStatus.HONOURED, CampaignStatus.PUBLISHED)
 
 
 def on_public_notice() -> QuerySet[Nomination]:
     """Candidates on public notice (公示中) of campaigns in their publicity phase."""
+    return _public_nominations(NominationStatus.SHORTLISTED, CampaignStatus.PUBLICITY)
+
+
+def _public_nominations(status: str, campaign_status: str) -> QuerySet[Nomination]:
+    """Nominations in ``status`` of campaigns in ``campaign_status``, as the public pages list
+    them: newest year first, then by rank, with their campaign, person and enterprise."""
     return (
-        Nomination.objects.filter(
-            status=NominationStatus.SHORTLISTED, campaign__status=CampaignStatus.PUBLICITY
-        )
+        Nomination.objects.filter(status=status, campaign__status=campaign_status)
         .select_related("campaign", "appointment__person", "appointment__enterprise")
         .order_by("-campaign__year", "rank", "pk")
     )
