@@ -123,6 +123,30 @@ def _senior_manager_refused(post: str) -> ValidationError:
     )
 
 
+def _holder_concerned(enterprise, post: str, named: Appointment | None) -> Appointment | None:
+    """The holder of ``post`` at ``enterprise`` that a change or a dismissal concerns:
+    ``named`` when the enterprise chose one (a post with several holders) — refused
+    (``ValidationError``, ``no_current``) unless it is a filed, current holder of that post
+    there — else the current holder (:func:`current_appointment`; ``None`` when vacant)."""
+    if named is None:
+        return current_appointment(enterprise, post)
+    if (
+        named.enterprise_id != getattr(enterprise, "pk", enterprise)
+        or named.post_id != post
+        or named.filed_on is None
+        or named.ended_on is not None
+    ):
+        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
+    return named
+
+
+def _no_holder(post: str, cqo_text: str, post_text: str) -> ValidationError:
+    """``no_current``: ``cqo_text`` for the CQO's post, else ``post_text`` naming the post."""
+    if post == CQO_POST:
+        return ValidationError(cqo_text, code="no_current")
+    return ValidationError(post_text % {"post": _post(post).name}, code="no_current")
+
+
 def _senior_manager_required(post: str) -> bool:
     """The senior-manager rule (notice §3.2) holds for the CQO, and for another post only
     where the post says so (``PostType.senior_manager_required``, issue 19 §1)."""
@@ -165,24 +189,14 @@ def filing_create_appointment(
     replace_current = replace_current or replaces is not None
     if not is_senior_manager and _senior_manager_required(post):
         raise _senior_manager_refused(post)
-    if replaces is not None and (
-        replaces.enterprise_id != getattr(enterprise, "pk", enterprise)
-        or replaces.post_id != post
-        or replaces.filed_on is None
-        or replaces.ended_on is not None
-    ):
-        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
-    if replace_current and replaces is None:
-        replaces = current_appointment(enterprise, post)
+    if replace_current:
+        replaces = _holder_concerned(enterprise, post, replaces)
     _require_no_open_filing(enterprise, post, holder=replaces)
     if replace_current and replaces is None:
-        if post == CQO_POST:
-            raise ValidationError(
-                _("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current"
-            )
-        raise ValidationError(
-            _("该企业没有在任的%(post)s，请提交聘任备案。") % {"post": _post(post).name},
-            code="no_current",
+        raise _no_holder(
+            post,
+            _("该企业没有在任的首席质量官，请提交聘任备案。"),
+            _("该企业没有在任的%(post)s，请提交聘任备案。"),
         )
     if replaces is not None and appointed_on < replaces.appointed_on:
         raise ValidationError(
@@ -232,22 +246,10 @@ def filing_create_dismissal(
     (issue 19), its current holder of that post; for a post with several holders
     ``appointment`` names the holder (one of :func:`current_holders`). Raises
     ``ValidationError`` (``no_current``, ``open_filing_exists``, ``end_before_start``)."""
-    if appointment is not None and (
-        appointment.enterprise_id != getattr(enterprise, "pk", enterprise)
-        or appointment.post_id != post
-        or appointment.filed_on is None
-        or appointment.ended_on is not None
-    ):
-        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
-    if appointment is None:
-        appointment = current_appointment(enterprise, post)
+    appointment = _holder_concerned(enterprise, post, appointment)
     _require_no_open_filing(enterprise, post, holder=appointment)
     if appointment is None:
-        if post == CQO_POST:
-            raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")
-        raise ValidationError(
-            _("该企业没有在任的%(post)s。") % {"post": _post(post).name}, code="no_current"
-        )
+        raise _no_holder(post, _("该企业没有在任的首席质量官。"), _("该企业没有在任的%(post)s。"))
     if end_date < appointment.appointed_on:
         raise ValidationError(
             _("解聘日期不能早于聘任日期（%(day)s）。") % {"day": appointment.appointed_on},
