@@ -461,13 +461,11 @@ def campaign_list_for(user) -> QuerySet[SelectionCampaign]:
 
 
 def nomination_list_for(user, campaign: SelectionCampaign) -> QuerySet[Nomination]:
-    return access.scope(
+    return access.scope_by_appointment(
         campaign.nominations.select_related(
             "appointment__person", "appointment__enterprise__town", "nominated_by", "reviewed_by"
         ),
         user,
-        town_field="appointment__enterprise__town",
-        enterprise_field="appointment__enterprise",
     )
 
 
