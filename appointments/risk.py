@@ -421,41 +421,32 @@ def reasons(row: Enterprise, weights: dict[str, int]) -> list[Reason]:
     """The reasons of one row of :func:`risk_list`, each with the points it scores, in the
     order the issue names them."""
     found = []
-    window = settings.CQO_RISK_WINDOW_DAYS
-    if row.failed_checks:
-        found.append(
-            Reason(
-                _("近 %(days)s 天监督抽查不合格 %(n)s 次（最近：%(day)s，%(product)s）")
-                % {
-                    "days": window,
-                    "n": row.failed_checks,
-                    "day": row.last_failed_on,
-                    "product": row.last_failed_product,
-                },
-                row.failed_checks * weights[RiskFactor.FAILED_SPOT_CHECK],
-            )
-        )
-    if row.penalties_count:
-        found.append(
-            Reason(
-                _("近 %(days)s 天行政处罚 %(n)s 件（最近：%(day)s，%(number)s）")
-                % {
-                    "days": window,
-                    "n": row.penalties_count,
-                    "day": row.last_penalty_on,
-                    "number": row.last_penalty_number,
-                },
-                row.penalties_count * weights[RiskFactor.PENALTY],
-            )
-        )
-    if row.major_incidents:
-        found.append(
-            Reason(
-                _("近 %(days)s 天发生重大质量安全事故 %(n)s 起")
-                % {"days": window, "n": row.major_incidents},
-                row.major_incidents * weights[RiskFactor.MAJOR_INCIDENT],
-            )
-        )
+    # The events counted over the risk window, each scoring its weight: (how many, factor,
+    # text, what the text says of the latest one).
+    in_window = (
+        (
+            row.failed_checks,
+            RiskFactor.FAILED_SPOT_CHECK,
+            _("近 %(days)s 天监督抽查不合格 %(n)s 次（最近：%(day)s，%(product)s）"),
+            {"day": row.last_failed_on, "product": row.last_failed_product},
+        ),
+        (
+            row.penalties_count,
+            RiskFactor.PENALTY,
+            _("近 %(days)s 天行政处罚 %(n)s 件（最近：%(day)s，%(number)s）"),
+            {"day": row.last_penalty_on, "number": row.last_penalty_number},
+        ),
+        (
+            row.major_incidents,
+            RiskFactor.MAJOR_INCIDENT,
+            _("近 %(days)s 天发生重大质量安全事故 %(n)s 起"),
+            {},
+        ),
+    )
+    for count, factor, text, latest in in_window:
+        if count:
+            values = {"days": settings.CQO_RISK_WINDOW_DAYS, "n": count, **latest}
+            found.append(Reason(text % values, count * weights[factor]))
     if row.overdue_training:
         found.append(
             Reason(

@@ -234,11 +234,9 @@ def incidents_needing_action(user) -> QuerySet[QualityIncident]:
 
 
 def sanction_list_for(user) -> QuerySet[Sanction]:
-    return access.scope(
+    return access.scope_by_appointment(
         Sanction.objects.select_related(
             "appointment__person", "appointment__enterprise__town", "incident", "decided_by"
         ),
         user,
-        town_field="appointment__enterprise__town",
-        enterprise_field="appointment__enterprise",
     )

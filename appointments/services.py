@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cqo_registry import clock
 from cqo_registry.accounts import notifications
@@ -122,6 +123,30 @@ def _senior_manager_refused(post: str) -> ValidationError:
     )
 
 
+def _holder_concerned(enterprise, post: str, named: Appointment | None) -> Appointment | None:
+    """The holder of ``post`` at ``enterprise`` that a change or a dismissal concerns:
+    ``named`` when the enterprise chose one (a post with several holders) — refused
+    (``ValidationError``, ``no_current``) unless it is a filed, current holder of that post
+    there — else the current holder (:func:`current_appointment`; ``None`` when vacant)."""
+    if named is None:
+        return current_appointment(enterprise, post)
+    if (
+        named.enterprise_id != getattr(enterprise, "pk", enterprise)
+        or named.post_id != post
+        or named.filed_on is None
+        or named.ended_on is not None
+    ):
+        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
+    return named
+
+
+def _no_holder(post: str, cqo_text: str, post_text: str) -> ValidationError:
+    """``no_current``: ``cqo_text`` for the CQO's post, else ``post_text`` naming the post."""
+    if post == CQO_POST:
+        return ValidationError(cqo_text, code="no_current")
+    return ValidationError(post_text % {"post": _post(post).name}, code="no_current")
+
+
 def _senior_manager_required(post: str) -> bool:
     """The senior-manager rule (notice §3.2) holds for the CQO, and for another post only
     where the post says so (``PostType.senior_manager_required``, issue 19 §1)."""
@@ -164,24 +189,14 @@ def filing_create_appointment(
     replace_current = replace_current or replaces is not None
     if not is_senior_manager and _senior_manager_required(post):
         raise _senior_manager_refused(post)
-    if replaces is not None and (
-        replaces.enterprise_id != getattr(enterprise, "pk", enterprise)
-        or replaces.post_id != post
-        or replaces.filed_on is None
-        or replaces.ended_on is not None
-    ):
-        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
-    if replace_current and replaces is None:
-        replaces = current_appointment(enterprise, post)
+    if replace_current:
+        replaces = _holder_concerned(enterprise, post, replaces)
     _require_no_open_filing(enterprise, post, holder=replaces)
     if replace_current and replaces is None:
-        if post == CQO_POST:
-            raise ValidationError(
-                _("该企业没有在任的首席质量官，请提交聘任备案。"), code="no_current"
-            )
-        raise ValidationError(
-            _("该企业没有在任的%(post)s，请提交聘任备案。") % {"post": _post(post).name},
-            code="no_current",
+        raise _no_holder(
+            post,
+            _("该企业没有在任的首席质量官，请提交聘任备案。"),
+            _("该企业没有在任的%(post)s，请提交聘任备案。"),
         )
     if replaces is not None and appointed_on < replaces.appointed_on:
         raise ValidationError(
@@ -231,22 +246,10 @@ def filing_create_dismissal(
     (issue 19), its current holder of that post; for a post with several holders
     ``appointment`` names the holder (one of :func:`current_holders`). Raises
     ``ValidationError`` (``no_current``, ``open_filing_exists``, ``end_before_start``)."""
-    if appointment is not None and (
-        appointment.enterprise_id != getattr(enterprise, "pk", enterprise)
-        or appointment.post_id != post
-        or appointment.filed_on is None
-        or appointment.ended_on is not None
-    ):
-        raise ValidationError(_("所选人员不是该岗位的在任人员。"), code="no_current")
-    if appointment is None:
-        appointment = current_appointment(enterprise, post)
+    appointment = _holder_concerned(enterprise, post, appointment)
     _require_no_open_filing(enterprise, post, holder=appointment)
     if appointment is None:
-        if post == CQO_POST:
-            raise ValidationError(_("该企业没有在任的首席质量官。"), code="no_current")
-        raise ValidationError(
-            _("该企业没有在任的%(post)s。") % {"post": _post(post).name}, code="no_current"
-        )
+        raise _no_holder(post, _("该企业没有在任的首席质量官。"), _("该企业没有在任的%(post)s。"))
     if end_date < appointment.appointed_on:
         raise ValidationError(
             _("解聘日期不能早于聘任日期（%(day)s）。") % {"day": appointment.appointed_on},
@@ -329,16 +332,12 @@ def filing_submit(*, filing: Filing, actor=None) -> Filing:
         notifications.notify(
             users=notifications.reviewers(),
             kind=NotificationKind.FILING_SUBMITTED,
-            title=(
-                _("新的%(kind)s待审核：%(name)s")
-                if filing.is_cqo
-                else _("新的%(post)s%(kind)s待审核：%(name)s")
-            )
-            % {
-                "kind": filing.get_kind_display(),
-                "name": filing.enterprise.name,
-                "post": filing.post.name,
-            },
+            title=_about_filing(
+                filing,
+                _("新的%(kind)s待审核：%(name)s"),
+                _("新的%(post)s%(kind)s待审核：%(name)s"),
+                name=filing.enterprise.name,
+            ),
             url=reverse("review:filing", args=[filing.pk]),
         )
     return filing
@@ -364,22 +363,7 @@ def filing_return(*, filing: Filing, reasons: str, actor) -> Filing:
     FILING_FLOW.require(filing, "return")
     filing.status = FILING_FLOW.target("return")
     filing.return_reasons = reasons
-    filing.reviewed_by = actor
-    filing.reviewed_at = clock.now()
-    save_validated(filing, actor)
-    _record(filing, action="return", from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
-    with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
-        _tell_enterprise(
-            filing,
-            kind=NotificationKind.FILING_RETURNED,
-            title=(
-                _("您的%(kind)s被退回，请按意见修改后重新提交")
-                if filing.is_cqo
-                else _("您的%(post)s%(kind)s被退回，请按意见修改后重新提交")
-            )
-            % {"kind": filing.get_kind_display(), "post": filing.post.name},
-            body=reasons,
-        )
+    _decided(filing, "return", actor=actor, reasons=reasons)
     return filing
 
 
@@ -395,26 +379,46 @@ def filing_approve(*, filing: Filing, actor) -> Filing:
     filing.number = NUMBER_FORMAT.format(year=filing.number_year, seq=filing.number_seq)
     filing.status = FILING_FLOW.target("approve")
     filing.approved_on = today
+    _decided(filing, "approve", actor=actor)
+    return filing
+
+
+# What the enterprise is told of a reviewer's decision: (notification kind, text for a CQO
+# filing, text for another post's filing); formatted by :func:`_about_filing`.
+DECISION_NOTICES = {
+    "return": (
+        NotificationKind.FILING_RETURNED,
+        gettext_lazy("您的%(kind)s被退回，请按意见修改后重新提交"),
+        gettext_lazy("您的%(post)s%(kind)s被退回，请按意见修改后重新提交"),
+    ),
+    "approve": (
+        NotificationKind.FILING_APPROVED,
+        gettext_lazy("您的%(kind)s已通过，备案号 %(number)s"),
+        gettext_lazy("您的%(post)s%(kind)s已通过，备案号 %(number)s"),
+    ),
+}
+
+
+def _decided(filing: Filing, action: str, *, actor, reasons: str = "") -> None:
+    """Close a reviewer's ``action`` on a submitted ``filing`` (its new status already set):
+    stamp who reviewed it and when, save it, record the event (``reasons`` as its note) and
+    tell the enterprise (:data:`DECISION_NOTICES`, ``reasons`` as the body)."""
     filing.reviewed_by = actor
     filing.reviewed_at = clock.now()
     save_validated(filing, actor)
-    _record(filing, action="approve", from_status=FilingStatus.SUBMITTED, actor=actor)
+    _record(filing, action=action, from_status=FilingStatus.SUBMITTED, actor=actor, note=reasons)
+    kind, cqo_text, post_text = DECISION_NOTICES[action]
     with translation.override(settings.LANGUAGE_CODE):  # stored text: Chinese
-        _tell_enterprise(
-            filing,
-            kind=NotificationKind.FILING_APPROVED,
-            title=(
-                _("您的%(kind)s已通过，备案号 %(number)s")
-                if filing.is_cqo
-                else _("您的%(post)s%(kind)s已通过，备案号 %(number)s")
-            )
-            % {
-                "kind": filing.get_kind_display(),
-                "number": filing.number,
-                "post": filing.post.name,
-            },
-        )
-    return filing
+        title = _about_filing(filing, cqo_text, post_text, number=filing.number)
+        _tell_enterprise(filing, kind=kind, title=title, body=reasons)
+
+
+def _about_filing(filing: Filing, cqo_text: str, post_text: str, **values) -> str:
+    """A message about ``filing``: ``cqo_text`` for a CQO filing, ``post_text`` (naming the
+    post, issue 19) for another post's; both are formatted with ``%(kind)s`` (the filing's
+    kind), ``%(post)s`` (its post's name) and ``values``."""
+    text = cqo_text if filing.is_cqo else post_text
+    return text % {"kind": filing.get_kind_display(), "post": filing.post.name, **values}
 
 
 def _tell_enterprise(filing: Filing, *, kind: str, title: str, body: str = "") -> None:

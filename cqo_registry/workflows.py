@@ -5,6 +5,8 @@
 * :class:`Transitions` — a workflow's allowed status changes declared as data (one table per
   workflow, as django-oscar's pipelines): :meth:`Transitions.require` refuses a step from a
   status the table does not allow, with the message a user can act on;
+* :func:`locked` — a row read again for a workflow step, locked alone (CONVENTIONS "Lock only
+  the row you mean");
 * :func:`error_text` — a domain ``ValidationError`` as the one line a view puts in a message.
 """
 
@@ -22,6 +24,19 @@ def save_validated(instance, actor, *, reason: str = "", **clean_kwargs) -> None
         instance._change_reason = reason[:100]
     instance.full_clean(**clean_kwargs)
     instance.save()
+
+
+def locked(instance, *related: str):
+    """``instance`` read again from the database with its row locked until the transaction
+    ends (``SELECT … FOR UPDATE OF`` its own table only), the ``related`` rows joined but not
+    locked. Must run inside ``transaction.atomic``; raises ``DoesNotExist`` when the row is
+    gone."""
+    return (
+        type(instance)
+        ._default_manager.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=instance.pk)
+    )
 
 
 def error_text(error: ValidationError) -> str:

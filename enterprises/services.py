@@ -18,7 +18,7 @@ from cqo_registry import clock
 from cqo_registry.accounts import notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 from cqo_registry.accounts.services import password_set_for_someone
-from cqo_registry.workflows import save_validated
+from cqo_registry.workflows import locked, save_validated
 
 from .models import (
     REGISTRATION_FLOW,
@@ -154,11 +154,7 @@ def registration_submit(
 
 
 def _locked_for(registration: EnterpriseRegistration, action: str) -> EnterpriseRegistration:
-    registration = (
-        EnterpriseRegistration.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=registration.pk)
-    )
+    registration = locked(registration, "user")
     REGISTRATION_FLOW.require(registration, action)
     return registration
 

@@ -446,35 +446,53 @@ def vacancy_remind_overdue(
         "start": enterprise.vacancy_start.isoformat(),
         "limit": settings.CQO_VACANCY_LIMIT_DAYS,
     }
-    dedupe_key = f"vacancy-overdue:{enterprise.pk}:{day.isoformat()}"
     with translation.override(settings.LANGUAGE_CODE):
-        notifications.notify(
-            users=enterprise_users,
-            kind=NotificationKind.VACANCY_OVERDUE,
-            title=_("贵企业首席质量官空缺已超期（%(days)s 天）") % values,
-            body=_(
-                "贵企业自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限。"
-                "请尽快聘任首席质量官并在本系统在线办理备案。"
-            )
-            % values,
-            url=reverse("portal:home"),
-            dedupe_key=dedupe_key,
-            email=email,
-        )
-        notifications.notify(
-            users=town_officers,
-            kind=NotificationKind.VACANCY_OVERDUE,
-            title=_("%(name)s 首席质量官空缺已超期（%(days)s 天）") % values,
-            body=_(
-                "%(name)s 自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限，"
-                "请督促企业尽快聘任并备案。"
-            )
-            % values,
-            url=reverse("town:vacancy", args=[enterprise.pk]),
-            dedupe_key=dedupe_key,
+        notify_overdue(
+            enterprise_users=enterprise_users,
+            to_enterprise=(
+                _("贵企业首席质量官空缺已超期（%(days)s 天）") % values,
+                _(
+                    "贵企业自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限。"
+                    "请尽快聘任首席质量官并在本系统在线办理备案。"
+                )
+                % values,
+            ),
+            town_officers=town_officers,
+            to_town=(
+                _("%(name)s 首席质量官空缺已超期（%(days)s 天）") % values,
+                _(
+                    "%(name)s 自 %(start)s 起没有备案在任的首席质量官，已超过 %(limit)s 天的期限，"
+                    "请督促企业尽快聘任并备案。"
+                )
+                % values,
+            ),
+            town_url=reverse("town:vacancy", args=[enterprise.pk]),
+            dedupe_key=f"vacancy-overdue:{enterprise.pk}:{day.isoformat()}",
             email=email,
         )
     return reminder
+
+
+def notify_overdue(
+    *,
+    enterprise_users,
+    to_enterprise: tuple[str, str],
+    town_officers,
+    to_town: tuple[str, str],
+    town_url: str,
+    dedupe_key: str,
+    email: bool,
+) -> None:
+    """Tell an overdue vacancy (SPEC §2) to both sides, as one notification kind
+    (``VACANCY_OVERDUE``) under one ``dedupe_key``: the enterprise's users get ``to_enterprise``
+    (title, body) linking to their portal, its town's officers ``to_town`` (title, body)
+    linking to ``town_url``; in-app, and by e-mail unless ``email`` is false."""
+    both = {"kind": NotificationKind.VACANCY_OVERDUE, "dedupe_key": dedupe_key, "email": email}
+    for users, (title, body), url in (
+        (enterprise_users, to_enterprise, reverse("portal:home")),
+        (town_officers, to_town, town_url),
+    ):
+        notifications.notify(users=users, title=title, body=body, url=url, **both)
 
 
 def vacancy_send_overdue_reminders(*, day: date | None = None, actor: User | None = None) -> int:

@@ -116,28 +116,36 @@ def id_number_problem(number: str) -> str | None:
 def check_uscc(typed) -> str:
     """Normalise what a user typed and validate it: returns the stored spelling or raises
     ``ValidationError`` (code ``invalid_uscc``) quoting ``typed`` as it was typed."""
-    number = normalize_uscc(typed)
-    problem = uscc_problem(number)
-    if problem:
-        raise ValidationError(
-            _("统一社会信用代码“%(value)s”%(problem)s"),
-            code="invalid_uscc",
-            params={"value": str(typed or ""), "problem": problem},
-        )
-    return number
+    return _checked(
+        typed,
+        normalize_uscc(typed),
+        uscc_problem,
+        _("统一社会信用代码“%(value)s”%(problem)s"),
+        code="invalid_uscc",
+    )
 
 
 def check_id_number(typed) -> str:
     """Normalise what a user typed and validate it: returns the stored spelling or raises
     ``ValidationError`` (code ``invalid_id_number``) quoting ``typed`` as it was typed — the
     typist sees their own input, spaces included, and nobody else sees the message."""
-    number = normalize_id_number(typed)
-    problem = id_number_problem(number)
+    return _checked(
+        typed,
+        normalize_id_number(typed),
+        id_number_problem,
+        _("身份证号“%(value)s”%(problem)s"),
+        code="invalid_id_number",
+    )
+
+
+def _checked(typed, number: str, problem_of, message, *, code: str) -> str:
+    """``number`` (``typed`` normalised) when ``problem_of(number)`` finds nothing wrong; else
+    ``ValidationError(message, code)`` with ``%(value)s`` what was typed and ``%(problem)s``
+    what is wrong."""
+    problem = problem_of(number)
     if problem:
         raise ValidationError(
-            _("身份证号“%(value)s”%(problem)s"),
-            code="invalid_id_number",
-            params={"value": str(typed or ""), "problem": problem},
+            message, code=code, params={"value": str(typed or ""), "problem": problem}
         )
     return number
 

@@ -187,6 +187,31 @@ def _no_progress(done: int, total: int) -> None:
     pass
 
 
+def _figure_headers() -> list[str]:
+    """The headers of a target's six figure columns in the workbook: population, counted
+    and rate at the report's date, then the same at the target's deadline (SPEC part 3)."""
+    return [
+        _("统计对象数"),
+        _("已达标数"),
+        _("完成率"),
+        _("时限日统计对象数"),
+        _("时限日已达标数"),
+        _("时限日完成率"),
+    ]
+
+
+def _figure_cells(at_date: Figure, at_deadline: Figure) -> list:
+    """The values under :func:`_figure_headers`: the rates as fractions (cells formatted %)."""
+    return [
+        at_date.population,
+        at_date.counted,
+        _pct(at_date),
+        at_deadline.population,
+        at_deadline.counted,
+        _pct(at_deadline),
+    ]
+
+
 def xlsx_workbook(report: AssessmentReport, *, progress: Progress = _no_progress):
     """The report as a write-only openpyxl ``Workbook`` (summary, one sheet per target, the
     enterprises without a CQO), filled: the list's rows stream from the database into the
@@ -246,18 +271,7 @@ def xlsx_workbook(report: AssessmentReport, *, progress: Progress = _no_progress
         workbook,
         _("汇总"),
         _("首席质量官工作考核汇总（统计日期：%(day)s）") % {"day": day.isoformat()},
-        [
-            _("目标代码"),
-            _("目标名称"),
-            _("完成时限"),
-            _("统计对象数"),
-            _("已达标数"),
-            _("完成率"),
-            _("时限日统计对象数"),
-            _("时限日已达标数"),
-            _("时限日完成率"),
-            _("目标比例"),
-        ],
+        [_("目标代码"), _("目标名称"), _("完成时限"), *_figure_headers(), _("目标比例")],
         [10, 40, 12, 12, 12, 10, 16, 16, 14, 10],
     )
     for section in report.sections:
@@ -267,12 +281,7 @@ def xlsx_workbook(report: AssessmentReport, *, progress: Progress = _no_progress
                 section.target.code,
                 section.target.name,
                 section.target.deadline,
-                section.at_date.total.population,
-                section.at_date.total.counted,
-                _pct(section.at_date.total),
-                section.at_deadline.total.population,
-                section.at_deadline.total.counted,
-                _pct(section.at_deadline.total),
+                *_figure_cells(section.at_date.total, section.at_deadline.total),
                 float(section.target.goal_rate),
             ],
             {3: "yyyy-mm-dd", 6: percent, 9: percent, 10: percent},
@@ -291,45 +300,18 @@ def xlsx_workbook(report: AssessmentReport, *, progress: Progress = _no_progress
                 "day": day.isoformat(),
                 "deadline": target.deadline.isoformat(),
             },
-            [
-                _("排名"),
-                _("镇（街道）"),
-                _("统计对象数"),
-                _("已达标数"),
-                _("完成率"),
-                _("时限日统计对象数"),
-                _("时限日已达标数"),
-                _("时限日完成率"),
-            ],
+            [_("排名"), _("镇（街道）"), *_figure_headers()],
             [8, 18, 12, 12, 10, 16, 16, 14],
         )
         for row in section.rows:
             add_row(
                 worksheet,
-                [
-                    row.rank,
-                    row.town,
-                    row.at_date.population,
-                    row.at_date.counted,
-                    _pct(row.at_date),
-                    row.at_deadline.population,
-                    row.at_deadline.counted,
-                    _pct(row.at_deadline),
-                ],
+                [row.rank, row.town, *_figure_cells(row.at_date, row.at_deadline)],
                 {5: percent, 8: percent},
             )
         add_row(
             worksheet,
-            [
-                None,
-                _("全县合计"),
-                section.at_date.total.population,
-                section.at_date.total.counted,
-                _pct(section.at_date.total),
-                section.at_deadline.total.population,
-                section.at_deadline.total.counted,
-                _pct(section.at_deadline.total),
-            ],
+            [None, _("全县合计"), *_figure_cells(section.at_date.total, section.at_deadline.total)],
             {5: percent, 8: percent},
             font=bold,
         )

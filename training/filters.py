@@ -31,9 +31,37 @@ class SessionFilter(django_filters.FilterSet):
 
 
 class _TownScopedFilter(django_filters.FilterSet):
+    """A list of appointments' rows, ``to_appointment`` the path from a row to its
+    appointment ("" for the appointments themselves): its ``town`` filter offers the towns
+    the user may see, its ``q`` (:func:`_person_or_enterprise_search`) finds a person or an
+    enterprise."""
+
+    to_appointment = ""
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["town"].queryset = town_list(user).order_by("code", "name")
+
+    def filter_q(self, queryset, name, value):
+        return _search_person_or_enterprise(queryset, self.to_appointment, value)
+
+
+def _town_of_enterprise(to_appointment: str) -> django_filters.ModelChoiceFilter:
+    """The enterprise's town, offered as "all towns" or one town (the user's, see above)."""
+    return django_filters.ModelChoiceFilter(
+        label=_("所属镇"),
+        field_name=f"{to_appointment}enterprise__town",
+        empty_label=_("全部镇（街道）"),
+    )
+
+
+def _person_or_enterprise_search() -> django_filters.CharFilter:
+    """One box for a person's name, an enterprise's name or the start of its USCC."""
+    return django_filters.CharFilter(
+        label=_("姓名或企业"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"placeholder": _("姓名、企业名称或信用代码")}),
+    )
 
 
 def _search_person_or_enterprise(queryset, prefix: str, value: str):
@@ -50,37 +78,19 @@ def _search_person_or_enterprise(queryset, prefix: str, value: str):
 class UntrainedFilter(_TownScopedFilter):
     """Filters of the untrained-CQO list (a queryset of appointments)."""
 
-    town = django_filters.ModelChoiceFilter(
-        label=_("所属镇"), field_name="enterprise__town", empty_label=_("全部镇（街道）")
-    )
-    q = django_filters.CharFilter(
-        label=_("姓名或企业"),
-        method="filter_q",
-        widget=forms.TextInput(attrs={"placeholder": _("姓名、企业名称或信用代码")}),
-    )
-
-    def filter_q(self, queryset, name, value):
-        return _search_person_or_enterprise(queryset, "", value)
+    town = _town_of_enterprise("")
+    q = _person_or_enterprise_search()
 
 
 class EvaluationFilter(_TownScopedFilter):
+    to_appointment = "appointment__"
+
     year = YearFilter(label=_("年度"))
-    town = django_filters.ModelChoiceFilter(
-        label=_("所属镇"),
-        field_name="appointment__enterprise__town",
-        empty_label=_("全部镇（街道）"),
-    )
+    town = _town_of_enterprise(to_appointment)
     grade = django_filters.ChoiceFilter(
         label=_("等次"), choices=Grade.choices, empty_label=_("全部等次")
     )
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=EvaluationStatus.choices, empty_label=_("全部状态")
     )
-    q = django_filters.CharFilter(
-        label=_("姓名或企业"),
-        method="filter_q",
-        widget=forms.TextInput(attrs={"placeholder": _("姓名、企业名称或信用代码")}),
-    )
-
-    def filter_q(self, queryset, name, value):
-        return _search_person_or_enterprise(queryset, "appointment__", value)
+    q = _person_or_enterprise_search()

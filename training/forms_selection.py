@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import SelectionCampaign
-from .selection import MAX_SCORE
+from .selection import CAMPAIGN_FIELDS, MAX_SCORE
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -12,16 +12,8 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = SelectionCampaign
-        fields = [
-            "year",
-            "title",
-            "quota",
-            "period_start",
-            "period_end",
-            "nominations_close_on",
-            "publicity_starts_on",
-            "publicity_ends_on",
-        ]
+        # The fields the campaign services accept: the form edits exactly those.
+        fields = list(CAMPAIGN_FIELDS)
         widgets = {
             "period_start": DATE_INPUT,
             "period_end": DATE_INPUT,

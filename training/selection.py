@@ -30,7 +30,7 @@ from appointments.registry import filed_current_on
 from cqo_registry import clock
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind
-from cqo_registry.workflows import save_validated
+from cqo_registry.workflows import locked, save_validated
 
 from .models import (
     CAMPAIGN_FLOW,
@@ -149,6 +149,7 @@ def eligibility_of(nomination: Nomination) -> Eligibility:
 
 # --- Campaign ----------------------------------------------------------------------------------
 
+# A campaign's editable details: what the services accept and ``CampaignForm`` edits.
 CAMPAIGN_FIELDS = (
     "year",
     "title",
@@ -190,24 +191,33 @@ def campaign_update(*, campaign: SelectionCampaign, actor, **fields) -> Selectio
     return campaign
 
 
-@transaction.atomic
-def campaign_open_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
+def _campaign_step(
+    campaign: SelectionCampaign, action: str, actor, check=None
+) -> SelectionCampaign:
+    """Take the campaign, locked, one ``action`` of ``CAMPAIGN_FLOW`` further; ``check`` (the
+    locked campaign in) raises ``ValidationError`` for a step its data does not allow yet."""
     campaign = _locked(campaign)
-    CAMPAIGN_FLOW.require(campaign, "open_nominations")
-    campaign.status = CAMPAIGN_FLOW.target("open_nominations")
+    CAMPAIGN_FLOW.require(campaign, action)
+    if check is not None:
+        check(campaign)
+    campaign.status = CAMPAIGN_FLOW.target(action)
     save_validated(campaign, actor)
     return campaign
+
+
+def _require_nominations(campaign: SelectionCampaign) -> None:
+    if not campaign.nominations.exists():
+        raise ValidationError(_("还没有任何推荐，不能进入评审。"), code="no_nominations")
+
+
+@transaction.atomic
+def campaign_open_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
+    return _campaign_step(campaign, "open_nominations", actor)
 
 
 @transaction.atomic
 def campaign_close_nominations(*, campaign: SelectionCampaign, actor) -> SelectionCampaign:
-    campaign = _locked(campaign)
-    CAMPAIGN_FLOW.require(campaign, "close_nominations")
-    if not campaign.nominations.exists():
-        raise ValidationError(_("还没有任何推荐，不能进入评审。"), code="no_nominations")
-    campaign.status = CAMPAIGN_FLOW.target("close_nominations")
-    save_validated(campaign, actor)
-    return campaign
+    return _campaign_step(campaign, "close_nominations", actor, check=_require_nominations)
 
 
 @transaction.atomic
@@ -380,11 +390,7 @@ def nomination_create(
 
 
 def _review_lock(nomination: Nomination, action: str) -> Nomination:
-    nomination = (
-        Nomination.objects.select_for_update(of=("self",))
-        .select_related("campaign")
-        .get(pk=nomination.pk)
-    )
+    nomination = locked(nomination, "campaign")
     CAMPAIGN_FLOW.require(nomination.campaign, action)
     return nomination
 
@@ -455,13 +461,11 @@ def campaign_list_for(user) -> QuerySet[SelectionCampaign]:
 
 
 def nomination_list_for(user, campaign: SelectionCampaign) -> QuerySet[Nomination]:
-    return access.scope(
+    return access.scope_by_appointment(
         campaign.nominations.select_related(
             "appointment__person", "appointment__enterprise__town", "nominated_by", "reviewed_by"
         ),
         user,
-        town_field="appointment__enterprise__town",
-        enterprise_field="appointment__enterprise",
     )
 
 
@@ -480,21 +484,19 @@ def nomination_candidates_for(user) -> QuerySet[Appointment]:
 
 def honour_roll() -> QuerySet[Nomination]:
     """Published honours, newest year first — what the public page shows."""
-    return (
-        Nomination.objects.filter(
-            status=NominationStatus.HONOURED, campaign__status=CampaignStatus.PUBLISHED
-        )
-        .select_related("campaign", "appointment__person", "appointment__enterprise")
-        .order_by("-campaign__year", "rank", "pk")
-    )
+    return _public_nominations(NominationStatus.HONOURED, CampaignStatus.PUBLISHED)
 
 
 def on_public_notice() -> QuerySet[Nomination]:
     """Candidates on public notice (公示中) of campaigns in their publicity phase."""
+    return _public_nominations(NominationStatus.SHORTLISTED, CampaignStatus.PUBLICITY)
+
+
+def _public_nominations(status: str, campaign_status: str) -> QuerySet[Nomination]:
+    """Nominations in ``status`` of campaigns in ``campaign_status``, as the public pages list
+    them: newest year first, then by rank, with their campaign, person and enterprise."""
     return (
-        Nomination.objects.filter(
-            status=NominationStatus.SHORTLISTED, campaign__status=CampaignStatus.PUBLICITY
-        )
+        Nomination.objects.filter(status=status, campaign__status=campaign_status)
         .select_related("campaign", "appointment__person", "appointment__enterprise")
         .order_by("-campaign__year", "rank", "pk")
     )

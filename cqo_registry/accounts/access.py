@@ -94,6 +94,18 @@ def scope(
     return queryset.none()
 
 
+def scope_by_appointment(queryset: QuerySet, user) -> QuerySet:
+    """:func:`scope` for rows that belong to an ``appointment`` (sanctions, nominations,
+    evaluations): the appointment's enterprise, and that enterprise's town, decide who sees
+    them."""
+    return scope(
+        queryset,
+        user,
+        town_field="appointment__enterprise__town",
+        enterprise_field="appointment__enterprise",
+    )
+
+
 def get_scoped_or_404(queryset: QuerySet, **lookup):
     """Fetch one row from an already scoped queryset: a row outside the user's scope is
     indistinguishable from one that does not exist (404, not 403)."""

@@ -433,29 +433,26 @@ def _send_post_vacancies(due_list: list[DueReminder], day: date) -> int:
         with transaction.atomic():
             if _log(kind, due, title=title, recipients=len(users) + len(officers)) is None:
                 continue
-            notifications.notify(
-                users=users,
-                kind=NotificationKind.VACANCY_OVERDUE,
-                title=title,
-                body=_(
-                    "贵企业自 %(start)s 起没有备案在任的%(post)s，已超过 %(limit)s 天的期限。"
-                    "请尽快聘任并在本系统在线办理备案。"
-                )
-                % values,
-                url=reverse("portal:home"),
-                dedupe_key=dedupe_key,
-                email=due.rule.email,
-            )
-            notifications.notify(
-                users=officers,
-                kind=NotificationKind.VACANCY_OVERDUE,
-                title=_("%(name)s %(post)s空缺已超期（%(days)s 天）") % values,
-                body=_(
-                    "%(name)s 自 %(start)s 起没有备案在任的%(post)s，已超过 %(limit)s 天的期限，"
-                    "请督促企业尽快聘任并备案。"
-                )
-                % values,
-                url=f"{reverse('town:vacancy', args=[enterprise.pk])}?post={post.code}",
+            vacancies.notify_overdue(
+                enterprise_users=users,
+                to_enterprise=(
+                    title,
+                    _(
+                        "贵企业自 %(start)s 起没有备案在任的%(post)s，已超过 %(limit)s 天的期限。"
+                        "请尽快聘任并在本系统在线办理备案。"
+                    )
+                    % values,
+                ),
+                town_officers=officers,
+                to_town=(
+                    _("%(name)s %(post)s空缺已超期（%(days)s 天）") % values,
+                    _(
+                        "%(name)s 自 %(start)s 起没有备案在任的%(post)s，"
+                        "已超过 %(limit)s 天的期限，请督促企业尽快聘任并备案。"
+                    )
+                    % values,
+                ),
+                town_url=f"{reverse('town:vacancy', args=[enterprise.pk])}?post={post.code}",
                 dedupe_key=dedupe_key,
                 email=due.rule.email,
             )
