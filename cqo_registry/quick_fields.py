@@ -14,11 +14,13 @@ thus the key. Nothing needs invalidating; the memo is bounded (least recently us
 :class:`CrispyFields` gives a template the fields of a form by name, rendered on first use
 (a field the template does not show costs nothing, not even its choices' query)."""
 
+import copy
 import threading
 from collections import OrderedDict
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -77,6 +79,30 @@ def _key(bound_field: forms.BoundField) -> tuple:
     )
 
 
+class _Rows:
+    """A queryset's rows, read, standing in for the queryset where ``ModelChoiceIterator``
+    iterates it: it asks ``iterator()``, which on PostgreSQL is a server-side cursor (DECLARE,
+    FETCH, CLOSE: three round trips) for the dozen towns of a filter."""
+
+    _prefetch_related_lookups = ()
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def iterator(self):
+        return iter(self.rows)
+
+
+def _read_choices(choices) -> list:
+    """``choices`` (an iterable of ``(value, label)``) as a list, the rows of a model choice
+    field read in one plain query. A comprehension, not ``list()``: ``list()`` asks the
+    iterator's ``len()``, a COUNT query."""
+    if isinstance(choices, ModelChoiceIterator):
+        choices = copy.copy(choices)
+        choices.queryset = _Rows(list(choices.queryset))
+    return [choice for choice in choices]  # noqa: C416
+
+
 def crispy_field(bound_field: forms.BoundField) -> SafeString:
     """``as_crispy_field(bound_field)`` (the bootstrap5 pack, no form helper): the same HTML
     (a ``SafeString``), from the memo when a field with the same key was rendered before in
@@ -95,7 +121,7 @@ def crispy_field(bound_field: forms.BoundField) -> SafeString:
         # wrappers) are read once, as rendering reads them, and kept on the widget, so that the
         # key and a rendering share them. A comprehension, not list(): list() asks the
         # iterator's len(), a COUNT query.
-        widget.choices = [choice for choice in widget.choices]  # noqa: C416
+        widget.choices = _read_choices(widget.choices)
     key = _key(bound_field)
     with _lock:
         html = _memo.get(key)

@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from appointments.models import Appointment
 from cqo_registry.accounts import access
 from cqo_registry.exports.base import DayListExport
 
@@ -22,6 +23,14 @@ def enrolled_upcoming(today: date) -> Exists:
     return Exists(
         TrainingAttendance.objects.filter(person=OuterRef("person"), session__ends_on__gte=today)
     )
+
+
+class _LazyAppointments(SimpleLazyObject):
+    """A queryset of appointments built at its first use, whose ``model`` is known before:
+    the FilterSet reads ``queryset.model`` when it is made, which built the queryset on every
+    page even when the rows came from the cache."""
+
+    model = Appointment
 
 
 def untrained_rows(user, data: QueryDict, today: date, *, lazy: bool = False):
@@ -44,7 +53,7 @@ def untrained_rows(user, data: QueryDict, today: date, *, lazy: bool = False):
             enterprise_field=None,
         )
 
-    queryset = SimpleLazyObject(scoped) if lazy else scoped()
+    queryset = _LazyAppointments(scoped) if lazy else scoped()
     filterset = UntrainedFilter(data, queryset=queryset, user=user)
 
     def selected():

@@ -14,9 +14,13 @@ class AccountsConfig(AppConfig):
         from cqo_registry.clock import stamp_history_row
 
         from .policy import mark_session_start
+        from .signed_in import keep_after_sign_in
 
         # The absolute session lifetime counts from each sign-in (policy.py).
         user_logged_in.connect(mark_session_start, dispatch_uid="cqo_session_start")
+        # The user just signed in is kept for their next request (signed_in.py). Connected
+        # after Django's last_login update, whose write it must follow.
+        user_logged_in.connect(keep_after_sign_in, dispatch_uid="cqo_keep_signed_in")
         # History rows written under an injected clock are dated by it (cqo_registry/clock.py).
         pre_create_historical_record.connect(stamp_history_row, dispatch_uid="cqo_history_clock")
         self._unregister_device_admins()

@@ -125,6 +125,16 @@ def user_of_session(request):
     return user
 
 
+def keep_after_sign_in(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: read the user of the new session as the next request
+    would (:func:`user_of_session`: Django's ``get_user`` on the rows as stored after the
+    sign-in's own writes), so that the first page after signing in finds it kept. Does
+    nothing for a sign-in without a request or session."""
+    if request is not None and hasattr(request, "session"):
+        request.__dict__.pop("_accounts_version", None)  # read after the sign-in's writes
+        user_of_session(request)
+
+
 def _device(request, persistent_id: str):
     """``Device.from_persistent_id(persistent_id)``, from the kept row when the accounts have
     not changed since it was read. ``None`` when no such device exists."""

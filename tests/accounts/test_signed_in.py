@@ -40,15 +40,24 @@ def _signed_in(user) -> Client:
     return client
 
 
-def test_a_second_request_reads_no_user_row(reviewer):
-    client = _signed_in(reviewer)
-    first, tables = _reads(client)  # the login wrote last_login: read again
-    assert first.status_code == 200 and "accounts_user" in tables
+def test_the_pages_after_signing_in_read_no_user_row(reviewer):
+    client = _signed_in(reviewer)  # the sign-in keeps the user it has just written
+    first, tables = _reads(client)
+    assert first.status_code == 200 and "accounts_user" not in tables
     second, tables = _reads(client)
     assert second.status_code == 200
     assert "accounts_user" not in tables
     assert second.context["user"].pk == reviewer.pk
     assert second.context["user"] is not first.context["user"]
+
+
+def test_a_process_that_did_not_see_the_sign_in_reads_the_user_once(reviewer):
+    client = _signed_in(reviewer)
+    signed_in.clear()  # as another worker process, which kept nothing yet
+    _response, tables = _reads(client)
+    assert "accounts_user" in tables
+    _response, tables = _reads(client)
+    assert "accounts_user" not in tables
 
 
 def test_deactivation_by_a_bulk_update_signs_out_at_once(reviewer):
