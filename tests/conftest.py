@@ -107,6 +107,19 @@ def fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (zh-hans): a request in English
+    leaves English active in the test's thread, and a service called directly by the next
+    test would then word its messages in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 # --- The shared cast ------------------------------------------------------------------------
 
 
