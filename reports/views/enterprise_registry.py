@@ -3,10 +3,13 @@ searchable, filterable, sortable, paginated, exportable; scoped by role like eve
 bureau roles and leaders see the county, a town officer their town; an enterprise user only
 their own enterprise's page (issue 12)."""
 
+import html
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from appointments import posts
@@ -66,6 +69,34 @@ def prepare(rows) -> list[Row]:
     return prepared
 
 
+def rows_html(rows: list[Row]) -> SafeString:
+    """The table's rows (:func:`prepare`'s :class:`Row` s) as ``enterprises/registry.html``'s
+    loop wrote them, byte for byte: each cell's text escaped as ``{{ value }}`` escapes a
+    plain string (``html.escape(str(value))``, Django's ``escape``), the pk as an int prints.
+    Written here rather than by the template because the loop's ~12 lookups a row over 50
+    rows were a fifth of the page's CPU (issue 15 §1); tests/enterprises/test_registry.py
+    compares both."""
+    escape = html.escape
+    parts = []
+    for row in rows:
+        if row.cqo_url:
+            cqo = f'<a href="{escape(str(row.cqo_url))}">{escape(str(row.cqo_name))}</a>'
+        else:
+            cqo = "—"
+        parts.append(
+            f'\n    <tr data-enterprise="{int(row.pk)}">'
+            f'\n      <td><a href="{escape(str(row.url))}">{escape(str(row.name))}</a><br>'
+            f'<span class="small text-muted">{escape(str(row.uscc))}</span></td>'
+            f'\n      <td class="text-nowrap">{escape(str(row.town_name))}</td>'
+            f'\n      <td class="text-nowrap">{escape(str(row.scale_label))}</td>'
+            f'\n      <td class="text-nowrap">{escape(str(row.status_label))}</td>'
+            f"\n      <td>{cqo}</td>"
+            f"\n      <td>{escape(str(row.trained_label))}</td>"
+            "\n    </tr>\n  "
+        )
+    return mark_safe("".join(parts))
+
+
 @permission_required("enterprises.view_registry")
 def registry_list(request):
     day = timezone.localdate()
@@ -90,7 +121,13 @@ def registry_list(request):
     return render(
         request,
         "enterprises/registry.html",
-        {"form": form, "page": page, "query": query, "day": day},
+        {
+            "form": form,
+            "page": page,
+            "rows_html": rows_html(page.object_list),
+            "query": query,
+            "day": day,
+        },
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from enterprises.models import Scale
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,38 @@ def test_rows_link_the_enterprise_and_its_cqo_and_say_trained(
     html = response.content.decode()
     assert f'<a href="{filed.cqo_url}">{home_appointment.person.name}</a>' in html
     assert f'<a href="{filed.url}">{filed.name}</a>' in html
+
+
+# The loop ``enterprises/registry.html`` had before the view wrote its rows (issue 15 §1).
+TEMPLATE_LOOP = """{% for e in rows %}
+    <tr data-enterprise="{{ e.pk }}">
+      <td><a href="{{ e.url }}">{{ e.name }}</a><br><span class="small text-muted">{{ e.uscc }}</span></td>
+      <td class="text-nowrap">{{ e.town_name }}</td>
+      <td class="text-nowrap">{{ e.scale_label }}</td>
+      <td class="text-nowrap">{{ e.status_label }}</td>
+      <td>{% if e.cqo_url %}<a href="{{ e.cqo_url }}">{{ e.cqo_name }}</a>{% else %}—{% endif %}</td>
+      <td>{{ e.trained_label }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_view_writes_the_rows_the_template_loop_wrote(
+    client_for, reviewer, county, home_appointment, home_town, language
+):
+    from django.template import engines
+    from django.utils import translation
+
+    from reports.views.enterprise_registry import rows_html
+
+    EnterpriseFactory(town=home_town, name='空缺 & <b>"机械"</b>', requires_cqo=True)
+    EnterpriseFactory(town=None, name="待完善企业", scale=Scale.MICRO, requires_cqo=False)
+    response = client_for(reviewer).get(LIST, HTTP_ACCEPT_LANGUAGE=language)
+    rows = response.context["page"].object_list
+    assert {bool(row.cqo_url) for row in rows} == {True, False}
+    assert any(not row.town_name for row in rows)
+    with translation.override(language):
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"rows": rows})
+        assert rows_html(rows) == expected
+    assert expected in response.content.decode()
+    assert "&lt;b&gt;&quot;" in expected
