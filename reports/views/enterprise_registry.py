@@ -21,6 +21,7 @@ from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.exports.views import export_or_run, request_parameters
 from cqo_registry.pages import pk_url
+from cqo_registry.quick_fields import form_fragment
 from cqo_registry.quick_widgets import quicken
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
@@ -123,6 +124,9 @@ def registry_list(request):
         "enterprises/registry.html",
         {
             "form": form,
+            # The filters as ``{% include "_registry_filters.html" %}`` wrote them, rendered
+            # once per process for the same fields, values, choices and language.
+            "filters_html": form_fragment("_registry_filters.html", form),
             "page": page,
             "rows_html": rows_html(page.object_list),
             "query": query,
