@@ -246,3 +246,43 @@ def test_the_view_writes_the_rows_the_template_loop_wrote(
         assert rows_html(rows) == expected
     assert expected in response.content.decode()
     assert "&lt;b&gt;&quot;" in expected
+
+
+@pytest.mark.parametrize("role", ["reviewer", "leader", "town_officer"])
+def test_page_rows_are_the_orm_rows_under_the_scope(
+    request, role, county, home_appointment, home_town, outsider_enterprise
+):
+    """The page's rows are read by a statement compiled once per process (issue 15 §1): the
+    same values as the annotated queryset, and a key of another town is left out for a
+    town officer however often the statement is reused."""
+    from django.utils import timezone
+
+    from enterprises.models import Enterprise
+    from enterprises.selectors import enterprise_list
+    from reports import enterprise_registry as registry
+
+    user = request.getfixturevalue(role)
+    EnterpriseFactory(town=home_town, name="城关空缺公司", requires_cqo=True)
+    EnterpriseFactory(town=None, name="待完善企业", scale=Scale.MICRO, requires_cqo=False)
+    day = timezone.localdate()
+    keys = list(Enterprise.objects.order_by("-name").values_list("pk", flat=True))
+    expected = {
+        row["pk"]: row
+        for row in enterprise_list(user)
+        .filter(pk__in=keys)
+        .annotate(**registry._status(day, registry.STATUS_NAMES))
+        .values(*registry.PAGE_FIELDS, *registry.STATUS_NAMES)
+    }
+    for _ in range(2):  # compiled, then from the memo
+        assert registry.page_rows(user, day, keys) == expected
+    assert registry.page_rows(user, day, keys[1:]) == {
+        pk: row for pk, row in expected.items() if pk != keys[0]
+    }
+    assert registry.page_rows(user, day, []) == {}
+    seen = {row["town__name"] for row in expected.values()}
+    if role == "town_officer":
+        assert outsider_enterprise.pk not in expected and seen == {home_town.name}
+    else:
+        assert outsider_enterprise.pk in expected and len(seen) > 1
+    assert any(row["filed"] for row in expected.values())
+    assert not all(row["filed"] for row in expected.values())
