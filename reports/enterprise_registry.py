@@ -371,11 +371,28 @@ class RegistryFilter(ListFilterForm):
         return Q(pk__in=keys[0].union(*keys[1:]))
 
 
-def status_label(row) -> str:
+# A row's CQO status label by what decides it, first match: a filed CQO, a filing under
+# review, a CQO required (vacant), none required.
+STATUS_LABELS = {
+    "filed": _("已备案"),
+    "under_review": _("审核中"),
+    "requires_cqo": _("空缺"),
+    None: _("无需聘任"),
+}
+
+
+def status_key(row) -> str | None:
+    """The key of ``row``'s label in :data:`STATUS_LABELS` (``row``: anything with ``filed``,
+    ``under_review`` and ``requires_cqo``, as attributes)."""
     if row.filed:
-        return str(_("已备案"))
+        return "filed"
     if row.under_review:
-        return str(_("审核中"))
+        return "under_review"
     if row.requires_cqo:
-        return str(_("空缺"))
-    return str(_("无需聘任"))
+        return "requires_cqo"
+    return None
+
+
+def status_label(row) -> str:
+    """``row``'s CQO status label (:data:`STATUS_LABELS`) in the current language."""
+    return str(STATUS_LABELS[status_key(row)])

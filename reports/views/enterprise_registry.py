@@ -50,6 +50,7 @@ def prepare(rows) -> list[Row]:
     person = pk_url("persons:detail")
     scales = {value: str(label) for value, label in Scale.choices}
     trained = {True: _("是"), False: _("否")}
+    statuses = {key: str(label) for key, label in registry.STATUS_LABELS.items()}
     prepared = []
     for row in rows:
         row = Row(row)
@@ -61,7 +62,7 @@ def prepare(rows) -> list[Row]:
                 url=detail(row.pk),
                 town_name=row.town__name or "",
                 scale_label=scales.get(row.scale, row.scale),
-                status_label=registry.status_label(row),
+                status_label=statuses[registry.status_key(row)],
                 cqo_name=row.cqo_name,
                 cqo_url=person(row.cqo_person_id) if row.cqo_person_id else "",
                 trained_label=trained[bool(row.cqo_trained)] if row.filed else "—",
