@@ -237,7 +237,9 @@ def test_the_view_writes_the_rows_the_template_loop_wrote(
 
     EnterpriseFactory(town=home_town, name='空缺 & <b>"机械"</b>', requires_cqo=True)
     EnterpriseFactory(town=None, name="待完善企业", scale=Scale.MICRO, requires_cqo=False)
-    response = client_for(reviewer).get(LIST, HTTP_ACCEPT_LANGUAGE=language)
+    # The request activates its language in this thread: put the test's back afterwards.
+    with translation.override(translation.get_language()):
+        response = client_for(reviewer).get(LIST, HTTP_ACCEPT_LANGUAGE=language)
     rows = response.context["page"].object_list
     assert {bool(row.cqo_url) for row in rows} == {True, False}
     assert any(not row.town_name for row in rows)
@@ -286,3 +288,25 @@ def test_page_rows_are_the_orm_rows_under_the_scope(
         assert outsider_enterprise.pk in expected and len(seen) > 1
     assert any(row["filed"] for row in expected.values())
     assert not all(row["filed"] for row in expected.values())
+
+
+def test_search_is_compiled_once_and_escapes_like_the_orm(
+    client_for, reviewer, county, home_town, home_appointment
+):
+    """The search's ``UNION`` is compiled once per process and the text put in its LIKE
+    patterns as the ORM escapes it (issue 15 §1): ``%`` and ``_`` match themselves only."""
+    from django.db import connection
+
+    from reports import enterprise_registry as registry
+
+    EnterpriseFactory(town=home_town, name="百分之100%_公司")
+    client = client_for(reviewer)
+    assert registry._search_statement(connection.alias) is not None
+    assert names(client.get(LIST, {"q": "100%_"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "%"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "0%_公"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "_"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "\\"})) == []
+    assert names(client.get(LIST, {"q": "食品"})) == ["城关食品有限公司"]
+    person = home_appointment.person.name
+    assert names(client.get(LIST, {"q": person})) == ["城关精密机械有限公司"]
