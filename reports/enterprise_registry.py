@@ -9,6 +9,9 @@ whether that CQO is trained (a passed attendance)."""
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
 
 from django import forms
@@ -16,6 +19,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Filing, FilingStatus
@@ -93,21 +97,113 @@ PAGE_FIELDS = ("pk", "name", "uscc", "town__name", "scale", "requires_cqo")
 def page_rows(user, day: date, keys: list[int]) -> dict[int, dict]:
     """The list page's rows of enterprises ``keys`` (a page's primary keys, already chosen by
     the filters and the order), as dicts of :data:`PAGE_FIELDS` and the status annotations
-    (``filed``, ``under_review``, ``cqo_name``, ``cqo_person_id``, ``cqo_trained``), by pk;
-    a key outside ``user``'s scope is left out. One query.
+    (``filed``, ``under_review``, ``cqo_name``, ``cqo_person_id``, ``cqo_trained``; the
+    flags as bools), by pk; a key outside ``user``'s scope is left out. One query (none for
+    no keys).
 
     Why not the filtered queryset again (issue 15 §1): the keys were chosen by it, so its
     filters — a search's ``pk IN (… UNION …)`` over five indexes — would only be run a second
     time, and the vacancy start (the list does not show it) computed for nothing. The scope
-    is applied again all the same."""
-    rows = (
+    is applied again all the same: the statement is ``enterprise_list(user)`` narrowed to
+    the keys and annotated with :func:`_status`, compiled once per process for each
+    database, day, scope and number of keys (:func:`_page_statement`: building and
+    compiling its five subqueries was ~40% of the page's CPU) and run with the keys."""
+    if not keys:
+        return {}
+    alias = Enterprise.objects.all().db
+    statement = _page_statement(user, day, len(keys), alias)
+    if statement is None:  # a scope that sees nothing
+        return {}
+    params = list(statement.params)
+    for slot, key in zip(statement.slots, keys, strict=True):
+        params[slot] = int(key)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        fetched = cursor.fetchall()
+    names, flags = statement.names, statement.flags
+    rows = {}
+    for values in fetched:
+        row = dict(zip(names, values, strict=True))
+        for name in flags:  # SQLite answers 0 / 1 where the ORM converts to bools
+            row[name] = bool(row[name])
+        rows[row["pk"]] = row
+    return rows
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple  # with a placeholder where each key goes
+    slots: tuple[int, ...]  # where key i goes in ``params``
+    names: tuple[str, ...]  # the selected columns' names, in order
+    flags: tuple[str, ...]  # those that are booleans
+
+
+# The statements of :func:`page_rows`, least recently used out. A day, a scope (the county,
+# or one town) and a number of keys make one: a few dozen a day.
+_STATEMENTS: OrderedDict = OrderedDict()
+_STATEMENTS_LOCK = threading.Lock()
+STATEMENTS_KEPT = 256
+# Key i stands as ``_KEY_MARK - i`` in a statement being compiled: no primary key is negative.
+_KEY_MARK = -7_000_000
+_FLAGS = ("requires_cqo", "filed", "under_review", "cqo_trained")
+
+
+def _scope_key(user) -> tuple:
+    """What ``access.scope`` (through ``enterprise_list``) reads of ``user``: the county for
+    bureau roles and leaders, else the role, the town and the enterprise. Two users with the
+    same key get the same scoped statement."""
+    if access.sees_whole_county(user):
+        return ("county",)
+    return (access.role_of(user), user.town_id, user.enterprise_id)
+
+
+def _page_statement(user, day: date, count: int, alias: str) -> _Statement | None:
+    """:func:`page_rows`' statement for ``count`` keys on database ``alias``: the queryset of
+    the ORM (scope, annotations, columns) compiled once per process for each ``alias``,
+    ``day``, scope (:func:`_scope_key`) and ``count``; ``None`` for a scope that sees
+    nothing. Raises ``RuntimeError`` if the compiled parameters do not hold each key once
+    (never seen; it would mean the ORM rewrote the ``IN`` list)."""
+    memo_key = (alias, day, _scope_key(user), count)
+    with _STATEMENTS_LOCK:
+        if memo_key in _STATEMENTS:
+            _STATEMENTS.move_to_end(memo_key)
+            return _STATEMENTS[memo_key]
+    marks = [_KEY_MARK - i for i in range(count)]
+    queryset = (
         enterprise_list(user)
         .order_by()
-        .filter(pk__in=keys)
+        .filter(pk__in=marks)
         .annotate(**_status(day, STATUS_NAMES))
         .values(*PAGE_FIELDS, *STATUS_NAMES)
     )
-    return {row["pk"]: row for row in rows}
+    query = queryset.query
+    # The names ``ValuesIterable`` gives the columns.
+    if query.selected:
+        names = tuple(query.selected)
+    else:
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    try:
+        sql, params = query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:
+        statement = None
+    else:
+        params = tuple(params)
+        found = [i for i, value in enumerate(params) if type(value) is int and value in marks]
+        if len(found) != count:
+            raise RuntimeError("the registry page's statement does not hold each key once")
+        statement = _Statement(
+            sql=sql,
+            params=params,
+            slots=tuple(params.index(mark) for mark in marks),
+            names=names,
+            flags=tuple(name for name in _FLAGS if name in names),
+        )
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[memo_key] = statement
+        while len(_STATEMENTS) > STATEMENTS_KEPT:
+            _STATEMENTS.popitem(last=False)
+    return statement
 
 
 # The key holds the data version: this only lets keys of old versions go.
@@ -219,7 +315,7 @@ class RegistryFilter(ListFilterForm):
         data = self.valid_data()
         text = (data.get("q") or "").strip()
         if text:
-            queryset = queryset.filter(self._search(text))
+            queryset = queryset.filter(self._search(text, using=queryset.db))
         if data.get("town"):
             queryset = queryset.filter(town=data["town"])
         for name in ("scale", "industry"):
@@ -243,37 +339,109 @@ class RegistryFilter(ListFilterForm):
             queryset = queryset.filter(filed=True, cqo_trained=trained)
         return queryset.order_by(*SORTS.get(data.get("sort") or "name", SORTS["name"]))
 
-    def _search(self, text: str) -> Q:
+    def _search(self, text: str, using: str = "default") -> Q:
         """Enterprises whose name, legal representative or USCC contains ``text``, or one of
         whose CQOs (any appointment) has a name containing it; for bureau roles also the one
         whose CQO has the full ID number ``text``. One ``pk IN (… UNION …)``: each part is
         served by its own index (the trigram indexes of enterprises/0013), where an ``OR`` of
-        the same conditions made PostgreSQL read every enterprise (issue 15 §1)."""
+        the same conditions made PostgreSQL read every enterprise (issue 15 §1). Without an
+        ID number the ``UNION`` is the statement :func:`_search_statement` compiled once
+        for database ``using`` (compiling it was ~2 ms a request, twice: keys and count)."""
         uscc = normalize_uscc(text) or text
-        parts = [
-            Enterprise.objects.filter(name__icontains=text),
-            Enterprise.objects.filter(legal_representative__icontains=text),
-            Enterprise.objects.filter(uscc__icontains=uscc),
-            Appointment.objects.filter(person__name__icontains=text),
-        ]
+        number = ""
         # The full ID number, exact: bureau roles only (others see ID numbers masked).
         if access.sees_personal_data(self.user):
             number = normalize_id_number(text)
-            if len(number) == 18:
-                parts.append(Appointment.objects.filter(person__id_number=number))
-        # No ordering inside a UNION's parts (SQLite refuses it; it would be wasted anyway).
-        keys = [
-            part.order_by().values("pk" if part.model is Enterprise else "enterprise_id")
-            for part in parts
-        ]
-        return Q(pk__in=keys[0].union(*keys[1:]))
+        if len(number) != 18:
+            statement = _search_statement(using)
+            if statement is not None:
+                like = connections[using].ops.prep_for_like_query
+                values = {_SEARCH_TEXT: like(text), _SEARCH_USCC: like(uscc)}
+                params = [
+                    param.replace(mark, values[mark]) if mark else param
+                    for param, mark in zip(statement.params, statement.marks, strict=True)
+                ]
+                return Q(pk__in=RawSQL(statement.sql, params))
+        return Q(pk__in=_search_union(text, uscc, number if len(number) == 18 else None))
+
+
+def _search_union(text: str, uscc: str, number: str | None) -> QuerySet:
+    """The keys of :meth:`RegistryFilter._search` as one ``UNION`` queryset: name, legal
+    representative, USCC (``uscc``: ``text`` normalised when it is one) and CQO name contain
+    ``text``; with ``number``, also a CQO's ID number is ``number``."""
+    parts = [
+        Enterprise.objects.filter(name__icontains=text),
+        Enterprise.objects.filter(legal_representative__icontains=text),
+        Enterprise.objects.filter(uscc__icontains=uscc),
+        Appointment.objects.filter(person__name__icontains=text),
+    ]
+    if number is not None:
+        parts.append(Appointment.objects.filter(person__id_number=number))
+    # No ordering inside a UNION's parts (SQLite refuses it; it would be wasted anyway).
+    keys = [
+        part.order_by().values("pk" if part.model is Enterprise else "enterprise_id")
+        for part in parts
+    ]
+    return keys[0].union(*keys[1:])
+
+
+@dataclass(frozen=True)
+class _SearchStatement:
+    sql: str
+    params: tuple[str, ...]  # LIKE patterns holding a mark where the searched text goes
+    marks: tuple[str | None, ...]  # the mark each parameter holds (None: none)
+
+
+# Where the searched text and the USCC go in a compiled search (private-use characters,
+# which nothing escapes for LIKE).
+_SEARCH_TEXT, _SEARCH_USCC = "\ue000text\ue000", "\ue000uscc\ue000"
+_SEARCH_STATEMENTS: dict[str, _SearchStatement | None] = {}
+
+
+def _search_statement(using: str) -> _SearchStatement | None:
+    """:func:`_search_union` without an ID number compiled for database ``using``, once per
+    process: its SQL and its parameters, each of them a LIKE pattern of the ORM (``%…%``)
+    around a mark that :meth:`RegistryFilter._search` replaces with the searched text (or
+    the USCC) escaped as the ORM escapes it (``prep_for_like_query``). ``None`` when the
+    compiled parameters are not that (then the queryset is used as it is)."""
+    if using in _SEARCH_STATEMENTS:
+        return _SEARCH_STATEMENTS[using]
+    union = _search_union(_SEARCH_TEXT, _SEARCH_USCC, None)
+    sql, params = union.query.get_compiler(using=using).as_sql()
+    marks = []
+    for param in params:
+        found = [mark for mark in (_SEARCH_TEXT, _SEARCH_USCC) if mark in str(param)]
+        marks.append(found[0] if len(found) == 1 and isinstance(param, str) else None)
+    expected = [_SEARCH_TEXT, _SEARCH_TEXT, _SEARCH_USCC, _SEARCH_TEXT]
+    statement = None
+    if marks == expected:
+        statement = _SearchStatement(sql=sql, params=tuple(params), marks=tuple(marks))
+    _SEARCH_STATEMENTS[using] = statement
+    return statement
+
+
+# A row's CQO status label by what decides it, first match: a filed CQO, a filing under
+# review, a CQO required (vacant), none required.
+STATUS_LABELS = {
+    "filed": _("已备案"),
+    "under_review": _("审核中"),
+    "requires_cqo": _("空缺"),
+    None: _("无需聘任"),
+}
+
+
+def status_key(row) -> str | None:
+    """The key of ``row``'s label in :data:`STATUS_LABELS` (``row``: anything with ``filed``,
+    ``under_review`` and ``requires_cqo``, as attributes)."""
+    if row.filed:
+        return "filed"
+    if row.under_review:
+        return "under_review"
+    if row.requires_cqo:
+        return "requires_cqo"
+    return None
 
 
 def status_label(row) -> str:
-    if row.filed:
-        return str(_("已备案"))
-    if row.under_review:
-        return str(_("审核中"))
-    if row.requires_cqo:
-        return str(_("空缺"))
-    return str(_("无需聘任"))
+    """``row``'s CQO status label (:data:`STATUS_LABELS`) in the current language."""
+    return str(STATUS_LABELS[status_key(row)])

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from enterprises.models import Scale
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,102 @@ def test_rows_link_the_enterprise_and_its_cqo_and_say_trained(
     html = response.content.decode()
     assert f'<a href="{filed.cqo_url}">{home_appointment.person.name}</a>' in html
     assert f'<a href="{filed.url}">{filed.name}</a>' in html
+
+
+# The loop ``enterprises/registry.html`` had before the view wrote its rows (issue 15 §1).
+TEMPLATE_LOOP = """{% for e in rows %}
+    <tr data-enterprise="{{ e.pk }}">
+      <td><a href="{{ e.url }}">{{ e.name }}</a><br><span class="small text-muted">{{ e.uscc }}</span></td>
+      <td class="text-nowrap">{{ e.town_name }}</td>
+      <td class="text-nowrap">{{ e.scale_label }}</td>
+      <td class="text-nowrap">{{ e.status_label }}</td>
+      <td>{% if e.cqo_url %}<a href="{{ e.cqo_url }}">{{ e.cqo_name }}</a>{% else %}—{% endif %}</td>
+      <td>{{ e.trained_label }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_view_writes_the_rows_the_template_loop_wrote(
+    client_for, reviewer, county, home_appointment, home_town, language
+):
+    from django.template import engines
+    from django.utils import translation
+
+    from reports.views.enterprise_registry import rows_html
+
+    EnterpriseFactory(town=home_town, name='空缺 & <b>"机械"</b>', requires_cqo=True)
+    EnterpriseFactory(town=None, name="待完善企业", scale=Scale.MICRO, requires_cqo=False)
+    # The request activates its language in this thread: put the test's back afterwards.
+    with translation.override(translation.get_language()):
+        response = client_for(reviewer).get(LIST, HTTP_ACCEPT_LANGUAGE=language)
+    rows = response.context["page"].object_list
+    assert {bool(row.cqo_url) for row in rows} == {True, False}
+    assert any(not row.town_name for row in rows)
+    with translation.override(language):
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"rows": rows})
+        assert rows_html(rows) == expected
+    assert expected in response.content.decode()
+    assert "&lt;b&gt;&quot;" in expected
+
+
+@pytest.mark.parametrize("role", ["reviewer", "leader", "town_officer"])
+def test_page_rows_are_the_orm_rows_under_the_scope(
+    request, role, county, home_appointment, home_town, outsider_enterprise
+):
+    """The page's rows are read by a statement compiled once per process (issue 15 §1): the
+    same values as the annotated queryset, and a key of another town is left out for a
+    town officer however often the statement is reused."""
+    from django.utils import timezone
+
+    from enterprises.models import Enterprise
+    from enterprises.selectors import enterprise_list
+    from reports import enterprise_registry as registry
+
+    user = request.getfixturevalue(role)
+    EnterpriseFactory(town=home_town, name="城关空缺公司", requires_cqo=True)
+    EnterpriseFactory(town=None, name="待完善企业", scale=Scale.MICRO, requires_cqo=False)
+    day = timezone.localdate()
+    keys = list(Enterprise.objects.order_by("-name").values_list("pk", flat=True))
+    expected = {
+        row["pk"]: row
+        for row in enterprise_list(user)
+        .filter(pk__in=keys)
+        .annotate(**registry._status(day, registry.STATUS_NAMES))
+        .values(*registry.PAGE_FIELDS, *registry.STATUS_NAMES)
+    }
+    for _ in range(2):  # compiled, then from the memo
+        assert registry.page_rows(user, day, keys) == expected
+    assert registry.page_rows(user, day, keys[1:]) == {
+        pk: row for pk, row in expected.items() if pk != keys[0]
+    }
+    assert registry.page_rows(user, day, []) == {}
+    seen = {row["town__name"] for row in expected.values()}
+    if role == "town_officer":
+        assert outsider_enterprise.pk not in expected and seen == {home_town.name}
+    else:
+        assert outsider_enterprise.pk in expected and len(seen) > 1
+    assert any(row["filed"] for row in expected.values())
+    assert not all(row["filed"] for row in expected.values())
+
+
+def test_search_is_compiled_once_and_escapes_like_the_orm(
+    client_for, reviewer, county, home_town, home_appointment
+):
+    """The search's ``UNION`` is compiled once per process and the text put in its LIKE
+    patterns as the ORM escapes it (issue 15 §1): ``%`` and ``_`` match themselves only."""
+    from django.db import connection
+
+    from reports import enterprise_registry as registry
+
+    EnterpriseFactory(town=home_town, name="百分之100%_公司")
+    client = client_for(reviewer)
+    assert registry._search_statement(connection.alias) is not None
+    assert names(client.get(LIST, {"q": "100%_"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "%"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "0%_公"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "_"})) == ["百分之100%_公司"]
+    assert names(client.get(LIST, {"q": "\\"})) == []
+    assert names(client.get(LIST, {"q": "食品"})) == ["城关食品有限公司"]
+    person = home_appointment.person.name
+    assert names(client.get(LIST, {"q": person})) == ["城关精密机械有限公司"]

@@ -149,3 +149,60 @@ def test_forms_that_style_the_same_field_differently_do_not_share_an_entry():
     for form_class in (Plain, Styled, NoRequired, Plain):
         form = form_class()
         assert str(crispy_field(form["name"])) == str(as_crispy_field(form["name"]))
+
+
+def registry_form(data, user):
+    from reports.enterprise_registry import RegistryFilter
+
+    form = RegistryFilter(data, user=user)
+    form.list_towns()
+    quicken(form)
+    form.is_valid()
+    return form
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"q": 'a&<b>"', "status": "filed", "sort": "-name"},
+        {"town": "x", "status": "nope", "trained": "maybe", "sort": "???"},
+    ],
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_form_fragment_is_the_template_rendered_from_the_memo_too(
+    reviewer, home_town, data, language
+):
+    from django.template.loader import render_to_string
+
+    from cqo_registry.quick_fields import form_fragment
+
+    template = "_registry_filters.html"
+    with translation.override(language):
+        expected = render_to_string(template, {"form": registry_form(data, reviewer)})
+        assert form_fragment(template, registry_form(data, reviewer)) == expected
+        assert form_fragment(template, registry_form(data, reviewer)) == expected  # memo
+    assert len(quick_fields._memo) == 1
+
+
+def test_a_form_fragment_follows_values_towns_scope_and_language(
+    reviewer, town_officer, home_town, other_town
+):
+    from cqo_registry.quick_fields import form_fragment
+
+    def fragment(data, user):
+        return str(form_fragment("_registry_filters.html", registry_form(data, user)))
+
+    county = fragment({}, reviewer)
+    assert "城关镇" in county and "双墩镇" in county
+    assert "双墩镇" not in fragment({}, town_officer)
+    chosen = fragment({"town": str(home_town.pk)}, reviewer)
+    assert f'value="{home_town.pk}" selected' in chosen
+    assert f'value="{home_town.pk}" selected' not in county
+    assert "text-danger" in fragment({"town": "x"}, reviewer)
+    home_town.name = "新城关镇"
+    home_town.save()
+    assert "新城关镇" in fragment({}, reviewer)
+    with translation.override("en"):
+        assert "搜索" not in fragment({}, reviewer)
+    assert "搜索" in fragment({}, reviewer)
