@@ -10,8 +10,9 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 
-from reports.models import Criterion, Population, Target
 from tests.factories import AppointmentFactory, EnterpriseFactory, FilingFactory, PersonFactory
+from tests.reports.test_post_dashboard import D as FOOD_DAY
+from tests.reports.test_post_dashboard import food  # noqa: F401 (the food officers' fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def enterprises(home_town):
 def _page(client, code: str, language: str, **query):
     response = client.get(
         reverse("reports:explain", args=[code]),
-        {"as_of": D.isoformat(), **query},
+        {"as_of": D.isoformat()} | query,
         HTTP_ACCEPT_LANGUAGE=language,
     )
     assert response.status_code == 200
@@ -93,35 +94,12 @@ def test_the_kind_writes_the_rows_the_template_loop_wrote(
     assert any(not row.town_id for row in rows)
 
 
+@pytest.mark.usefixtures("food")
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_posts_rows_name_its_holders_as_the_template_did(client_for, leader, home_town, language):
-    two = EnterpriseFactory(
-        town=home_town,
-        name="食品 & 厂",
-        scale="sme",
-        requires_cqo=False,
-        licence_food_production=True,
-    )
-    EnterpriseFactory(town=home_town, scale="micro", requires_cqo=False, licence_food_trading=True)
-    for name in ("<李>", "王"):
-        AppointmentFactory(
-            enterprise=two,
-            person=PersonFactory(name=name),
-            post_id="food_officer",
-            position="食品安全员",
-            appointed_on=date(2023, 3, 1),
-        )
-    Target.objects.create(
-        code="FS2",
-        name="食品安全员配备到位",
-        post_id="food_officer",
-        population=Population.POST_REQUIRED,
-        criterion=Criterion.POST_FILLED,
-        deadline=date(2024, 12, 31),
-    )
-    response = _page(client_for(leader), "FS2", language)
+def test_a_posts_rows_name_its_holders_as_the_template_did(client_for, leader, language):
+    response = _page(client_for(leader), "FS2", language, as_of=FOOD_DAY.isoformat())
     rows = response.context["page"].object_list
-    assert {row.holder_count for row in rows} == {0, 2}
+    assert {0, 2} <= {row.holder_count for row in rows}
     expected = _loop(response, language, post=True)
     assert str(response.context["rows_html"]) == expected
     assert 'data-holders="2"' in expected
