@@ -20,11 +20,16 @@ request gets its own instance (``Model.from_db`` on a copy of the values): nothi
 on ``request.user`` reaches another request.
 
 The kept values include what a request loads anyway (the password hash that the session hash
-is made from, the device's key); at most :data:`MAX_KEPT` users and devices a process.
+is made from, the device's key); at most :data:`MAX_KEPT` users and devices a process, each
+served for at most ``CQO_SIGNED_IN_KEEP_SECONDS`` (60) whatever the version: a write the
+triggers did not see (disabled triggers, a restore with ``--disable-triggers``) shows within
+that time. The counters' table must exist (``appointments/0013``, which every page of the
+vacancy lists needs too); a database whose ``accounts`` counters are missing keeps nothing.
 """
 
 import copy
 import threading
+import time
 from collections import OrderedDict
 from functools import partial
 
@@ -43,8 +48,18 @@ from cqo_registry import data_version
 MAX_KEPT = 2048
 
 
+def _keep_seconds() -> float:
+    """How long a kept row may serve at most, whatever the version says
+    (``CQO_SIGNED_IN_KEEP_SECONDS``, default 60): a bound on the damage of a write the triggers
+    did not see — ``session_replication_role = replica`` (a restore with
+    ``--disable-triggers``, replication), ``DISABLE TRIGGER``, or SQLite while a migration
+    rebuilds the users' table."""
+    return getattr(settings, "CQO_SIGNED_IN_KEEP_SECONDS", 60)
+
+
 class _KeptRows:
-    """A bounded, thread-safe map ``key -> (version, model, db, attnames, values)``."""
+    """A bounded, thread-safe map ``key -> (version, kept at, model, db, attnames, values)``;
+    an entry older than :func:`_keep_seconds` is not served."""
 
     def __init__(self, size: int = MAX_KEPT):
         self._rows: OrderedDict = OrderedDict()
@@ -57,15 +72,18 @@ class _KeptRows:
             kept = self._rows.get(key)
             if kept is None or kept[0] != version:
                 return None
+            if time.monotonic() - kept[1] >= _keep_seconds():
+                del self._rows[key]
+                return None
             self._rows.move_to_end(key)
-        _version, model, db, attnames, values = kept
+        _version, _at, model, db, attnames, values = kept
         return model.from_db(db, attnames, copy.deepcopy(values))
 
     def put(self, key, version: str, instance) -> None:
         """Keep ``instance``'s concrete field values under ``key`` at ``version``."""
         attnames = [field.attname for field in instance._meta.concrete_fields]
         values = copy.deepcopy([getattr(instance, name) for name in attnames])
-        row = (version, type(instance), instance._state.db, attnames, values)
+        row = (version, time.monotonic(), type(instance), instance._state.db, attnames, values)
         with self._lock:
             self._rows[key] = row
             self._rows.move_to_end(key)
@@ -109,7 +127,7 @@ def user_of_session(request):
     session_hash = session.get(auth.HASH_SESSION_KEY)
     key = (str(user_id), backend_path, session_hash, settings.SECRET_KEY)
     version = _version(request)
-    if not version:  # no counters (a database not migrated yet): nothing is kept
+    if not version:  # no counter rows (their name not installed yet): nothing is kept
         return auth.get_user(request)
     user = _users.get(key, version)
     if user is not None:
@@ -144,7 +162,10 @@ def _device(request, persistent_id: str):
     device = _devices.get(persistent_id, version)
     if device is None:
         device = Device.from_persistent_id(persistent_id)
-        if device is not None:
+        # Only a device whose table the version watches may be kept: another second-factor
+        # plugin's removal would not move it.
+        watched = data_version.WATCHED[data_version.ACCOUNTS]
+        if device is not None and device._meta.db_table in watched:
             _devices.put(persistent_id, version, device)
     return device
 

@@ -426,6 +426,9 @@ INSTALLED_APPS += [  # noqa: F405 — defined above
 LOCALE_PATHS.append(
     Path(find_spec("django_zxcvbn_password_validator").submodule_search_locations[0]) / "locale"
 )
+# The signed-in user and device are kept per process under the accounts data version
+# (cqo_registry/accounts/signed_in.py), each for at most this long whatever the version says.
+CQO_SIGNED_IN_KEEP_SECONDS = 60
 # OTPMiddleware marks a request verified by a second factor; the account policy then sends a
 # signed-in user to whatever their account still needs (second factor, new password) and
 # ends sessions past their absolute lifetime. RatelimitMiddleware answers 429 for throttles.
