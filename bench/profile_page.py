@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tmp_copy_of_bench \\
         .venv/bin/python bench/profile_page.py PATH [--role reviewer | --user USERNAME]
             [--requests 30] [--warmup 3] [--two-factor] [--profile [N]] [--sort cumulative]
-            [--settings cqo_registry.settings.test] [--allow-write] [--output FILE]
+            [--settings cqo_registry.settings.test] [--allow-write] [--output FILE] [--dump FILE]
 
 Signs in a user with ``django.test.Client.force_login`` — ``--user`` an existing user, or
 ``--role`` the user ``profile_<role>`` (created on first use; a town officer gets the first
@@ -16,6 +16,8 @@ town, an enterprise user the first active enterprise) — requests PATH ``--warm
   and their total — the set every request of the page runs;
 * with ``--output FILE``, the last response's body written to FILE (to compare two
   checkouts' pages byte for byte);
+* with ``--dump FILE`` (and ``--profile``), the profile's stats written to FILE, for
+  ``pstats`` (``print_callees``) to tell where one function's time goes;
 * with ``--profile``, a cProfile of all the timed requests: the top N functions (default 30)
   by ``--sort`` (``cumulative`` or ``tottime``). cProfile slows Python code down ~2×, so the
   CPU figures of a profiled run are not the page's: run once without it for those.
@@ -65,6 +67,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--settings", default="cqo_registry.settings.test")
     parser.add_argument("--allow-write", action="store_true")
     parser.add_argument("--output", metavar="FILE", help="write the last response's body here")
+    parser.add_argument(
+        "--dump", metavar="FILE", help="with --profile, also write the profile's stats here"
+    )
     return parser.parse_args(argv)
 
 
@@ -189,6 +194,8 @@ def main(argv=None) -> None:
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.profile)
+        if args.dump:  # read with pstats.Stats(FILE).print_callees("explain") and the like
+            profiler.dump_stats(args.dump)
         print(out.getvalue())
 
 

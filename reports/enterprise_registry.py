@@ -9,8 +9,6 @@ whether that CQO is trained (a passed attendance)."""
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +28,7 @@ from appointments.registry import (
     overdue_before,
     vacant_since,
 )
-from cqo_registry import data_version
+from cqo_registry import data_version, keyed_statements
 from cqo_registry.accounts import access
 from enterprises.list_filters import YES_NO, ListFilterForm, search_field, town_field
 from enterprises.models import Enterprise, Industry, Scale
@@ -106,47 +104,26 @@ def page_rows(user, day: date, keys: list[int]) -> dict[int, dict]:
     time, and the vacancy start (the list does not show it) computed for nothing. The scope
     is applied again all the same: the statement is ``enterprise_list(user)`` narrowed to
     the keys and annotated with :func:`_status`, compiled once per process for each
-    database, day, scope and number of keys (:func:`_page_statement`: building and
-    compiling its five subqueries was ~40% of the page's CPU) and run with the keys."""
+    database, day, scope and number of keys (``cqo_registry.keyed_statements``: building
+    and compiling its five subqueries was ~40% of the page's CPU) and run with the keys."""
     if not keys:
         return {}
     alias = Enterprise.objects.all().db
-    statement = _page_statement(user, day, len(keys), alias)
+
+    def build(marks):
+        return (
+            enterprise_list(user)
+            .order_by()
+            .filter(pk__in=marks)
+            .annotate(**_status(day, STATUS_NAMES))
+            .values(*PAGE_FIELDS, *STATUS_NAMES)
+        )
+
+    memo_key = ("registry", day, _scope_key(user))
+    statement = keyed_statements.keyed_statement(memo_key, len(keys), build, alias)
     if statement is None:  # a scope that sees nothing
         return {}
-    params = list(statement.params)
-    for slot, key in zip(statement.slots, keys, strict=True):
-        params[slot] = int(key)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        fetched = cursor.fetchall()
-    names, flags = statement.names, statement.flags
-    rows = {}
-    for values in fetched:
-        row = dict(zip(names, values, strict=True))
-        for name in flags:  # SQLite answers 0 / 1 where the ORM converts to bools
-            row[name] = bool(row[name])
-        rows[row["pk"]] = row
-    return rows
-
-
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    params: tuple  # with a placeholder where each key goes
-    slots: tuple[int, ...]  # where key i goes in ``params``
-    names: tuple[str, ...]  # the selected columns' names, in order
-    flags: tuple[str, ...]  # those that are booleans
-
-
-# The statements of :func:`page_rows`, least recently used out. A day, a scope (the county,
-# or one town) and a number of keys make one: a few dozen a day.
-_STATEMENTS: OrderedDict = OrderedDict()
-_STATEMENTS_LOCK = threading.Lock()
-STATEMENTS_KEPT = 256
-# Key i stands as ``_KEY_MARK - i`` in a statement being compiled: no primary key is negative.
-_KEY_MARK = -7_000_000
-_FLAGS = ("requires_cqo", "filed", "under_review", "cqo_trained")
+    return {row["pk"]: row for row in statement.rows(keys, alias)}
 
 
 def _scope_key(user) -> tuple:
@@ -156,54 +133,6 @@ def _scope_key(user) -> tuple:
     if access.sees_whole_county(user):
         return ("county",)
     return (access.role_of(user), user.town_id, user.enterprise_id)
-
-
-def _page_statement(user, day: date, count: int, alias: str) -> _Statement | None:
-    """:func:`page_rows`' statement for ``count`` keys on database ``alias``: the queryset of
-    the ORM (scope, annotations, columns) compiled once per process for each ``alias``,
-    ``day``, scope (:func:`_scope_key`) and ``count``; ``None`` for a scope that sees
-    nothing. Raises ``RuntimeError`` if the compiled parameters do not hold each key once
-    (never seen; it would mean the ORM rewrote the ``IN`` list)."""
-    memo_key = (alias, day, _scope_key(user), count)
-    with _STATEMENTS_LOCK:
-        if memo_key in _STATEMENTS:
-            _STATEMENTS.move_to_end(memo_key)
-            return _STATEMENTS[memo_key]
-    marks = [_KEY_MARK - i for i in range(count)]
-    queryset = (
-        enterprise_list(user)
-        .order_by()
-        .filter(pk__in=marks)
-        .annotate(**_status(day, STATUS_NAMES))
-        .values(*PAGE_FIELDS, *STATUS_NAMES)
-    )
-    query = queryset.query
-    # The names ``ValuesIterable`` gives the columns.
-    if query.selected:
-        names = tuple(query.selected)
-    else:
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    try:
-        sql, params = query.get_compiler(using=alias).as_sql()
-    except EmptyResultSet:
-        statement = None
-    else:
-        params = tuple(params)
-        found = [i for i, value in enumerate(params) if type(value) is int and value in marks]
-        if len(found) != count:
-            raise RuntimeError("the registry page's statement does not hold each key once")
-        statement = _Statement(
-            sql=sql,
-            params=params,
-            slots=tuple(params.index(mark) for mark in marks),
-            names=names,
-            flags=tuple(name for name in _FLAGS if name in names),
-        )
-    with _STATEMENTS_LOCK:
-        _STATEMENTS[memo_key] = statement
-        while len(_STATEMENTS) > STATEMENTS_KEPT:
-            _STATEMENTS.popitem(last=False)
-    return statement
 
 
 # The key holds the data version: this only lets keys of old versions go.

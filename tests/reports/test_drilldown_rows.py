@@ -24,7 +24,7 @@ TEMPLATE_LOOP = """{% load i18n %}{% with counted_badge=explained.kind.counted_b
 <tr data-row="{{ row.pk }}" data-counted="{% if row.counted %}1{% else %}0{% endif %}">
   <td class="font-monospace">{{ row.uscc }}</td>
   <td><a href="{{ row.url }}">{{ row.name }}</a></td>
-  <td class="text-nowrap">{{ row.town.name }}</td>
+  <td class="text-nowrap">{{ row.town_name|default_if_none:"" }}</td>
   <td>{{ row.industry_label }}</td>
   <td>{{ row.scale_label }}</td>
   <td>{% if row.counted %}<span class="badge {{ counted_badge }}">{{ counted_label }}</span>{% else %}<span class="badge text-bg-secondary">{{ missing_label }}</span>{% endif %}</td>
@@ -109,3 +109,41 @@ def test_an_empty_list_says_so(client_for, reviewer, home_town):
     response = _page(client_for(reviewer), "T1", "zh-hans")
     assert list(response.context["page"].object_list) == []
     assert "没有符合条件的记录。" in response.content.decode()
+
+
+@pytest.mark.parametrize("code", ["T1", "VACANCY"])
+def test_the_plain_rows_hold_what_the_model_rows_held(reviewer, enterprises, code):
+    """The enterprise kinds read a page's rows as plain values by a statement compiled once
+    (``Kind.read_page``): the same values as the model instances of ``page_rows``."""
+    from reports import selectors
+
+    explained = selectors.explained_for_code(code)
+    keys = list(selectors.explain_rows(explained, D, user=reviewer).values_list("pk", flat=True))
+    assert keys
+    read = selectors.explain_page_rows(explained, D, keys, user=reviewer)
+    models = {row.pk: row for row in explained.kind.page_rows(explained, D, keys, user=reviewer)}
+    assert [row.pk for row in read] == keys
+    for row in read:
+        model = models[row.pk]
+        for name in (*explained.kind.page_values, "town_name", "counted", "vacancy_start"):
+            assert getattr(row, name) == getattr(model, name), (row.pk, name)
+        assert (row.cqo_name, row.cqo_appointed_on) == (model.cqo_name, model.cqo_appointed_on)
+    assert any(row.cqo_appointed_on for row in read) or code == "VACANCY"
+
+
+def test_a_changed_vacancy_limit_is_not_served_an_old_statement(reviewer, enterprises, settings):
+    """The vacancy list's overdue mark reads ``CQO_VACANCY_LIMIT_DAYS``: a statement
+    compiled under one limit is not used under another (``VacancyKind.page_memo_key``)."""
+    from reports import selectors
+
+    explained = selectors.explained_for_code(selectors.VACANCY_CODE)
+    keys = list(selectors.explain_rows(explained, D, user=reviewer).values_list("pk", flat=True))
+
+    def overdue():
+        rows = selectors.explain_page_rows(explained, D, keys, user=reviewer)
+        return {row.pk for row in rows if row.counted}
+
+    settings.CQO_VACANCY_LIMIT_DAYS = 30
+    assert overdue()
+    settings.CQO_VACANCY_LIMIT_DAYS = 100_000
+    assert overdue() == set()
