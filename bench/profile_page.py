@@ -4,6 +4,7 @@
         .venv/bin/python bench/profile_page.py PATH [--role reviewer | --user USERNAME]
             [--requests 30] [--warmup 3] [--two-factor] [--profile [N]] [--sort cumulative]
             [--settings cqo_registry.settings.test] [--allow-write] [--output FILE] [--dump FILE]
+            [--redis URL]
 
 Signs in a user with ``django.test.Client.force_login`` — ``--user`` an existing user, or
 ``--role`` the user ``profile_<role>`` (created on first use; a town officer gets the first
@@ -16,6 +17,8 @@ town, an enterprise user the first active enterprise) — requests PATH ``--warm
   and their total — the set every request of the page runs;
 * with ``--output FILE``, the last response's body written to FILE (to compare two
   checkouts' pages byte for byte);
+* with ``--redis URL``, the cache is production's (Redis at URL) rather than the test
+  settings' local memory, so that a page's cached fragments cost what they cost there;
 * with ``--dump FILE`` (and ``--profile``), the profile's stats written to FILE, for
   ``pstats`` (``print_callees``) to tell where one function's time goes;
 * with ``--profile``, a cProfile of all the timed requests: the top N functions (default 30)
@@ -67,6 +70,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--settings", default="cqo_registry.settings.test")
     parser.add_argument("--allow-write", action="store_true")
     parser.add_argument("--output", metavar="FILE", help="write the last response's body here")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="use production's cache (Redis at URL, e.g. redis://127.0.0.1:6379/5) instead of "
+        "the test settings' local-memory one: what a cached fragment costs to fetch",
+    )
     parser.add_argument(
         "--dump", metavar="FILE", help="with --profile, also write the profile's stats here"
     )
@@ -150,6 +159,9 @@ def main(argv=None) -> None:
 
     if args.two_factor:
         override_settings(CQO_TWO_FACTOR_REQUIRED=True).enable()
+    if args.redis:
+        backend = {"BACKEND": "cqo_registry.cache.ResilientRedisCache", "LOCATION": args.redis}
+        override_settings(CACHES={"default": {**backend, "KEY_PREFIX": "profile"}}).enable()
     client = signed_in_client(the_user(args), args.two_factor)
     for _ in range(args.warmup):
         response = client.get(args.path)

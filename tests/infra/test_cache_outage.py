@@ -64,3 +64,15 @@ def test_sign_in_and_public_lookup_pages_answer_with_redis_down(client):
         response = client.post("/accounts/login/", {"username": "nobody", "password": "x"})
         assert response.status_code == 200 and response.context["form"].errors
         assert client.get("/public/", {"q": "没有这家企业"}).status_code == 200
+
+
+def test_one_redis_client_serves_every_operation(redis_url):
+    """Django's client made a ``redis.Redis`` per operation (issue 15 §1): one is kept per
+    connection pool, and it is Redis that answers."""
+    cache = resilient(redis_url)
+    first = cache._cache.get_client(write=True)
+    cache.set("kept", 1, 60)
+    assert cache.incr("kept") == 2
+    assert cache._cache.get_client() is first
+    assert redis.Redis.from_url(redis_url).get(cache.make_key("kept")) is not None
+    cache.delete("kept")
