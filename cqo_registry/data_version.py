@@ -41,6 +41,10 @@ SQLite drops a table's triggers when a migration rebuilds the table.
 """
 
 import secrets
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from django.db import connections
 
@@ -52,6 +56,7 @@ SLOTS = 16
 
 VACANCIES = "vacancies"
 ACCOUNTS = "accounts"
+FIGURES = "figures"
 # name -> the tables whose writes change what is cached under it. The vacancy lists
 # (``enterprises.vacancies.cached_vacancy_keys``) read enterprises (active dates, whether
 # they require a CQO, name and code searched, town), appointments (filed, current, ended),
@@ -72,6 +77,17 @@ WATCHED: dict[str, tuple[str, ...]] = {
         "accounts_user",
         "otp_totp_totpdevice",
         "otp_static_staticdevice",
+    ),
+    # What the dashboards and drill-downs read before their figures, kept per process
+    # (:class:`KeptPerVersion` in ``reports.views``): the targets and their posts, the
+    # snapshot runs with their stored figures and indicators, and the towns (names, order).
+    FIGURES: (
+        "reports_target",
+        "appointments_posttype",
+        "reports_snapshotrun",
+        "reports_snapshotfigure",
+        "reports_snapshotindicator",
+        "enterprises_town",
     ),
 }
 
@@ -254,3 +270,53 @@ def current_version(name: str, using: str = "default") -> str:
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT counter FROM {TABLE} WHERE name = %s ORDER BY slot", [name])
         return ".".join(str(counter) for (counter,) in cursor.fetchall())
+
+
+_ALL_KEPT: "weakref.WeakSet[KeptPerVersion]" = weakref.WeakSet()
+
+
+def forget_kept() -> None:
+    """Forget every value kept by every :class:`KeptPerVersion` of this process (tests that
+    count what a page does when nothing is kept)."""
+    for kept in list(_ALL_KEPT):
+        kept.clear()
+
+
+class KeptPerVersion:
+    """Values computed from the tables a data version watches, kept by this process while
+    that version stands: ``get(version, key, compute)`` returns the value kept for ``key``
+    if it was computed at ``version``, else ``compute()`` (kept for next time). At most
+    ``size`` keys, least recently used out.
+
+    The caller reads the version (:func:`current_version`, from the database the values are
+    read from) *before* computing, so that a value is never older than its version; and only
+    in a request that writes nothing to the watched tables — a value read inside a
+    transaction that then rolls back would be kept under a version that still stands. The
+    values are shared by every request of the process: they must not be changed. A blank
+    version (the name's counters not installed) keeps nothing."""
+
+    def __init__(self, size: int = 256):
+        self._values: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+        _ALL_KEPT.add(self)
+
+    def get(self, version: str, key: Hashable, compute: Callable[[], object]):
+        if not version:
+            return compute()
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is not None and kept[0] == version:
+                self._values.move_to_end(key)
+                return kept[1]
+        value = compute()
+        with self._lock:
+            self._values[key] = (version, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

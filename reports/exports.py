@@ -79,11 +79,12 @@ def filter_values(form) -> dict:
     }
 
 
-def explain_form(user, data: QueryDict, code: str):
+def explain_form(user, data: QueryDict, code: str, figures=None):
     """The drill-down's subject and its filter form (of ``data``, a page's query; the date
     defaults to today), validated. A town outside the user's scope is a 404 (``Http404``);
-    an unknown ``code`` whatever :func:`reports.selectors.explained_for_code` raises."""
-    explained = selectors.explained_for_code(code)
+    an unknown ``code`` whatever :func:`reports.selectors.explained_for_code` raises.
+    ``figures``: the request's ``reports.kept.FiguresRead``, if any."""
+    explained = selectors.explained_for_code(code, figures)
     data = data.copy()
     if not data.get("as_of"):
         data["as_of"] = clock.localdate().isoformat()

@@ -56,11 +56,12 @@ from cqo_registry import keyed_statements
 from cqo_registry.accounts import access
 from cqo_registry.pages import pk_url
 from enterprises.exports import enterprise_columns
-from enterprises.models import Enterprise, Industry, Person, Scale, Town
+from enterprises.models import Enterprise, Industry, Person, Scale
 from enterprises.validators import normalize_uscc
 from training.models import TrainingAttendance
 
 from .. import statistics
+from ..kept import FiguresRead, towns_in_order
 from ..models import Population, Target
 from .dashboard import current_cqo_appointments, submitted_filings
 from .keyset import Probe, SortKey, ordering, seek
@@ -242,12 +243,13 @@ class Kind:
         and ``industry``, or ``None`` when the snapshot does not hold it."""
         return None
 
-    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
+    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False, figures=None):
         """The sort key values of the ``size`` rows of ``rows`` after (``backward``: before)
         the row whose key values are ``after`` (``None``: from the top), in list order, and
         whether more lie beyond them: one seek query, ``(keys) > (after) … LIMIT size + 1``.
         ``town_id``: the one town the rows lie in, if any; ``narrowed``: the rows are a small
-        part of the figure's (a search, a section) — hints a kind may use to pick a plan."""
+        part of the figure's (a search, a section) — hints a kind may use to pick a plan;
+        ``figures``: the request's ``reports.kept.FiguresRead`` (the towns, kept)."""
         keys = self.sort_keys
         queryset = seek(rows, keys, after, backward=backward)
         found = list(queryset.values_list(*(key.field for key in keys))[: size + 1])
@@ -297,17 +299,19 @@ class EnterpriseKind(Kind):
     counted_badge = "text-bg-success"
     sort_keys = by_town_then_enterprise()
 
-    def enterprise_set(self, explained, day: date) -> QuerySet[Enterprise]:
-        return statistics.enterprise_population(explained.target.population, day).annotate(
-            counted=has_filed_cqo(day), vacancy_start=vacant_since(day)
-        )
+    def enterprise_set(self, explained, day: date, *, paged=False) -> QuerySet[Enterprise]:
+        """The figure's enterprises, annotated ``counted`` and — unless ``paged`` (only a
+        page's keys are read from it: :meth:`rows`) — ``vacancy_start``."""
+        population = statistics.enterprise_population(explained.target.population, day)
+        population = population.annotate(counted=has_filed_cqo(day))
+        return population if paged else population.annotate(vacancy_start=vacant_since(day))
 
     def page_annotations(self, day: date) -> dict:
         """The per-row ``counted`` mark (and any other column) of :meth:`page_rows`."""
         return {"counted": has_filed_cqo(day)}
 
     def rows(self, explained, day, *, user, town_id=None, industry="", search="", paged=False):
-        queryset = self.enterprise_set(explained, day).select_related("town")
+        queryset = self.enterprise_set(explained, day, paged=paged).select_related("town")
         # Read page by page, only the keys come from here (``page_rows`` reads the page's
         # CQO columns): building their subqueries for nothing cost every page (issue 15 §1).
         if not paged:
@@ -355,7 +359,7 @@ class EnterpriseKind(Kind):
 
         return snapshots.stored_figure(run, explained.target, town_id=town_id, industry=industry)
 
-    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False):
+    def page_keys(self, rows, *, after, backward, size, town_id=None, narrowed=False, figures=None):
         """As :meth:`Kind.page_keys`, walking the towns in their order, each by the
         enterprises' (town, scale, name, id) index from where the page starts: an index range
         of the page's size, at any depth, instead of sorting the whole figure's enterprises
@@ -365,7 +369,7 @@ class EnterpriseKind(Kind):
         twenty towns to find a few rows would cost more."""
         if narrowed:
             return super().page_keys(rows, after=after, backward=backward, size=size)
-        towns = list(Town.objects.order_by("code", "name", "pk").values_list("pk", "code", "name"))
+        towns = list(towns_in_order() if figures is None else figures.towns_in_order())
         if town_id is not None:
             towns = [town for town in towns if town[0] == town_id]
         else:
@@ -494,7 +498,8 @@ class VacancyKind(EnterpriseKind):
     table_template = "reports/explain/enterprises.html"  # the enterprises' table
     sort_keys = (SortKey("vacancy_start", nullable=True), SortKey("name"), SortKey("pk"))
 
-    def enterprise_set(self, explained, day):
+    def enterprise_set(self, explained, day, *, paged=False):
+        # Its order is the vacancy start: annotated paged or not.
         return vacant_enterprises(day, per_row=True).annotate(**self.page_annotations(day))
 
     def page_annotations(self, day):
@@ -528,7 +533,7 @@ class ConfirmationKind(EnterpriseKind):
     counted_label = _("已确认")
     missing_label = _("未确认")
 
-    def enterprise_set(self, explained, day):
+    def enterprise_set(self, explained, day, *, paged=False):
         return confirmation_selectors.confirmation_enterprises(day).annotate(
             vacancy_start=vacant_since(day)
         )
@@ -963,16 +968,21 @@ _KIND_OF_POPULATION = {
 }
 
 
-def explained_for_code(code: str) -> Explained:
+def explained_for_code(code: str, figures: FiguresRead | None = None) -> Explained:
     """The target (or the vacancy, principal, late-filing or confirmation list) a drill-down
     code names; 404 for an unknown code, and for one no target can have (longer than a code,
-    or with a NUL byte, which PostgreSQL refuses in a query)."""
+    or with a NUL byte, which PostgreSQL refuses in a query). ``figures``: the request's
+    reads of the figures' tables, which keep the target per process while none changes."""
     if code in _LISTS:
         name, kind, cumulative = _LISTS[code]
         return Explained(code=code, name=str(name), kind=KINDS[kind], cumulative=cumulative)
     if len(code) > Target._meta.get_field("code").max_length or "\x00" in code:
         raise Http404
-    target = Target.objects.select_related("post").filter(code=code).first()
+
+    def read():
+        return Target.objects.select_related("post").filter(code=code).first()
+
+    target = read() if figures is None else figures.get(("target", code), read)
     if target is None:
         raise Http404
     kind = _KIND_OF_POPULATION.get(target.population, "enterprises")
@@ -1019,6 +1029,7 @@ def explain_page_keys(
     size: int = 50,
     town_id: int | None = None,
     narrowed: bool = False,
+    figures: FiguresRead | None = None,
 ) -> tuple[list[tuple], bool]:
     """One page of the list by keyset (seek) rather than OFFSET: the sort key values of the
     ``size`` rows that follow the row whose sort key values are ``after`` (``None``: from
@@ -1033,6 +1044,7 @@ def explain_page_keys(
         size=size,
         town_id=town_id,
         narrowed=narrowed,
+        figures=figures,
     )
 
 

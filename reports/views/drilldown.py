@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -37,7 +38,7 @@ from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
-from .. import selectors, snapshots, statistics
+from .. import kept, selectors, snapshots, statistics
 from ..exports import (
     explain_audit_name,
     explain_filters,
@@ -165,22 +166,32 @@ def _bad_cursor(request, code: str):
     return render(request, "reports/explain_bad_cursor.html", context, status=400)
 
 
-def _known_totals(explained, day: date, user, *, town_id, industry: str, search: str):
+def _known_totals(explained, day: date, user, *, town_id, industry: str, search: str, figures=None):
     """The figure behind a drill-down read from the snapshot of ``day`` (two queries), with
     the run it came from; ``(None, None)`` when the snapshot does not hold it — no snapshot of
     that day, a search, a town crossed with a section, or vacancies counted with another
-    limit (each kind says what its snapshot holds) — and it must be counted."""
+    limit (each kind says what its snapshot holds) — and it must be counted. ``figures``
+    (the request's ``reports.kept.FiguresRead``): kept per process while the snapshots,
+    targets and towns do not change."""
     if search:
         return None, None
     if access.is_town_officer(user):
         town_id = user.town_id
     elif not access.sees_whole_county(user):
         return None, None
-    run = snapshots.snapshot_for(day)
-    if run is None:
-        return None, None
-    figure = explained.kind.stored_totals(explained, run, town_id=town_id, industry=industry)
-    return (figure, run) if figure is not None else (None, None)
+
+    def read():
+        run = snapshots.snapshot_for(day)
+        if run is None:
+            return None, None
+        figure = explained.kind.stored_totals(explained, run, town_id=town_id, industry=industry)
+        return (figure, run) if figure is not None else (None, None)
+
+    if figures is None:
+        return read()
+    # What the kinds' stored totals read besides the watched tables: the vacancy limit.
+    key = ("known", explained.code, day, town_id, industry, settings.CQO_VACANCY_LIMIT_DAYS)
+    return figures.get(key, read)
 
 
 def _totals_cache_key(explained, day: date, user, *, town_id, industry: str, search: str) -> str:
@@ -258,22 +269,27 @@ def _filters(request, code: str):
 _filter_values = filter_values
 
 
-def list_towns(form) -> None:
+def list_towns(form, user=None, figures=None) -> None:
     """Read the town choices of ``form`` (an ``ExplainFilterForm``) now, as a list, in one
     plain query, for the page that writes them: the model field counts the towns and then
     reads them by a server-side cursor (DECLARE, FETCH, CLOSE) when the template loops over
     its choices. Same values (pk) and labels (``Town.__str__``, the name), "全部" first;
-    validation is unchanged (it looks the town up in the scoped queryset)."""
+    validation is unchanged (it looks the town up in the scoped queryset). With ``figures``
+    (the request's ``reports.kept.FiguresRead``) and ``user``, kept per process."""
     towns = form.fields["town"]
-    towns.choices = [("", towns.empty_label), *towns.queryset.values_list("pk", "name")]
+    choices = figures.town_choices(user, towns.queryset) if figures is not None else None
+    if choices is None:
+        choices = towns.queryset.values_list("pk", "name")
+    towns.choices = [("", towns.empty_label), *choices]
 
 
 @access.permission_required("reports.explain_figures")
 def explain(request, code: str):
     # The form alone: the page reads its rows by ``selectors.explain_rows(paged=True)``
     # below, so the whole-list queryset of ``explain_filters`` would be built for nothing.
-    explained, form = explain_form(request.user, request.GET, code)
-    list_towns(form)
+    figures = kept.FiguresRead()
+    explained, form = explain_form(request.user, request.GET, code, figures)
+    list_towns(form, request.user, figures)
     context = {"explained": explained, "form": form, "page": None}
     if form.is_valid():
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
@@ -289,7 +305,9 @@ def explain(request, code: str):
         # count made lately for this list (cached). Otherwise the page does not wait for it:
         # the rows come first and the page fetches the count afterwards (explain_count).
         # Each page computes its display columns for its own 50 rows only.
-        totals, totals_run = _known_totals(explained, form.day, request.user, **filters)
+        totals, totals_run = _known_totals(
+            explained, form.day, request.user, figures=figures, **filters
+        )
         if totals is None:
             totals = _cached_totals(explained, form.day, request.user, **filters)
         count = None if totals is None else _shown_count(totals, show)
@@ -298,6 +316,7 @@ def explain(request, code: str):
             if access.is_town_officer(request.user)
             else filters["town_id"],
             "narrowed": bool(filters["industry"] or filters["search"]),
+            "figures": figures,
         }
         # The same rows, in a query shaped for reading one page (T3: per-row probes along
         # the persons' name index); the count (explain_count) reads them whole.

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appointments.models import FilingStatus
+from cqo_registry import data_version
 from reports import snapshots
 from tests.factories import AppointmentFactory, EnterpriseFactory, FilingFactory
 from tests.reports.test_drilldown import build_county
@@ -83,7 +84,10 @@ class Queries(list):
 
 
 def count(client, path: str) -> Queries:
-    cache.clear()  # the dashboard's cached fragments: count the page that builds them
+    # The dashboard's cached fragments and what it keeps per process: count the page that
+    # builds them.
+    cache.clear()
+    data_version.forget_kept()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200, path

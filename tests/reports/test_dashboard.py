@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Filing
+from cqo_registry import data_version
 from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
@@ -183,7 +184,10 @@ def test_from_a_snapshot_the_dashboard_runs_no_query_over_the_registry(
     build_county([home_town])
     snapshots.snapshot_take(as_of=D, kind="on_demand")
     client.get(DASHBOARD, params)  # warm the session
-    cache.clear()  # the figures' fragments are cached: measure the page that builds them
+    # The figures' fragments are cached, and what the page reads first is kept per process:
+    # measure the page that builds them.
+    cache.clear()
+    data_version.forget_kept()
     with CaptureQueriesContext(connection) as small:
         response = client.get(DASHBOARD, params)
     assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
@@ -219,24 +223,61 @@ def test_from_a_snapshot_the_town_dashboard_runs_no_query_over_the_registry(
     client.get(TOWN_DASHBOARD, params)  # warm the session
     live = figures_of(client.get(TOWN_DASHBOARD, params))
     snapshots.snapshot_take(as_of=D, kind="on_demand")
-    cache.clear()  # the figures' fragments are cached: measure the page that builds them
+    # The figures' fragments are cached, and what the page reads first is kept per process:
+    # measure the page that builds them.
+    cache.clear()
+    data_version.forget_kept()
     with CaptureQueriesContext(connection) as small:
         response = client.get(TOWN_DASHBOARD, params)
     assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
     assert figures_of(response) == live
     assert all(industries for _, industries in live.values())
-    # Session, user, town, run, targets, the fragments' key (the finished runs; the town's
-    # indicators stored), confirmation round, notifications, the bureau's profile, figures,
-    # one trend per target, indicators. No session save: an unchanged session is written at
-    # most once a minute (cqo_registry/sessions.py).
-    assert len(small) == 12 + len(live)
+    # Session, user, town, the figures' data version, run, targets, the fragments' key (the
+    # finished runs; the town's indicators stored), confirmation round, notifications, the
+    # bureau's profile, figures, one trend per target, indicators. No session save: an
+    # unchanged session is written at most once a minute (cqo_registry/sessions.py).
+    assert len(small) == 13 + len(live)
     # Cached: neither the figures, the trends nor the indicators are read (nor the bureau's
-    # profile of the page's footer, cached too and cleared with the cache above).
-    assert count_queries(client, TOWN_DASHBOARD, params) == len(small) - 3 - len(live)
+    # profile of the page's footer, cached too and cleared with the cache above); kept per
+    # process while the version stands: the run, the targets and the fragments' key (four).
+    assert count_queries(client, TOWN_DASHBOARD, params) == len(small) - 3 - len(live) - 4
     build_county([home_town, other_town], size=4)
     snapshots.snapshot_take(as_of=D, kind="on_demand")
     cache.clear()
     assert count_queries(client, TOWN_DASHBOARD, params) == len(small)
+
+
+@pytest.mark.parametrize("who", ["leader", "town_officer"])
+def test_what_the_dashboard_keeps_follows_every_write(who, home_town, client_for, request):
+    """The run, the targets and the fragments' key are kept per process under the data
+    version ``figures`` (issue 15 §1): a target renamed by a bulk update (no signal), a new
+    snapshot and a renamed town each show on the next request, nothing cleared in between."""
+    from reports import snapshots
+    from reports.models import Target
+
+    client = client_for(request.getfixturevalue(who))
+    path = DASHBOARD if who == "leader" else TOWN_DASHBOARD
+    params = {"as_of": D.isoformat()}
+    build_county([home_town])
+    snapshots.snapshot_take(as_of=D, kind="on_demand")
+    first = client.get(path, params)
+    assert first.context["fragment_key"] and "T1" in cards(first)
+    assert client.get(path, params).context["fragment_key"] == first.context["fragment_key"]
+
+    Target.objects.filter(code="T1").update(name="规上企业首席质量官聘任（改名）")
+    renamed = client.get(path, params)
+    assert "规上企业首席质量官聘任（改名）" in renamed.content.decode()
+    assert renamed.context["fragment_key"] != first.context["fragment_key"]
+
+    newer = snapshots.snapshot_take(as_of=D, kind="on_demand")
+    assert (
+        client.get(path, params).context["fragment_key"].split(":")[-1]
+        != (renamed.context["fragment_key"].split(":")[-1])
+    )
+    assert snapshots.snapshot_for(D).pk == newer.pk
+
+    type(home_town).objects.filter(pk=home_town.pk).update(name="新城镇")
+    assert "新城镇" in client.get(path, params).content.decode()
 
 
 def test_indicators_are_read_from_the_snapshot_of_the_date(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cqo_registry import data_version
 from enterprises.models import Enterprise
 from reports import selectors, snapshots, statistics
 from reports.models import Target
@@ -332,6 +333,9 @@ def test_vacancies_and_overdue_ones(home_town, leader, client_for, settings):
 
 
 def count_queries(client, url):
+    """The queries of the page at ``url`` when nothing is kept per process (what a page
+    reads first is kept while the figures' tables do not change: ``reports.kept``)."""
+    data_version.forget_kept()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -361,6 +365,32 @@ def test_query_count_from_a_snapshot_does_not_grow_with_the_data(
     build_county([home_town, other_town], size=5)
     snapshots.snapshot_take(as_of=D, kind="on_demand")
     assert count_queries(client, url) == small
+
+
+@pytest.mark.parametrize("who", ["leader", "town_officer"])
+def test_what_the_list_keeps_follows_every_write(who, towns, client_for, request):
+    """The target, the snapshot's figure and the towns a drill-down reads first are kept per
+    process under the data version ``figures`` (``reports.kept``): a new snapshot, a target
+    renamed by a bulk update and a renamed town each show on the next request."""
+    home_town, _other = towns
+    client = client_for(request.getfixturevalue(who))
+    first_run = snapshots.snapshot_take(as_of=D, kind="on_demand")
+    first = client.get(explain_url("T1"))
+    assert first.context["totals_run"] == first_run
+    assert client.get(explain_url("T1")).context["totals_run"] == first_run
+
+    EnterpriseFactory(town=home_town)  # one more above-scale enterprise, without a CQO
+    second_run = snapshots.snapshot_take(as_of=D, kind="on_demand")
+    second = client.get(explain_url("T1"))
+    assert second.context["totals_run"] == second_run
+    assert second.context["totals"].population == first.context["totals"].population + 1
+
+    Target.objects.filter(code="T1").update(name="规上企业首席质量官（改名）")
+    assert "规上企业首席质量官（改名）" in client.get(explain_url("T1")).content.decode()
+
+    type(home_town).objects.filter(pk=home_town.pk).update(name="新城镇")
+    page = client.get(explain_url("T1")).content.decode()
+    assert f'<option value="{home_town.pk}">新城镇</option>' in page
 
 
 @pytest.mark.parametrize("code", ["T1", "T2", "T3", selectors.VACANCY_CODE, *INDICATORS])

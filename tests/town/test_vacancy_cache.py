@@ -233,10 +233,11 @@ def test_a_multi_row_update_moves_the_version_once_on_postgresql(home_town):
     assert after[changed[0]] == drawn + 1
 
 
-def test_every_watched_table_has_its_triggers():
+@pytest.mark.parametrize("name", list(data_version.WATCHED))
+def test_every_watched_table_has_its_triggers(name):
     expected = {
-        data_version._trigger_name(data_version.VACANCIES, table, event)
-        for table in data_version.WATCHED[data_version.VACANCIES]
+        data_version._trigger_name(name, table, event)
+        for table in data_version.WATCHED[name]
         for event in (
             ("",) if connection.vendor == "postgresql" else ("INSERT", "UPDATE", "DELETE")
         )
