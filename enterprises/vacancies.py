@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -33,7 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.models import CQO_POST, Filing, FilingStatus
@@ -44,7 +46,7 @@ from appointments.registry import (
     overdue_before,
     vacant_enterprises,
 )
-from cqo_registry import clock, data_version
+from cqo_registry import clock, data_version, keyed_statements
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 
@@ -148,6 +150,59 @@ def _vacancy_list(user, *, day: date, town_id, search: str, post) -> QuerySet[En
         last_reminder_kind=Subquery(last_reminder.values("kind")[:1]),
         # Oldest vacancy first: the longest open are the overdue ones, so they lead.
     ).order_by(*VACANCY_ORDER)
+
+
+# What a row of the vacancy page prints (``views.town._row_html``): the enterprise's columns,
+# its town's name (``town_name``, "" without a town) and :func:`vacancy_list`'s annotations.
+PAGE_VALUES = ("pk", "name", "uscc", "town_id")
+PAGE_ANNOTATIONS = (
+    "vacancy_start",
+    "overdue",
+    "filing_status",
+    "last_note_text",
+    "last_note_at",
+    "last_note_author",
+    "last_reminder_on",
+    "last_reminder_kind",
+)
+
+
+def vacancy_page_rows(user, day: date, ids: list[int], *, post=None) -> list[SimpleNamespace]:
+    """The vacancy page's rows of enterprises ``ids`` (a page's keys, already chosen by the
+    list's filters and order: :func:`cached_vacancy_keys`), in any order, as plain rows
+    (:data:`PAGE_VALUES`, ``town_name`` and :data:`PAGE_ANNOTATIONS` as attributes); an id
+    no longer vacant at ``day``, or outside ``user``'s scope, is left out. One query (none
+    for no ids).
+
+    The statement is :func:`vacancy_list` (scope and post; the town, search and overdue
+    filters already chose the ids) narrowed to the ids. For the CQO's post it is compiled
+    once per process for each day, scope, vacancy limit, time zone and number of ids
+    (``cqo_registry.keyed_statements``, issue 15 §1: building its seven subqueries and 50
+    model instances was half of the page's CPU); another post's conditions are rows, read
+    to build it, so its statement is built each time."""
+    if not ids:
+        return []
+
+    def build(keys):
+        narrowed = vacancy_list(user, day=day, post=post).order_by().filter(pk__in=keys)
+        return narrowed.values(
+            *PAGE_VALUES, *PAGE_ANNOTATIONS, town_name=Coalesce(F("town__name"), Value(""))
+        )
+
+    if post is not None and post.code != CQO_POST:
+        return [SimpleNamespace(**row) for row in build(ids)]
+    using = Enterprise.objects.db
+    memo = (
+        "vacancy page",
+        day,
+        vacancy_scope_key(user),
+        settings.CQO_VACANCY_LIMIT_DAYS,
+        timezone.get_current_timezone_name(),  # the vacancy start reads it
+    )
+    statement = keyed_statements.keyed_statement(memo, len(ids), build, using)
+    if statement is None:  # a scope that sees nothing
+        return []
+    return [SimpleNamespace(**row) for row in statement.rows(ids, using)]
 
 
 @dataclass(frozen=True)

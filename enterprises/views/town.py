@@ -61,14 +61,17 @@ def _url_of_id(name: str):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
-def _vacancy_page(request, rows, day: date, *, version: str, filters: list) -> tuple[Page, int]:
+def _vacancy_page(
+    request, rows, day: date, *, version: str, filters: list, post
+) -> tuple[Page, int]:
     """The page of ``rows`` that ``?page=`` asks for (garbage: page 1, past the end: the last
     page, as ``params.page``) and the list's overdue count. The page's keys, the count and
     the overdue count come from one statement (``vacancy_keys``: each vacancy's start
     worked out once, issue 15 §1), kept in the cache until the data changes
     (``cached_vacancy_keys``); then only the page's rows are read with their notes,
-    reminders and filings. ``version`` and ``filters``: as ``cached_vacancy_keys`` takes
-    them. One query (a cached list) or two whatever the number of vacancies."""
+    reminders and filings (``vacancy_page_rows``: plain rows). ``version`` and ``filters``:
+    as ``cached_vacancy_keys`` takes them; ``post``: the post listed (``None``: the CQO's).
+    One query (a cached list) or two whatever the number of vacancies."""
     number = params.page_number(request)
     user = request.user
     cached = {"user": user, "limit": PER_PAGE, "version": version, "filters": filters}
@@ -82,7 +85,7 @@ def _vacancy_page(request, rows, day: date, *, version: str, filters: list) -> t
     paginator = Paginator([], PER_PAGE)
     paginator.count = keys.total  # a cached_property: set, it is not counted
     ids = [pk for pk, _start in keys.rows]
-    by_pk = {row.pk: row for row in rows.order_by().filter(pk__in=ids)} if ids else {}
+    by_pk = {row.pk: row for row in services.vacancy_page_rows(user, day, ids, post=post)}
     # A row that stopped being vacant between the two reads is left out, not shown stale.
     page = Page([by_pk[pk] for pk in ids if pk in by_pk], number, paginator)
     return page, keys.overdue
@@ -188,7 +191,7 @@ def _row_html(enterprise, texts: _RowTexts) -> SafeString:
             name=_escape(enterprise.name),
             uscc=_escape(enterprise.uscc),
             # An enterprise still 待完善 has no town: an empty cell, as ``{{ e.town.name }}``.
-            town=_escape(enterprise.town.name if enterprise.town_id else ""),
+            town=_escape(enterprise.town_name),
             days=_escape(enterprise.days_open_text),
             overdue_flag=(
                 '<br><span class="badge text-bg-danger overdue-flag">'
@@ -210,7 +213,9 @@ def vacancies(request):
     form, rows = _filtered(request, today)
     # Read once for the cached keys and the cached filter fields: both show these tables.
     version = data_version.current_version(data_version.VACANCIES, using=rows.db)
-    page, overdue_count = _vacancy_page(request, rows, today, version=version, filters=form.applied)
+    page, overdue_count = _vacancy_page(
+        request, rows, today, version=version, filters=form.applied, post=form.chosen_post
+    )
     post = form.chosen_post if form.chosen_post and form.chosen_post.code != CQO_POST else None
     # The labels as text once a page, not a lazy translation looked up per row.
     statuses = {value: str(label) for value, label in FilingStatus.choices}
