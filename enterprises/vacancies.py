@@ -195,7 +195,7 @@ def vacancy_page_rows(user, day: date, ids: list[int], *, post=None) -> list[Sim
     memo = (
         "vacancy page",
         day,
-        vacancy_scope_key(user),
+        access.scope_identity(user),
         settings.CQO_VACANCY_LIMIT_DAYS,
         timezone.get_current_timezone_name(),  # the vacancy start reads it
     )

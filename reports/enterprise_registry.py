@@ -119,20 +119,11 @@ def page_rows(user, day: date, keys: list[int]) -> dict[int, dict]:
             .values(*PAGE_FIELDS, *STATUS_NAMES)
         )
 
-    memo_key = ("registry", day, _scope_key(user))
+    memo_key = ("registry", day, access.scope_identity(user))
     statement = keyed_statements.keyed_statement(memo_key, len(keys), build, alias)
     if statement is None:  # a scope that sees nothing
         return {}
     return {row["pk"]: row for row in statement.rows(keys, alias)}
-
-
-def _scope_key(user) -> tuple:
-    """What ``access.scope`` (through ``enterprise_list``) reads of ``user``: the county for
-    bureau roles and leaders, else the role, the town and the enterprise. Two users with the
-    same key get the same scoped statement."""
-    if access.sees_whole_county(user):
-        return ("county",)
-    return (access.role_of(user), user.town_id, user.enterprise_id)
 
 
 # The key holds the data version: this only lets keys of old versions go.

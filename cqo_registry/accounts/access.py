@@ -94,6 +94,16 @@ def scope(
     return queryset.none()
 
 
+def scope_identity(user) -> tuple:
+    """What :func:`scope` reads of ``user``, as a tuple: ``("county",)`` for the roles that
+    see the whole county, else the role, the town id and the enterprise id. Two users with
+    the same identity see the same rows of any scoped queryset — a key for what is kept per
+    scope (``cqo_registry.keyed_statements``)."""
+    if sees_whole_county(user):
+        return ("county",)
+    return (role_of(user), getattr(user, "town_id", None), getattr(user, "enterprise_id", None))
+
+
 def scope_by_appointment(queryset: QuerySet, user) -> QuerySet:
     """:func:`scope` for rows that belong to an ``appointment`` (sanctions, nominations,
     evaluations): the appointment's enterprise, and that enterprise's town, decide who sees

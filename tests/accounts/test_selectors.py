@@ -145,3 +145,24 @@ def test_every_role_sees_training_sessions(request, county, role):
 def test_no_role_and_anonymous_see_no_training_sessions(county, no_role_user):
     assert session_list(no_role_user).count() == 0
     assert session_list(AnonymousUser()).count() == 0
+
+
+def test_users_of_one_scope_identity_see_the_same_rows(county, users):
+    """``access.scope_identity`` keys what is kept per scope (compiled page statements): two
+    users with the same identity must see the same rows of every selector (so users who see
+    different rows have different identities) — the cast, an inactive reviewer, a superuser,
+    a second officer of a town and the anonymous user included."""
+    from cqo_registry.accounts import access
+
+    inactive = UserFactory(username="gone", reviewer=True, is_active=False)
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    cast = [*users.values(), inactive, root, AnonymousUser()]
+    home_town = county.home_enterprise.town
+    second_officer = UserFactory(username="officer2", town_officer=True, town=home_town)
+    cast.append(second_officer)
+    seen = {}
+    for user in cast:
+        rows = repr(visible(county, user))
+        seen.setdefault(access.scope_identity(user), set()).add(rows)
+    assert all(len(rows) == 1 for rows in seen.values()), seen
+    assert access.scope_identity(second_officer) == access.scope_identity(users["town_officer"])

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Appointment
 from appointments.selectors import appointment_list
-from cqo_registry import params
+from cqo_registry import keyed_statements, params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
@@ -529,23 +529,15 @@ def _untrained_page_rows(ids: list[int], today, full_id_numbers: bool, user) -> 
     be cached, and an enterprise moved to another town by a write that sends no signal must
     not show in the old town's list until the cache expires."""
     record_url = pk_url("training:person")
-    scoped = access.scope(
-        Appointment.objects.filter(pk__in=ids),
-        user,
-        town_field="enterprise__town",
-        enterprise_field=None,
-    )
-    fetched = {
-        values[0]: values
-        for values in scoped.annotate(
-            enrolled_upcoming=exports.enrolled_upcoming(today)
-        ).values_list(*UNTRAINED_ROW_FIELDS)
-    }
+    fetched = {row["pk"]: row for row in _untrained_values(ids, today, user)}
     prepared = []
     for pk in ids:
         if pk not in fetched:
             continue
-        _pk, person, name, number, enterprise, town, position, filed_on, upcoming = fetched[pk]
+        row = fetched[pk]
+        person, name, number = row["person_id"], row["person__name"], row["person__id_number"]
+        enterprise, town = row["enterprise__name"], row["enterprise__town__name"]
+        position, filed_on, upcoming = row["position"], row["filed_on"], row["enrolled_upcoming"]
         prepared.append(
             UntrainedRow(
                 pk=pk,
@@ -561,6 +553,30 @@ def _untrained_page_rows(ids: list[int], today, full_id_numbers: bool, user) -> 
             )
         )
     return prepared
+
+
+def _untrained_values(ids: list[int], today, user) -> list[dict]:
+    """The values of :data:`UNTRAINED_ROW_FIELDS` of appointments ``ids`` within ``user``'s
+    scope, in any order (ID numbers decrypted, as the model field gives them), by a
+    statement compiled once per process for each day, scope and number of ids
+    (``cqo_registry.keyed_statements``, issue 15 §1); none for no ids."""
+    if not ids:
+        return []
+
+    def build(keys):
+        scoped = access.scope(
+            Appointment.objects.filter(pk__in=keys),
+            user,
+            town_field="enterprise__town",
+            enterprise_field=None,
+        )
+        upcoming = exports.enrolled_upcoming(today)
+        return scoped.annotate(enrolled_upcoming=upcoming).values(*UNTRAINED_ROW_FIELDS)
+
+    using = Appointment.objects.db
+    memo = ("untrained page", today, access.scope_identity(user))
+    statement = keyed_statements.keyed_statement(memo, len(ids), build, using)
+    return [] if statement is None else statement.rows(ids, using)
 
 
 _UNTRAINED_ROW = (
