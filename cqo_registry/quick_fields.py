@@ -35,15 +35,23 @@ _memo: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
+# Exact types kept as they are in a key: a filter's widget holds mostly these, and they
+# skip the checks below (a key of a town filter froze a few hundred values, issue 15 §1).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _frozen(value):
     """``value`` as a hashable key part: dicts and sequences as tuples, lazy translations as
     the text they are now, anything unhashable by its ``repr``."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Promise):
         return str(value)
+    # Lists, not generators: a generator is resumed (a call) for each item.
     if isinstance(value, dict):
-        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+        return tuple(sorted([(str(key), _frozen(item)) for key, item in value.items()]))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        return tuple([item if type(item) in _PLAIN else _frozen(item) for item in value])
     try:
         hash(value)
     except TypeError:
