@@ -1,5 +1,6 @@
 """Role-scoped reads of appointments and filings, and the review queue's prepared rows."""
 
+import functools
 from datetime import date
 
 from django.db.models import F, OuterRef, QuerySet, Subquery, Value
@@ -51,11 +52,31 @@ class Row(dict):
 
 
 def _days(n: int, said: dict[int, str]) -> str:
-    """ "N 天" in the current language, remembered in ``said`` (a page's rows share a few
-    values). The msgid of the templates' {% blocktranslate count days=… %}{{ days }} 天…"""
-    if n not in said:
-        said[n] = ngettext("%(days)s 天", "%(days)s 天", n) % {"days": n}
-    return said[n]
+    """ "N 天" in the current language, remembered in ``said`` (:func:`_texts`' dict of the
+    current language). The msgid of the templates' {% blocktranslate count days=… %}{{ days }}
+    天…"""
+    text = said.get(n)
+    if text is None:
+        if len(said) >= _TEXTS_KEPT:  # bounded: days are a few hundred values in practice
+            said.clear()
+        text = said[n] = ngettext("%(days)s 天", "%(days)s 天", n) % {"days": n}
+    return text
+
+
+# "N 天" texts kept per language (per process): the catalogs do not change while it runs.
+_TEXTS_KEPT = 4096
+_SAID: dict[str, dict[int, str]] = {}
+
+
+@functools.lru_cache(maxsize=16)
+def _labels(language: str) -> tuple[dict, dict, str, dict[int, str]]:
+    """The kinds' labels, the statuses' labels, "解聘" and the dict of "N 天" texts, in
+    ``language`` — which must be the current language (it keys the cache). Translated once
+    per process: a page translated its ten labels and thirty day counts on every request
+    (issue 15 §1)."""
+    kinds = {value: str(label) for value, label in FilingKind.choices}
+    statuses = {value: str(label) for value, label in FilingStatus.choices}
+    return kinds, statuses, _("解聘"), _SAID.setdefault(language, {})
 
 
 def queue_rows(keys: list[int], today: date, using: str) -> list[Row]:
@@ -138,12 +159,9 @@ class _RowLabels:
 
     def __init__(self, today: date):
         self.today = today
-        self.kinds = {value: str(label) for value, label in FilingKind.choices}
-        self.statuses = {value: str(label) for value, label in FilingStatus.choices}
+        self.kinds, self.statuses, self.dismissal, self.said = _labels(get_language())
         self.review_url = pk_url("review:filing")
-        self.dismissal = _("解聘")
         self.zone = timezone.get_current_timezone()
-        self.said: dict[int, str] = {}
 
     def row(self, row: dict) -> Row:
         """The :class:`Row` of one ``values()`` row of :func:`_queue_values`."""
