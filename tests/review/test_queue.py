@@ -342,3 +342,21 @@ def test_the_pending_registrations_count_is_read_on_every_request(client_for, re
         user=UserFactory(),
     )
     assert client.get(URL).context["pending_registrations"] == 1
+
+
+def test_the_kept_filter_form_offers_a_post_or_town_added_since(client_for, reviewer):
+    """The filter form's class is made once per process (``KeptFormClass``); its choices are
+    still read for each request."""
+    from appointments.posts import forget_post_choices
+    from tests.factories import PostTypeFactory, TownFactory
+
+    client = client_for(reviewer)
+    assert client.get(URL).status_code == 200
+    PostTypeFactory(name="新增岗位")
+    forget_post_choices()  # what saving a post through its service does on commit
+    TownFactory(name="新设镇", code="340121199001")
+
+    html = client.get(URL).content.decode()
+
+    assert ">新增岗位</option>" in html
+    assert ">新设镇</option>" in html
