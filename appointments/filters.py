@@ -34,7 +34,23 @@ def search_enterprise(queryset, prefix: str, value: str):
     )
 
 
-class FilingQueueFilter(django_filters.FilterSet):
+class KeptFormClass:
+    """A ``FilterSet`` mixin: its form's class made once per process instead of for every
+    filter set — django-filter's ``get_form_class`` makes a new class, with a new field for
+    each filter, on every request (~600 calls, issue 15 §1). Only for filter sets whose
+    fields depend on nothing of the request or the instance: fixed labels, and choices read
+    when the form is used (a queryset, a callable). Each form still gets its own fields: a
+    form deep-copies its class's fields."""
+
+    def get_form_class(self):
+        kept = type(self).__dict__.get("_kept_form_class")
+        if kept is None:
+            kept = super().get_form_class()
+            type(self)._kept_form_class = kept
+        return kept
+
+
+class FilingQueueFilter(KeptFormClass, django_filters.FilterSet):
     """The review queue: submitted filings by default (the view supplies the default), and
     approved, returned or withdrawn ones for look-ups."""
 

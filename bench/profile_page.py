@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tmp_copy_of_bench \\
         .venv/bin/python bench/profile_page.py PATH [--role reviewer | --user USERNAME]
             [--requests 30] [--warmup 3] [--two-factor] [--profile [N]] [--sort cumulative]
-            [--settings cqo_registry.settings.test] [--allow-write] [--output FILE] [--dump FILE]
-            [--redis URL]
+            [--settings cqo_registry.settings.test] [--language en] [--allow-write]
+            [--output FILE] [--dump FILE] [--redis URL]
 
 Signs in a user with ``django.test.Client.force_login`` — ``--user`` an existing user, or
 ``--role`` the user ``profile_<role>`` (created on first use; a town officer gets the first
@@ -68,6 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--profile", type=int, nargs="?", const=30, default=0, metavar="N")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative")
     parser.add_argument("--settings", default="cqo_registry.settings.test")
+    parser.add_argument(
+        "--language", help="the language cookie's value (e.g. en); default: the site's language"
+    )
     parser.add_argument("--allow-write", action="store_true")
     parser.add_argument("--output", metavar="FILE", help="write the last response's body here")
     parser.add_argument(
@@ -163,6 +166,10 @@ def main(argv=None) -> None:
         backend = {"BACKEND": "cqo_registry.cache.ResilientRedisCache", "LOCATION": args.redis}
         override_settings(CACHES={"default": {**backend, "KEY_PREFIX": "profile"}}).enable()
     client = signed_in_client(the_user(args), args.two_factor)
+    if args.language:  # what the language switcher sets
+        from django.conf import settings
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = args.language
     for _ in range(args.warmup):
         response = client.get(args.path)
     if args.warmup and response.status_code != 200:

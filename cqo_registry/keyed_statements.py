@@ -10,8 +10,11 @@ keys; :meth:`KeyedStatement.rows` runs it with a page's keys and converts the va
 ORM's ``values()`` does (its own converters: booleans and dates on SQLite, a field's
 ``from_db_value``).
 
-Used by the registry list (``reports.enterprise_registry.page_rows``) and the drill-down's
-enterprise lists (``reports.selectors.drilldown.EnterpriseKind.read_page``).
+Used by the registry list (``reports.enterprise_registry.page_rows``), the drill-down's
+enterprise lists (``reports.selectors.drilldown.Kind.read_page``), the vacancy lists
+(``enterprises.vacancies.vacancy_page_rows``), the untrained CQOs
+(``training.views.sessions._untrained_values``) and the review queue
+(``appointments.selectors.queue_rows``).
 """
 
 import threading

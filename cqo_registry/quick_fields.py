@@ -23,6 +23,7 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -35,20 +36,46 @@ _memo: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
+# Exact types kept as they are in a key: a filter's widget holds mostly these, and they
+# skip the checks below (a key of a town filter froze a few hundred values, issue 15 §1).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _frozen(value):
-    """``value`` as a hashable key part: dicts and sequences as tuples, lazy translations as
-    the text they are now, anything unhashable by its ``repr``."""
+    """``value`` as a hashable key part: dicts and sequences as tuples, lazy translations by
+    their message (:func:`_lazy_key`), anything unhashable by its ``repr``."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Promise):
-        return str(value)
+        return _lazy_key(value)
+    # Lists, not generators: a generator is resumed (a call) for each item.
     if isinstance(value, dict):
-        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+        return tuple(sorted([(str(key), _frozen(item)) for key, item in value.items()]))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        return tuple([item if type(item) in _PLAIN else _frozen(item) for item in value])
     try:
         hash(value)
     except TypeError:
         return repr(value)
     return value
+
+
+# Lazy translations keyed by their message rather than their text: with the language (in
+# every key) the message fixes the text, and translating the labels of a page's filter
+# choices was ~1,000 calls a request (issue 15 §1).
+_TRANSLATIONS = frozenset(
+    {translation.gettext, translation.pgettext, translation.ngettext, translation.npgettext}
+)
+
+
+def _lazy_key(value: Promise):
+    """A lazy translation's ``(function, arguments)`` when its arguments are plain values; any
+    other lazy value (``reverse_lazy``, a formatted text…) by the text it is now."""
+    _unpickle, (function, args, kwargs, *_types) = value.__reduce__()
+    plain = not kwargs and all(type(arg) in _PLAIN for arg in args)
+    if function in _TRANSLATIONS and plain:
+        return (Promise, function.__name__, *args)  # Promise: no widget value looks so
+    return str(value)
 
 
 def _key(bound_field: forms.BoundField) -> tuple:

@@ -101,6 +101,35 @@ def test_the_language_is_part_of_the_key(reviewer):
     assert "全部状态" in chinese and "全部状态" not in english
 
 
+def test_lazy_labels_are_keyed_by_their_message_in_each_language(home_town):
+    """Lazy translations are keyed by their message, not translated for the key: each
+    language still gets its own text, and the memo's entries match crispy-forms'."""
+    for language in ["zh-hans", "en", "zh-hans", "en"]:
+        with translation.override(language):
+            memo = rendered(queue_form({}))
+            plain = queue_form({})
+            for name in plain.fields:
+                assert memo[name] == str(as_crispy_field(plain[name])), (language, name)
+            # The form's class is kept per process (appointments.filters.KeptFormClass):
+            # its labels still follow the language.
+            english = language == "en"
+            assert ("All statuses" in memo["status"]) is english
+            assert ("全部岗位" in memo["post"]) is not english
+    assert len(quick_fields._memo) == 2 * len(plain.fields)
+
+
+def test_lazy_values_other_than_translations_are_keyed_by_their_text():
+    from django.urls import reverse_lazy
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy
+
+    assert quick_fields._frozen(reverse_lazy("review:queue")) == reverse("review:queue")
+    formatted = format_lazy("{} !", gettext_lazy("全部"))
+    with translation.override("en"):
+        assert quick_fields._frozen(formatted) == str(formatted)
+    assert quick_fields._frozen(gettext_lazy("全部")) != quick_fields._frozen(gettext_lazy("岗位"))
+
+
 def test_an_unbound_form_with_initial_value():
     html = str(CrispyFields(OpenYearForm(initial={"year": 2031}))["year"])
     assert 'value="2031"' in html

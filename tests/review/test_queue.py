@@ -278,3 +278,85 @@ def test_the_view_writes_the_rows_the_template_loop_wrote(
         assert _queue_rows_html(rows) == expected
     assert expected in response.content.decode()
     assert "&lt;b&gt;&quot;" in expected
+
+
+# --- The rows read by a statement compiled once per process (issue 15 §1) -------------------
+
+
+def test_the_kept_statement_reads_each_page_and_language_rightly(client_for, reviewer, monkeypatch):
+    """The statement compiled for one page of two keys is run for another page of two keys,
+    and the Chinese one and the English one (the post's name) are each their own."""
+    from appointments.views import review
+    from cqo_registry import keyed_statements
+
+    keyed_statements.clear()
+    monkeypatch.setattr(review, "PER_PAGE", 2)
+    filings = [make_submitted(EnterpriseFactory(name=f"分页企业{n}")) for n in range(4)]
+    for days, filing in enumerate(reversed(filings)):
+        submitted_at(filing, days + 1)
+    client = client_for(reviewer)
+
+    pages = [client.get(URL, {"page": n}) for n in (1, 2)]
+    english = [client.get(URL, {"page": n}, HTTP_ACCEPT_LANGUAGE="en") for n in (1, 2)]
+
+    for response, expected in zip(pages + english, [filings[:2], filings[2:]] * 2, strict=True):
+        rows = response.context["page"].object_list
+        assert [row.pk for row in rows] == [filing.pk for filing in expected]
+        assert [row.enterprise_name for row in rows] == [f.enterprise.name for f in expected]
+    assert {row.post_name for row in pages[1].context["page"].object_list} == {"首席质量官"}
+    assert {row.post_name for row in english[1].context["page"].object_list} == {
+        "Chief Quality Officer"
+    }
+
+
+def test_a_filing_submitted_between_two_requests_is_shown_and_counted(client_for, reviewer):
+    """Nothing of the list is kept but its statement: the count, the keys and the rows are
+    read on every request."""
+    client = client_for(reviewer)
+    first = make_submitted(EnterpriseFactory(name="先报企业有限公司"))
+    before = client.get(URL)
+
+    second = make_submitted(EnterpriseFactory(name="后报企业有限公司"))
+    submitted_at(second, 0)
+    after = client.get(URL)
+
+    assert rows_of(before) == [first.pk]
+    assert rows_of(after) == [first.pk, second.pk]
+    assert after.context["page"].paginator.count == 2
+    assert "共 2 条" in after.content.decode()
+    assert "后报企业有限公司" in after.content.decode()
+
+
+def test_the_pending_registrations_count_is_read_on_every_request(client_for, reviewer):
+    from enterprises.models import EnterpriseRegistration
+    from tests.factories import UserFactory, make_uscc
+
+    client = client_for(reviewer)
+    assert client.get(URL).context["pending_registrations"] == 0
+    EnterpriseRegistration.objects.create(
+        uscc=make_uscc(80100),
+        name="申请企业",
+        contact_name="联系人",
+        mobile="13900000002",
+        email="a@example.cn",
+        user=UserFactory(),
+    )
+    assert client.get(URL).context["pending_registrations"] == 1
+
+
+def test_the_kept_filter_form_offers_a_post_or_town_added_since(client_for, reviewer):
+    """The filter form's class is made once per process (``KeptFormClass``); its choices are
+    still read for each request."""
+    from appointments.posts import forget_post_choices
+    from tests.factories import PostTypeFactory, TownFactory
+
+    client = client_for(reviewer)
+    assert client.get(URL).status_code == 200
+    PostTypeFactory(name="新增岗位")
+    forget_post_choices()  # what saving a post through its service does on commit
+    TownFactory(name="新设镇", code="340121199001")
+
+    html = client.get(URL).content.decode()
+
+    assert ">新增岗位</option>" in html
+    assert ">新设镇</option>" in html
