@@ -40,3 +40,21 @@ def test_one_posts_rows_are_not_read_for_another_posts_list(client_for, leader):
     directors = _holders(client, "FD2")
     assert set(directors) == set(officers)
     assert set(directors.values()) == {None}
+
+
+@pytest.mark.usefixtures("food")
+def test_a_posts_new_start_shows_on_its_list(client_for, leader):
+    """An admin moves the day the food officers' post is in force from: the vacant
+    enterprise's vacancy start on the post's list moves with it on the next request."""
+
+    def starts(client) -> dict[str, date]:
+        response = client.get(
+            reverse("reports:explain", args=["FS2"]), {"as_of": FOOD_DAY.isoformat()}
+        )
+        assert response.status_code == 200
+        return {row.name: row.vacancy_start for row in response.context["page"].object_list}
+
+    client = client_for(leader)
+    assert starts(client)["城关超市"] == date(2022, 11, 1)  # the post's seeded start
+    PostType.objects.filter(code="food_officer").update(in_force_from=date(2024, 5, 1))
+    assert starts(client)["城关超市"] == date(2024, 5, 1)
