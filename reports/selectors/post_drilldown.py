@@ -96,6 +96,13 @@ class PostEnterpriseKind(EnterpriseKind):
         )
         return queryset.order_by(*ordering(self.sort_keys))
 
+    def page_memo_key(self, explained, day):
+        # The rows read the post: its code (the holders, the filled mark) and the day from
+        # which it is in force (the vacancy start); the CQO's vacancy start reads the time
+        # zone and the limit (``EnterpriseKind.page_memo_key``).
+        post = _post(explained)
+        return (*super().page_memo_key(explained, day), post.code, post.in_force_from)
+
     def page_rows(self, explained, day, keys, *, user, **filters):
         post = _post(explained)
         return (
