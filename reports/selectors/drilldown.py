@@ -476,8 +476,10 @@ class EnterpriseKind(Kind):
     def label(self, rows):
         """As :meth:`Kind.label`, and the values the enterprises' table prints as they are
         printed (``url``, ``cqo_appointed_shown``, ``vacancy_start_shown``): no tag or
-        filter per row in the template."""
-        industries, scales = dict(Industry.choices), dict(Scale.choices)
+        filter per row in the template. The labels are translated once a page, not once a
+        row (a lazy label translates itself each time it is printed)."""
+        industries = {value: str(label) for value, label in Industry.choices}
+        scales = {value: str(label) for value, label in Scale.choices}
         url = pk_url("enterprises:detail")
         for row in rows:
             row.industry_label = industries.get(row.industry, row.industry)
@@ -805,7 +807,7 @@ class RowOfEnterpriseKind(Kind):
         ]
 
     def label(self, rows):
-        industries = dict(Industry.choices)
+        industries = {value: str(label) for value, label in Industry.choices}  # once a page
         for row in rows:
             row.industry_label = industries.get(row.enterprise.industry, row.enterprise.industry)
 

@@ -73,7 +73,8 @@ def _session_rows(sessions, counts: dict, today) -> list:
     ``upcoming``, ``kind_label``, ``dates`` (``2024-05-06`` or ``2024-05-06 — 2024-05-08``),
     ``enrolled`` and ``passed_count`` (of ``counts``: session id → (enrolled, passed))."""
     detail_url = pk_url("training:session")
-    kinds = dict(SessionKind.choices)
+    # Translated once a page: a lazy label translates itself each time a row prints it.
+    kinds = {value: str(label) for value, label in SessionKind.choices}
     for session in sessions:
         session.url = detail_url(session.pk)
         session.upcoming = session.starts_on > today
