@@ -35,6 +35,7 @@ from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.audit.services import Counted, audit_export, audit_id_numbers_shown
 from cqo_registry.exports.views import export_list_or_run
+from cqo_registry.quick_fields import form_fragment
 from cqo_registry.responses import excel_response
 from cqo_registry.spreadsheets import table_workbook
 
@@ -290,7 +291,10 @@ def explain(request, code: str):
     figures = kept.FiguresRead()
     explained, form = explain_form(request.user, request.GET, code, figures)
     list_towns(form, request.user, figures)
-    context = {"explained": explained, "form": form, "page": None}
+    # The filter fields' HTML is the same for the same fields, values, choices and language:
+    # rendered once per process (issue 15 §1).
+    filter_fields = form_fragment("reports/explain/_filter_fields.html", form)
+    context = {"explained": explained, "form": form, "page": None, "filter_fields": filter_fields}
     if form.is_valid():
         show = form.cleaned_data["show"] or selectors.SHOW_ALL
         filters = _filter_values(form)

@@ -593,3 +593,21 @@ def test_indicator_export_contains_the_same_rows_as_the_list(code, show, towns, 
     assert [row[6 if code == selectors.PRINCIPAL_CODE else 9] for row in rows[1:]] == [
         status[bool(row.counted)] for row in listed_rows
     ]
+
+
+def test_the_kept_filter_fields_show_each_requests_values(towns, leader, client_for):
+    """The drill-down's filter fields are rendered once per process for the same fields,
+    values, choices and language (``quick_fields.form_fragment``): each request still shows
+    its own town, section, search and date, an invalid date marked, in its language."""
+    home_town, other_town = towns
+    client = client_for(leader)
+    for town, section, search in ((home_town, "C", "甲"), (other_town, "H", "乙")):
+        page = client.get(explain_url("T1", town=town.pk, industry=section, q=search))
+        content = page.content.decode()
+        assert f'<option value="{town.pk}" selected>' in content
+        assert f'<option value="{section}" selected>' in content
+        assert f'name="q" id="id_q" value="{search}"' in content
+    bad = client.get(explain_url("T1", as_of="2021-02-30")).content.decode()
+    assert 'value="2021-02-30" class="form-control form-control-sm is-invalid"' in bad
+    english = client.get(explain_url("T1"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Town<" in english or "Town</label>" in english
