@@ -40,19 +40,23 @@ def scope_key(user) -> str:
     return f"user:{user.pk}"
 
 
-def cache_key(parts: list) -> str:
+def cache_key(parts: list, version: str | None = None) -> str:
     """The cache key of a training list's figure: ``parts`` (JSON-serialisable) under the
-    lists' data version, read now (``signals.lists_version``)."""
-    text = json.dumps([signals.lists_version(), *parts], ensure_ascii=False, default=str)
+    lists' data version ``version`` — read now (``signals.lists_version``, a cache read)
+    when not given: a page that makes several keys reads it once and passes it."""
+    if version is None:
+        version = signals.lists_version()
+    text = json.dumps([version, *parts], ensure_ascii=False, default=str)
     return "training:lists:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached(parts: list, compute: Callable[[], Any]) -> Any:
+def cached(parts: list, compute: Callable[[], Any], version: str | None = None) -> Any:
     """``compute()``, kept in the cache under ``parts`` (JSON-serialisable: the list, the
     date, ``scope_key``, the filters …) and the lists' data version (``signals``), so that
     any write they are counted from makes the next read compute again. The version is read
-    before computing: a write committed meanwhile leaves the entry under the old version."""
-    key = cache_key(parts)
+    before computing: a write committed meanwhile leaves the entry under the old version.
+    ``version``: as :func:`cache_key` takes it."""
+    key = cache_key(parts, version)
     value = cache.get(key)
     if value is None:
         value = compute()

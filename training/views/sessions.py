@@ -86,12 +86,14 @@ def _session_rows(sessions, counts: dict, today) -> list:
     return sessions
 
 
-def _filter_fragment_key(request, filterset, name: str) -> str:
+def _filter_fragment_key(request, filterset, name: str, version: str | None = None) -> str:
     """The cache key of a list's rendered filter fields (crispy renders a third of the page's
     time): what they show — the values asked for (errors included), the user's scope (the
-    town choices), the language — under the lists' data version (a town renamed)."""
+    town choices), the language — under the lists' data version (a town renamed), read now
+    unless given (``version``)."""
     asked = sorted((field, request.GET.getlist(field)) for field in filterset.form.fields)
-    return selectors.cache_key([name, selectors.scope_key(request.user), get_language(), asked])
+    parts = [name, selectors.scope_key(request.user), get_language(), asked]
+    return selectors.cache_key(parts, version)
 
 
 @readers
@@ -106,13 +108,15 @@ def session_list(request):
     queryset = sessions_for(request.user).order_by("-starts_on", "-pk")
     filterset = SessionFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
+    version = signals.lists_version()  # read once for the page's two cache keys
     counts_key = selectors.cache_key(
         [
             "session-page-counts",
             selectors.scope_key(request.user),
             sorted((field, request.GET.getlist(field)) for field in filterset.form.fields),
             request.GET.get("page", ""),
-        ]
+        ],
+        version,
     )
     counts = cache.get(counts_key)
     if counts is None:
@@ -131,7 +135,7 @@ def session_list(request):
         "training/session_list.html",
         {
             "filter": filterset,
-            "filter_key": _filter_fragment_key(request, filterset, "session-filter"),
+            "filter_key": _filter_fragment_key(request, filterset, "session-filter", version),
             "page": page,
             "query": params.query_without(request, "page"),
             "can_act": request.user.has_perm("training.record_training"),
@@ -413,10 +417,13 @@ class _TownSlices:
     read no query at all. Same keys, same order as ``rows[start:stop]`` (the list's ordering
     begins with the town). ``cache_parts`` ``None`` reads without the cache."""
 
-    def __init__(self, rows, groups: list[dict], cache_parts: list | None = None):
+    def __init__(
+        self, rows, groups: list[dict], cache_parts: list | None = None, version: str = ""
+    ):
         self.rows = rows
         self.groups = groups
         self.cache_parts = cache_parts
+        self.version = version or None  # the lists' data version, read by the page once
 
     def count(self) -> int:
         return sum(group["rows"] for group in self.groups)
@@ -428,7 +435,8 @@ class _TownSlices:
         """``{town id (None for no town): [appointment keys in the list's order]}``."""
         names, keys = {}, {}
         if self.cache_parts is not None:
-            names = {t: selectors.cache_key([*self.cache_parts, "town-keys", t]) for t in towns}
+            parts = self.cache_parts
+            names = {t: selectors.cache_key([*parts, "town-keys", t], self.version) for t in towns}
             found = cache.get_many(list(names.values()))
             keys = {town: found[name] for town, name in names.items() if name in found}
         missing = [town for town in towns if town not in keys]
@@ -630,11 +638,13 @@ def untrained(request):
     # The rows are built only when a cached figure is missing (``lazy``).
     filterset, rows, today = _untrained(request, lazy=True)
     parts = _untrained_cache_parts(request, filterset, today)
+    # Read once for the page's three cache keys (a cache read each otherwise).
+    version = signals.lists_version()
     if parts is None:
         by_town = _untrained_by_town(rows)
     else:
-        by_town = selectors.cached([*parts, "by-town"], lambda: _untrained_by_town(rows))
-    paginator = Paginator(_TownSlices(rows, by_town, parts), PER_PAGE)
+        by_town = selectors.cached([*parts, "by-town"], partial(_untrained_by_town, rows), version)
+    paginator = Paginator(_TownSlices(rows, by_town, parts, version), PER_PAGE)
     page = params.page(request, paginator)
     sees_personal_data = request.user.has_perm("enterprises.view_personal_data")
     page.object_list = _untrained_page_rows(
@@ -648,7 +658,7 @@ def untrained(request):
         "training/untrained.html",
         {
             "filter": filterset,
-            "filter_key": _filter_fragment_key(request, filterset, "untrained-filter"),
+            "filter_key": _filter_fragment_key(request, filterset, "untrained-filter", version),
             "page": page,
             "rows_html": _untrained_rows_html(page.object_list),
             "by_town": by_town,
