@@ -68,11 +68,28 @@ def encrypt(text: str) -> str:
     return fernet().encrypt(text.encode()).decode() if text else text
 
 
+# How many decrypted tokens a process keeps (issue 15 §1): a list page shows the same ~50 ID
+# numbers at every request, and each costs an HMAC check and an AES decryption. A few MB.
+DECRYPTED_KEPT = 8192
+
+
+@lru_cache(maxsize=DECRYPTED_KEPT)
+def _decrypted(keys: tuple[str, ...], secret: str, token: str) -> str:
+    # A token never changes its text (a new value is a new token, with its own IV), so its
+    # text can be kept. It is kept under the keys in use: with its key removed from
+    # CQO_DATA_KEYS, a token is refused again. Keeping the text in memory shows nothing new to
+    # whoever can read this process: the keys are in the same memory.
+    return _fernet_for(keys, secret).decrypt(token.encode()).decode()
+
+
 def decrypt(token: str) -> str:
-    """The text of a token made by :func:`encrypt` with any key of ``CQO_DATA_KEYS``.
+    """The text of a token made by :func:`encrypt` with any key of ``CQO_DATA_KEYS``, kept
+    per process for the next time (``DECRYPTED_KEPT`` tokens, least recently used dropped).
     Raises ``cryptography.fernet.InvalidToken`` for anything else (plain text, a token of an
     unknown key)."""
-    return fernet().decrypt(token.encode()).decode() if token else token
+    if not token:
+        return token
+    return _decrypted(tuple(settings.CQO_DATA_KEYS), settings.SECRET_KEY, token)
 
 
 def reencrypt(token: str) -> str:

@@ -132,6 +132,26 @@ def test_rotation_re_encrypts_every_row_with_the_new_key(settings, county):
     assert Person.objects.filter(id_number=some).exists()
 
 
+def test_a_token_read_once_is_refused_when_its_key_is_removed(settings):
+    """Decrypted tokens are kept per process (issue 15 §1), under the keys in use: removing
+    a key from CQO_DATA_KEYS makes its tokens unreadable at once, kept or not."""
+    from cryptography.fernet import InvalidToken
+
+    from cqo_registry.encryption import encrypt
+
+    settings.CQO_DATA_KEYS = [KEY_A]
+    token = encrypt("340104199003071234")
+    assert decrypt(token) == decrypt(token) == "340104199003071234"
+    settings.CQO_DATA_KEYS = [KEY_B, KEY_A]  # a new key first: the old token still reads
+    assert decrypt(token) == "340104199003071234"
+    settings.CQO_DATA_KEYS = [KEY_B]
+    with pytest.raises(InvalidToken):
+        decrypt(token)
+    settings.CQO_DATA_KEYS = [KEY_A]
+    other = encrypt("340104199003071234")
+    assert other != token and decrypt(other) == "340104199003071234"
+
+
 # --- A backup restored and read with the key (PostgreSQL: pg_dump) -----------------------------
 
 from tests.infra.test_backups import database_url, fresh_database, private  # noqa: E402, F401
