@@ -12,7 +12,9 @@ What runs, all on this machine and all started (and stopped) here:
   email sweep and the daily snapshot every few seconds instead of every few minutes / daily).
 
 The web hosts are given a mail server where nothing listens: every mail that arrives in the
-sink was sent by a worker.
+sink was sent by a worker. The web hosts, workers and beat are started again when they exit
+with an error, as the deployment's supervisors do (systemd ``Restart=on-failure``, compose
+``restart: unless-stopped``); the last line lists any such restart.
 
 What it checks, over HTTP as users would. The client stands in for the reverse proxy: each
 request goes to the next web host in turn (no sticky sessions) with ``X-Forwarded-Proto:
@@ -53,6 +55,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -116,12 +119,45 @@ def port_open(port: int) -> bool:
 
 class Processes:
     """Every process this script starts, each in a session of its own (so that a worker and
-    its pool can be killed together); all stopped at the end, by their own ids."""
+    its pool can be killed together); all stopped at the end, by their own ids.
+
+    The site's own processes (web, workers, beat) are started again when they exit with an
+    error, as the deployment's supervisors do (``Restart=on-failure`` in deploy/systemd,
+    ``restart: unless-stopped`` in docker-compose.yml): a worker that stops on an unrecoverable
+    error — kombu can raise one while acknowledging a task over a connection lost with Redis —
+    is back within seconds there, and so it is here. Each restart is logged and counted
+    (``restarts``); a process this script kills on purpose is not restarted."""
 
     def __init__(self):
         self.running: dict[str, subprocess.Popen] = {}
+        self.supervised: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.restarts: list[str] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._supervise, daemon=True).start()
 
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def _supervise(self) -> None:
+        while True:
+            time.sleep(1)
+            with self._lock:
+                for name, (command, env) in list(self.supervised.items()):
+                    process = self.running.get(name)
+                    if process is None or process.poll() in (None, 0):
+                        continue
+                    log(f"{name} exited with code {process.returncode}: started again")
+                    self.restarts.append(f"{name} (exit code {process.returncode})")
+                    self._start(name, command, env)
+
+    def start(
+        self, name: str, command: list[str], env: dict[str, str], *, supervised: bool = False
+    ) -> subprocess.Popen:
+        """Start ``command`` as ``name``; ``supervised``, started again whenever it exits
+        with an error."""
+        with self._lock:
+            if supervised:
+                self.supervised[name] = (command, env)
+            return self._start(name, command, env)
+
+    def _start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
         log_file = open(ARTIFACTS / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
         process = subprocess.Popen(
             command,
@@ -137,7 +173,9 @@ class Processes:
         return process
 
     def kill(self, name: str, sig=signal.SIGKILL) -> None:
-        process = self.running.pop(name)
+        with self._lock:
+            self.supervised.pop(name, None)
+            process = self.running.pop(name)
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
@@ -146,6 +184,8 @@ class Processes:
 
     def stop_all(self) -> None:
         """SIGTERM to every process group at once, then SIGKILL to what is left after 20 s."""
+        with self._lock:
+            self.supervised.clear()
         for process in self.running.values():
             try:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -528,6 +568,7 @@ class Stack:
                  "--bind", f"127.0.0.1:{port}", "--workers", "2",
                  "--access-logfile", "-", "--timeout", "60"],
                 self.env,
+                supervised=True,
             )  # fmt: skip
         # Two workers, as two machines would run them: mail and the default queue on one,
         # statistics, imports and reports on the other.
@@ -538,6 +579,7 @@ class Stack:
             [str(BIN / "celery"), "-A", "cqo_registry", "beat", "--loglevel", "INFO",
              "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
             self.env,
+            supervised=True,
         )  # fmt: skip
         wait_for(lambda: port_open(self.smtp_port), "the SMTP sink listens")
         for base in self.bases:
@@ -569,6 +611,7 @@ class Stack:
              "--concurrency", "2", "--queues", queues,
              "--hostname", f"{kind}{self.workers_started}@%h"],
             self.worker_env,
+            supervised=True,
         )  # fmt: skip
 
     def tear_down(self) -> None:
@@ -1076,6 +1119,8 @@ def main() -> int:
         return 1
     finally:
         stack.tear_down()
+        if stack.processes.restarts:
+            log(f"started again after exiting with an error: {', '.join(stack.processes.restarts)}")
     log("the stack passed every check")
     return 0
 
