@@ -7,8 +7,6 @@ first) becomes a message on the page, never a server error.
 """
 
 import functools
-import html
-import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,8 +16,6 @@ from django.db import connections
 from django.db.models import Case, Count, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
-from django.template import Context
-from django.template.base import render_value_in_context
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from cqo_registry import params
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
+from cqo_registry.cells import cell_text
 from cqo_registry.pages import pk_url, run_action
 from cqo_registry.quick_fields import CrispyFields
 from cqo_registry.quick_widgets import quicken
@@ -112,44 +109,21 @@ def queue(request):
     )
 
 
-# What {{ value }} does in a template with the default context: localize, str, escape.
-_CONTEXT = Context(autoescape=True)
-# The characters html.escape (and so Django's escape) replaces.
-_TO_ESCAPE = re.compile("[&<>\"']").search
-
-
 def _queue_rows_html(rows: list[Row]) -> SafeString:
     """The queue table's rows (``queue_rows``' :class:`Row` s) as ``review/queue.html``'s loop
     wrote them, byte for byte: each cell's value as ``{{ value }}`` prints it (localized,
     escaped unless safe). Written here rather than by the template because the loop's 50
     rows of 9 cells were a quarter of the page's CPU (issue 15 §1); the HTML is the same
     (tests/review/test_queue.py compares both)."""
-    text = _cell_text()
+    text = cell_text()
     late = f'<span class="badge text-bg-danger late-flag">{text(_("逾期"))}</span>'
     return mark_safe("".join([_row_html(row, text, late) for row in rows]))
 
 
-def _cell_text():
-    """``value → {{ value }}``'s text, with shortcuts for the values a row holds most: a plain
-    str (most cells) is only escaped, and an int (the key) is ``str()`` when numbers are not
-    grouped — what localize and conditional_escape come to for them, without their ~10 calls
-    a cell (``django.utils.numberformat.format`` returns an ungrouped int as ``str()``)."""
-    grouped = settings.USE_THOUSAND_SEPARATOR
-
-    def text(value) -> str:
-        if type(value) is str:
-            # Most cells hold nothing to escape: one search instead of escape's five replaces.
-            return html.escape(value) if _TO_ESCAPE(value) else value
-        if type(value) is int and not grouped:
-            return str(value)
-        return render_value_in_context(value, _CONTEXT)
-
-    return text
-
-
 def _row_html(row: Row, text, late: str) -> str:
-    """One row of the queue's table; ``text`` as :func:`_cell_text`, ``late`` the late flag's
-    HTML. The row is read by key: its attributes are a Python call each."""
+    """One row of the queue's table; ``text`` as :func:`cqo_registry.cells.cell_text`,
+    ``late`` the late flag's HTML. The row is read by key: its attributes are a Python call
+    each."""
     note, number = row["note"], row["number"]
     note = f'<br><span class="small text-muted">{text(note)}</span>' if note else ""
     number = f'<br><span class="small text-muted">{text(number)}</span>' if number else ""

@@ -515,3 +515,50 @@ def test_enrolment_search_says_why_a_whole_id_number_found_nothing(
     assert f"身份证号“{wrong_check}”校验位不符" in page
     page = client_for(reviewer).get(url, {"q": number.lower()}).content.decode()
     assert cqo.enterprise.name in page and "enrol-code-problem" not in page
+
+
+# The loop training/session_list.html had before the view wrote its rows (issue 15 §1), kept
+# here to show that the view writes the same HTML.
+SESSION_LOOP = """{% load i18n %}{% for session in rows %}
+    <tr data-session="{{ session.pk }}">
+      <td><a href="{{ session.url }}">{{ session.title }}</a>{% if session.upcoming %} <span class="badge text-bg-info">{% translate "未开始" %}</span>{% endif %}</td>
+      <td class="text-nowrap">{{ session.kind_label }}</td>
+      <td class="text-nowrap">{{ session.dates }}</td>
+      <td class="text-end">{% if session.hours is not None %}{{ session.hours }}{% endif %}</td>
+      <td>{{ session.organiser }}</td>
+      <td>{{ session.place }}</td>
+      <td class="text-end text-nowrap">{{ session.enrolled }}{% if session.capacity is not None %} / {{ session.capacity }}{% endif %}</td>
+      <td class="text-end">{{ session.passed_count }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_session_list_writes_the_rows_the_template_loop_wrote(
+    client_for, reviewer, county, language
+):
+    from django.template import engines
+    from django.utils import translation
+
+    from training.views.sessions import _session_rows_html
+
+    upcoming = timezone.localdate() + timedelta(days=30)
+    TrainingSessionFactory(
+        title='安全 & <b>"质量"</b> 培训', place="县会议中心 <3 楼>", hours=None, capacity=None
+    )
+    TrainingSessionFactory(starts_on=upcoming, ends_on=upcoming, hours="7.5", capacity=1200)
+    TrainingSessionFactory(kind=SessionKind.OTHER, place="", capacity=0)
+
+    response = client_for(reviewer).get(
+        reverse("training:session_list"), HTTP_ACCEPT_LANGUAGE=language
+    )
+    rows = response.context["page"].object_list
+    assert {s.hours is None for s in rows} == {True, False}
+    assert {s.capacity is None for s in rows} == {True, False}
+    assert {s.upcoming for s in rows} == {True, False}
+    with translation.override(language):
+        expected = engines["django"].from_string(SESSION_LOOP).render({"rows": rows})
+        assert _session_rows_html(rows) == expected
+    assert expected in response.content.decode()
+    assert "&lt;b&gt;&quot;" in expected and "<td>县会议中心 &lt;3 楼&gt;</td>" in expected
+    assert ">7.5<" in expected and "/ 1200<" in expected
