@@ -4,7 +4,7 @@
         .venv/bin/python bench/profile_page.py PATH [--role reviewer | --user USERNAME]
             [--requests 30] [--warmup 3] [--two-factor] [--profile [N]] [--sort cumulative]
             [--settings cqo_registry.settings.test] [--language en] [--allow-write]
-            [--output FILE] [--dump FILE] [--redis URL]
+            [--output FILE] [--dump FILE] [--sql FILE] [--redis URL]
 
 Signs in a user with ``django.test.Client.force_login`` — ``--user`` an existing user, or
 ``--role`` the user ``profile_<role>`` (created on first use; a town officer gets the first
@@ -19,6 +19,8 @@ town, an enterprise user the first active enterprise) — requests PATH ``--warm
   checkouts' pages byte for byte);
 * with ``--redis URL``, the cache is production's (Redis at URL) rather than the test
   settings' local memory, so that a page's cached fragments cost what they cost there;
+* with ``--sql FILE``, the last request's queries written to FILE in full, one a line (to
+  ``EXPLAIN ANALYZE`` them);
 * with ``--dump FILE`` (and ``--profile``), the profile's stats written to FILE, for
   ``pstats`` (``print_callees``) to tell where one function's time goes;
 * with ``--profile``, a cProfile of all the timed requests: the top N functions (default 30)
@@ -81,6 +83,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--dump", metavar="FILE", help="with --profile, also write the profile's stats here"
+    )
+    parser.add_argument(
+        "--sql", metavar="FILE", help="write the last request's queries here in full, one a line"
     )
     return parser.parse_args(argv)
 
@@ -210,6 +215,8 @@ def main(argv=None) -> None:
         print(f"  {float(q['time']) * 1000:7.2f} ms  {sql[:160]}")
     if args.output:
         Path(args.output).write_bytes(response.content)
+    if args.sql:
+        Path(args.sql).write_text("".join(" ".join(q["sql"].split()) + ";\n" for q in captured))
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.profile)
