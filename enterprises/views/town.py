@@ -9,7 +9,6 @@ applied on the server to every list, export row and enterprise page (``vacancy_l
 """
 
 import hashlib
-import html
 import json
 import math
 from datetime import date
@@ -34,6 +33,7 @@ from appointments.models import CQO_POST, Appointment, Filing, FilingStatus
 from appointments.posts import enterprise_board
 from cqo_registry import data_version, params
 from cqo_registry.accounts import access
+from cqo_registry.cells import escape_text
 from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.workflows import error_text
 
@@ -147,9 +147,9 @@ _NOTHING = '<span class="text-muted">—</span>'
 
 
 def _escape(value) -> str:
-    # Django's ``escape`` (what ``{{ value }}`` does to text) is ``html.escape(str(value))``;
-    # called directly, without its lazy-string wrapper, ~40 times a page cheaper.
-    return html.escape(str(value))
+    # Django's ``escape`` (what ``{{ value }}`` does to text), called directly, without its
+    # lazy-string wrapper, ~40 times a page cheaper.
+    return escape_text(value)
 
 
 def _day(value: date) -> str:

@@ -15,7 +15,6 @@ industry section. Every function here runs a fixed number of queries, whatever t
 the data.
 """
 
-import html
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -54,6 +53,7 @@ from confirmations import selectors as confirmation_selectors
 from confirmations.models import ConfirmationStatus
 from cqo_registry import keyed_statements
 from cqo_registry.accounts import access
+from cqo_registry.cells import escape_text
 from cqo_registry.pages import pk_url
 from enterprises.exports import enterprise_columns
 from enterprises.models import Enterprise, Industry, Person, Scale
@@ -99,8 +99,8 @@ def _current_cqo(day: date, field: str):
 
 
 def _text(value) -> str:
-    """``{{ value }}`` of a plain value: Django's ``escape`` is ``html.escape(str(value))``."""
-    return html.escape(str(value))
+    """``{{ value }}`` of a plain value (Django's ``escape``)."""
+    return escape_text(value)
 
 
 def _ymd(value) -> str:

@@ -10,7 +10,6 @@ two kinds are registered in ``POST_KINDS`` when this module is imported (``repor
 imports it), under the slugs ``explained_for_code`` gives a post target's population.
 """
 
-import html
 from datetime import date
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -26,6 +25,7 @@ from appointments.posts import (
     post_vacant_since,
     yearly_hours,
 )
+from cqo_registry.cells import escape_text
 from enterprises.models import Enterprise, Person
 
 from .. import statistics
@@ -122,7 +122,7 @@ class PostEnterpriseKind(EnterpriseKind):
             text = ngettext("等 %(n)s 人", "等 %(n)s 人", n) % {"n": n}
             others = f' <span class="text-muted small" data-holders="{n}">{text}</span>'
         appointed = row.holder_appointed_on.isoformat() if row.holder_appointed_on else ""
-        name = html.escape(str(row.holder_name))
+        name = escape_text(row.holder_name)
         return f'<td>{name}{others} <span class="text-muted small">{appointed}</span></td>'
 
     def incumbent_columns(self):

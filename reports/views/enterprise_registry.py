@@ -3,8 +3,6 @@ searchable, filterable, sortable, paginated, exportable; scoped by role like eve
 bureau roles and leaders see the county, a town officer their town; an enterprise user only
 their own enterprise's page (issue 12)."""
 
-import html
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -19,6 +17,7 @@ from appointments.selectors import Row, appointment_list
 from cqo_registry import params
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
+from cqo_registry.cells import escape_text
 from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.pages import pk_url
 from cqo_registry.quick_fields import form_fragment
@@ -74,26 +73,26 @@ def prepare(rows) -> list[Row]:
 def rows_html(rows: list[Row]) -> SafeString:
     """The table's rows (:func:`prepare`'s :class:`Row` s) as ``enterprises/registry.html``'s
     loop wrote them, byte for byte: each cell's text escaped as ``{{ value }}`` escapes a
-    plain string (``html.escape(str(value))``, Django's ``escape``), the pk as an int prints.
+    plain string (``cells.escape_text``, Django's ``escape``), the pk as an int prints.
     Written here rather than by the template because the loop's ~12 lookups a row over 50
     rows were a fifth of the page's CPU (issue 15 §1); tests/enterprises/test_registry.py
     compares both."""
-    escape = html.escape
+    escape = escape_text
     parts = []
     for row in rows:
         if row.cqo_url:
-            cqo = f'<a href="{escape(str(row.cqo_url))}">{escape(str(row.cqo_name))}</a>'
+            cqo = f'<a href="{escape(row.cqo_url)}">{escape(row.cqo_name)}</a>'
         else:
             cqo = "—"
         parts.append(
             f'\n    <tr data-enterprise="{int(row.pk)}">'
-            f'\n      <td><a href="{escape(str(row.url))}">{escape(str(row.name))}</a><br>'
-            f'<span class="small text-muted">{escape(str(row.uscc))}</span></td>'
-            f'\n      <td class="text-nowrap">{escape(str(row.town_name))}</td>'
-            f'\n      <td class="text-nowrap">{escape(str(row.scale_label))}</td>'
-            f'\n      <td class="text-nowrap">{escape(str(row.status_label))}</td>'
+            f'\n      <td><a href="{escape(row.url)}">{escape(row.name)}</a><br>'
+            f'<span class="small text-muted">{escape(row.uscc)}</span></td>'
+            f'\n      <td class="text-nowrap">{escape(row.town_name)}</td>'
+            f'\n      <td class="text-nowrap">{escape(row.scale_label)}</td>'
+            f'\n      <td class="text-nowrap">{escape(row.status_label)}</td>'
             f"\n      <td>{cqo}</td>"
-            f"\n      <td>{escape(str(row.trained_label))}</td>"
+            f"\n      <td>{escape(row.trained_label)}</td>"
             "\n    </tr>\n  "
         )
     return mark_safe("".join(parts))
