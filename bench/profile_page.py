@@ -162,6 +162,7 @@ def main(argv=None) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -169,11 +170,10 @@ def main(argv=None) -> None:
         override_settings(CQO_TWO_FACTOR_REQUIRED=True).enable()
     if args.redis:
         backend = {"BACKEND": "cqo_registry.cache.ResilientRedisCache", "LOCATION": args.redis}
-        override_settings(CACHES={"default": {**backend, "KEY_PREFIX": "profile"}}).enable()
+        caches = {"default": {**backend, "KEY_PREFIX": "profile"}}
+        override_settings(CACHES={**settings.CACHES, **caches}).enable()
     client = signed_in_client(the_user(args), args.two_factor)
     if args.language:  # what the language switcher sets
-        from django.conf import settings
-
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = args.language
     for _ in range(args.warmup):
         response = client.get(args.path)

@@ -19,7 +19,6 @@ from datetime import date
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import (
@@ -46,7 +45,7 @@ from appointments.registry import (
     overdue_before,
     vacant_enterprises,
 )
-from cqo_registry import clock, data_version, keyed_statements
+from cqo_registry import clock, data_version, keyed_statements, versioned_cache
 from cqo_registry.accounts import access, notifications
 from cqo_registry.accounts.models import NotificationKind, Role, User
 
@@ -339,10 +338,10 @@ def cached_vacancy_keys(
         default=str,
     )
     key = "vacancies:keys:" + hashlib.sha256(text.encode()).hexdigest()
-    keys = cache.get(key)
+    keys = versioned_cache.get(key)
     if keys is None:
         keys = vacancy_keys(rows, day, offset=offset, limit=limit)
-        cache.set(key, keys, KEYS_CACHE_SECONDS)
+        versioned_cache.set(key, keys, KEYS_CACHE_SECONDS)
     return keys
 
 

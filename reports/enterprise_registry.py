@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -28,7 +27,7 @@ from appointments.registry import (
     overdue_before,
     vacant_since,
 )
-from cqo_registry import data_version, keyed_statements
+from cqo_registry import data_version, keyed_statements, versioned_cache
 from cqo_registry.accounts import access
 from enterprises.list_filters import YES_NO, ListFilterForm, search_field, town_field
 from enterprises.models import Enterprise, Industry, Scale
@@ -152,10 +151,10 @@ def cached_count(keys: QuerySet) -> int:
     database = connections[queryset.db].settings_dict["NAME"]
     text = json.dumps([str(database), version, sql, list(params)], ensure_ascii=False, default=str)
     key = "registry:count:" + hashlib.sha256(text.encode()).hexdigest()
-    count = cache.get(key)
+    count = versioned_cache.get(key)
     if count is None:
         count = queryset.count()
-        cache.set(key, count, COUNT_CACHE_SECONDS)
+        versioned_cache.set(key, count, COUNT_CACHE_SECONDS)
     return count
 
 

@@ -96,11 +96,10 @@ def fresh_cache():
     """Each test starts with an empty cache: the throttles count in it (issue 13), and a
     count left by one test must not throttle the next. The test settings' cache is each
     process's memory, never a shared Redis."""
-    from django.core.cache import cache
-
     from cqo_registry.bureau import profile
+    from tests.caching import clear_caches
 
-    cache.clear()
+    clear_caches()
     # Every test starts with no bureau profile saved: known without a query, so that the
     # page header's bureau name adds none to the query counts tests assert.
     profile.assume_unsaved()

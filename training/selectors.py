@@ -5,10 +5,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from cqo_registry import versioned_cache
 from cqo_registry.accounts import access
 from enterprises.selectors import person_list
 
@@ -57,10 +57,10 @@ def cached(parts: list, compute: Callable[[], Any], version: str | None = None) 
     before computing: a write committed meanwhile leaves the entry under the old version.
     ``version``: as :func:`cache_key` takes it."""
     key = cache_key(parts, version)
-    value = cache.get(key)
+    value = versioned_cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, signals.CACHE_SECONDS)
+        versioned_cache.set(key, value, signals.CACHE_SECONDS)
     return value
 
 

@@ -332,6 +332,13 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's own copies of values cached under a data version (cqo_registry.versioned_cache)
+# and of filter fragments rendered under one: nothing shared, nothing to invalidate.
+CACHES["process"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cqo-process",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

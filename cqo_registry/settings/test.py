@@ -36,5 +36,8 @@ CQO_READ_REPLICA = None
 CQO_TWO_FACTOR_REQUIRED = False
 # Each process's memory (conftest.fresh_cache clears it before every test), whatever the
 # environment says: the throttles count in the cache.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "process": CACHES["process"],  # noqa: F405
+}
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]  # noqa: F405

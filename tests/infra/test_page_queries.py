@@ -8,7 +8,6 @@ notifications, the page's own few): a change that adds a query to a page shows h
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils import timezone
 from appointments.models import FilingStatus
 from cqo_registry import data_version
 from reports import snapshots
+from tests.caching import clear_caches
 from tests.factories import AppointmentFactory, EnterpriseFactory, FilingFactory
 from tests.reports.test_drilldown import build_county
 
@@ -86,7 +86,7 @@ class Queries(list):
 def count(client, path: str) -> Queries:
     # The dashboard's cached fragments and what it keeps per process: count the page that
     # builds them.
-    cache.clear()
+    clear_caches()
     data_version.forget_kept()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)

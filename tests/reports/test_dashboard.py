@@ -6,7 +6,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from appointments.models import Filing
 from cqo_registry import data_version
+from tests.caching import clear_caches
 from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
@@ -186,14 +186,14 @@ def test_from_a_snapshot_the_dashboard_runs_no_query_over_the_registry(
     client.get(DASHBOARD, params)  # warm the session
     # The figures' fragments are cached, and what the page reads first is kept per process:
     # measure the page that builds them.
-    cache.clear()
+    clear_caches()
     data_version.forget_kept()
     with CaptureQueriesContext(connection) as small:
         response = client.get(DASHBOARD, params)
     assert not [q["sql"] for q in small if any(t in q["sql"] for t in REGISTRY_TABLES)]
     build_county([home_town, other_town], size=4)
     snapshots.snapshot_take(as_of=D, kind="on_demand")
-    cache.clear()
+    clear_caches()
     assert count_queries(client, DASHBOARD, params) == len(small)
     # Every explain link points at the explain page of its code and the date.
     content = response.content.decode()
@@ -225,7 +225,7 @@ def test_from_a_snapshot_the_town_dashboard_runs_no_query_over_the_registry(
     snapshots.snapshot_take(as_of=D, kind="on_demand")
     # The figures' fragments are cached, and what the page reads first is kept per process:
     # measure the page that builds them.
-    cache.clear()
+    clear_caches()
     data_version.forget_kept()
     with CaptureQueriesContext(connection) as small:
         response = client.get(TOWN_DASHBOARD, params)
@@ -243,7 +243,7 @@ def test_from_a_snapshot_the_town_dashboard_runs_no_query_over_the_registry(
     assert count_queries(client, TOWN_DASHBOARD, params) == len(small) - 3 - len(live) - 4
     build_county([home_town, other_town], size=4)
     snapshots.snapshot_take(as_of=D, kind="on_demand")
-    cache.clear()
+    clear_caches()
     assert count_queries(client, TOWN_DASHBOARD, params) == len(small)
 
 

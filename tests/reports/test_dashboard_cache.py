@@ -6,13 +6,13 @@ import re
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import snapshots
 from reports.models import Target
+from tests.caching import clear_caches
 from tests.factories import UserFactory
 from tests.reports.test_drilldown import build_county
 
@@ -32,7 +32,7 @@ def page(client, url=DASHBOARD, **headers) -> str:
 
 
 def fresh(client, url=DASHBOARD, **headers) -> str:
-    cache.clear()
+    clear_caches()
     return page(client, url, **headers)
 
 

@@ -8,7 +8,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +19,7 @@ from cqo_registry import data_version
 from cqo_registry.importing import read_workbook, run_import
 from cqo_registry.importing.registry import get_importer_class
 from enterprises.models import Enterprise, Town, VacancyNote
+from tests.caching import clear_caches
 from tests.imports.conftest import ENTERPRISE_HEADER, enterprise_row, xlsx
 
 from .conftest import make_vacancy
@@ -135,7 +135,7 @@ def test_the_second_request_reads_the_cache_and_shows_the_same_page(officer, hom
         enterprise = make_vacancy(home_town, days_open=days)
         VacancyNote.objects.create(enterprise=enterprise, author=reviewer, text="已电话联系")
     officer.get(LIST_URL)  # the session's first request
-    cache.clear()
+    clear_caches()
     with CaptureQueriesContext(connection) as first:
         first_html = officer.get(LIST_URL).content.decode()
     with CaptureQueriesContext(connection) as second:

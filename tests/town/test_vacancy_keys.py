@@ -8,7 +8,6 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +17,7 @@ from appointments.models import Appointment
 from appointments.registry import overdue, vacant_enterprises
 from enterprises import vacancies as services
 from enterprises.models import Enterprise, Scale
+from tests.caching import clear_caches
 from tests.factories import AppointmentFactory, EnterpriseFactory
 
 from .conftest import make_vacancy
@@ -210,7 +210,7 @@ def test_one_statement_reads_the_keys_and_both_counts(client_for, town_officer, 
         make_vacancy(home_town, days_open=days * 5)
     client = client_for(town_officer)
     client.get(LIST_URL)  # warm the session
-    cache.clear()  # and measure the request that works the keys out (they are cached)
+    clear_caches()  # and measure the request that works the keys out (they are cached)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST_URL)
     windowed = [q["sql"] for q in queries.captured_queries if "COUNT(*) OVER ()" in q["sql"]]

@@ -5,7 +5,6 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -14,6 +13,7 @@ from appointments.models import FilingStatus
 from appointments.posts import forget_post_choices
 from cqo_registry.accounts import signed_in
 from enterprises.models import ReminderKind, Scale, VacancyNote, VacancyReminder
+from tests.caching import clear_caches
 from tests.factories import AppointmentFactory, FilingFactory
 
 from .conftest import make_vacancy
@@ -188,7 +188,7 @@ def test_list_runs_a_fixed_number_of_queries(
     # choices, the signed-in user), which may run out between the two: like is compared
     # with like, not a cached page with a computed one.
     def forget():
-        cache.clear()
+        clear_caches()
         forget_post_choices()
         signed_in.clear()
 

@@ -6,12 +6,10 @@ their own town's CQOs; an enterprise user reads only their own CQO's record. Oth
 anonymous users the login page. Rows outside the user's scope are 404.
 """
 
-import html
 from dataclasses import dataclass
 from functools import partial
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
@@ -25,11 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Appointment
 from appointments.selectors import appointment_list
-from cqo_registry import keyed_statements, params
+from cqo_registry import keyed_statements, params, versioned_cache
 from cqo_registry.accounts import access
 from cqo_registry.accounts.access import get_scoped_or_404, permission_required
 from cqo_registry.audit.services import audit_id_numbers_shown
-from cqo_registry.cells import cell_text
+from cqo_registry.cells import cell_text, escape_text
 from cqo_registry.exports.views import export_list_or_run
 from cqo_registry.pages import form_page, pk_url
 from cqo_registry.workflows import error_text
@@ -146,14 +144,14 @@ def session_list(request):
         ],
         version,
     )
-    counts = cache.get(counts_key)
+    counts = versioned_cache.get(counts_key)
     if counts is None:
         rows = rows.annotate(**selectors.session_count_annotations(request.user))
     page = params.page(request, Paginator(rows, PER_PAGE))
     sessions = list(page.object_list)
     if counts is None:
         counts = {s.pk: (s.enrolled, s.passed_count) for s in sessions}
-        cache.set(counts_key, counts, signals.CACHE_SECONDS)
+        versioned_cache.set(counts_key, counts, signals.CACHE_SECONDS)
     elif any(s.pk not in counts for s in sessions):
         counts = selectors.session_counts(request.user, [s.pk for s in sessions])
     today = timezone.localdate()
@@ -466,7 +464,7 @@ class _TownSlices:
         if self.cache_parts is not None:
             parts = self.cache_parts
             names = {t: selectors.cache_key([*parts, "town-keys", t], self.version) for t in towns}
-            found = cache.get_many(list(names.values()))
+            found = versioned_cache.get_many(list(names.values()))
             keys = {town: found[name] for town, name in names.items() if name in found}
         missing = [town for town in towns if town not in keys]
         if not missing:
@@ -480,7 +478,9 @@ class _TownSlices:
         for pk, town in self.rows.filter(of_towns).values_list("pk", "enterprise__town"):
             fresh[town].append(pk)
         if names:
-            cache.set_many({names[town]: fresh[town] for town in missing}, signals.CACHE_SECONDS)
+            versioned_cache.set_many(
+                {names[town]: fresh[town] for town in missing}, signals.CACHE_SECONDS
+            )
         return {**keys, **fresh}
 
     def __getitem__(self, bounds: slice) -> list[int]:
@@ -633,10 +633,10 @@ _UNTRAINED_ROW = (
 def _untrained_rows_html(rows: list[UntrainedRow]) -> SafeString:
     """The untrained table's rows, byte for byte what the template's loop wrote for them
     (issue 15 §1: nine variable lookups and a tag per row were half of the page's
-    rendering). Text is escaped as ``{{ value }}`` escapes it (Django's ``escape`` is
-    ``html.escape(str(value))``); the badge is translated once a page."""
-    enrolled = f'<span class="badge text-bg-info">{html.escape(_("已报名待培训"))}</span>'
-    escape = html.escape
+    rendering). Text is escaped as ``{{ value }}`` escapes it (Django's ``escape``); the
+    badge is translated once a page."""
+    enrolled = f'<span class="badge text-bg-info">{escape_text(_("已报名待培训"))}</span>'
+    escape = escape_text
     return mark_safe(
         "".join(
             _UNTRAINED_ROW.format(
