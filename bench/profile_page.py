@@ -4,7 +4,7 @@
         .venv/bin/python bench/profile_page.py PATH [--role reviewer | --user USERNAME]
             [--requests 30] [--warmup 3] [--two-factor] [--profile [N]] [--sort cumulative]
             [--settings cqo_registry.settings.test] [--language en] [--allow-write]
-            [--output FILE] [--dump FILE] [--sql FILE] [--redis URL]
+            [--output FILE] [--dump FILE] [--sql FILE] [--redis URL] [--plain-statements]
 
 Signs in a user with ``django.test.Client.force_login`` — ``--user`` an existing user, or
 ``--role`` the user ``profile_<role>`` (created on first use; a town officer gets the first
@@ -19,6 +19,9 @@ town, an enterprise user the first active enterprise) — requests PATH ``--warm
   checkouts' pages byte for byte);
 * with ``--redis URL``, the cache is production's (Redis at URL) rather than the test
   settings' local memory, so that a page's cached fragments cost what they cost there;
+* the list pages' row statements prepared once per connection, as production prepares them
+  (``CQO_PREPARED_STATEMENTS``, which the test settings turn off); ``--plain-statements``
+  leaves them plain;
 * with ``--sql FILE``, the last request's queries written to FILE in full, one a line (to
   ``EXPLAIN ANALYZE`` them);
 * with ``--dump FILE`` (and ``--profile``), the profile's stats written to FILE, for
@@ -83,6 +86,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--dump", metavar="FILE", help="with --profile, also write the profile's stats here"
+    )
+    parser.add_argument(
+        "--plain-statements",
+        action="store_true",
+        help="do not prepare the list pages' row statements (production prepares them)",
     )
     parser.add_argument(
         "--sql", metavar="FILE", help="write the last request's queries here in full, one a line"
@@ -166,6 +174,7 @@ def main(argv=None) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
 
+    override_settings(CQO_PREPARED_STATEMENTS=not args.plain_statements).enable()
     if args.two_factor:
         override_settings(CQO_TWO_FACTOR_REQUIRED=True).enable()
     if args.redis:

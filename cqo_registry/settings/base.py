@@ -112,6 +112,10 @@ DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
 CQO_READ_REPLICA = "replica" if DATABASE_REPLICA_URL else None
+# A list page's row statement prepared once per PostgreSQL connection (cqo_registry.
+# keyed_statements). Turn off behind a pooler that shares server connections between clients
+# (PgBouncer in transaction or statement mode).
+CQO_PREPARED_STATEMENTS = env.bool("CQO_PREPARED_STATEMENTS", default=True)
 DATABASE_ROUTERS = ["cqo_registry.replica.ReplicaRouter"]
 CQO_REPLICA_URL_NAMES = [
     "reports:dashboard",

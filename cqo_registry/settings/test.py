@@ -41,3 +41,6 @@ CACHES = {
     "process": CACHES["process"],  # noqa: F405
 }
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]  # noqa: F405
+# Plain statements: tests read the SQL they capture (tests/infra/test_keyed_statements.py turns
+# prepared statements on and checks them).
+CQO_PREPARED_STATEMENTS = False

@@ -119,3 +119,114 @@ def test_the_least_recently_used_statement_goes_first(monkeypatch):
     statement("c")
     assert statement("a") is a
     assert statement("b") is not b  # gone, compiled again
+
+
+# --- Prepared once per PostgreSQL connection --------------------------------------------------
+
+
+def prepared_names() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'cqo_keyed_%%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def prepared(settings):
+    """Prepared statements on (the test settings turn them off), none left on the
+    connection before or after."""
+    from django.db import connection
+
+    settings.CQO_PREPARED_STATEMENTS = True
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    keyed_statements._PREPARED.pop(connection.connection, None)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    keyed_statements._PREPARED.pop(connection.connection, None)
+
+
+@pytest.mark.postgres
+def test_prepared_the_rows_are_the_orms_values_and_it_is_prepared_once(enterprises, prepared):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keys = [e.pk for e in enterprises]
+    statement = keyed_statements.keyed_statement(("test",), len(keys), plain, "default")
+    expected = {row["pk"]: row for row in plain(keys)}
+    with CaptureQueriesContext(connection) as first:
+        got = {row["pk"]: row for row in statement.rows(keys, "default")}
+    assert got == expected
+    assert len(first) == 1 and first[0]["sql"].startswith("PREPARE cqo_keyed_")
+    assert prepared_names() == {statement.prepared_name}
+    # The same statement with other keys, in another order: EXECUTE alone.
+    with CaptureQueriesContext(connection) as again:
+        rows = statement.rows([keys[2], keys[0], keys[1]], "default")
+    assert {row["pk"]: row for row in rows} == expected
+    assert len(again) == 1 and again[0]["sql"].startswith(f"EXECUTE {statement.prepared_name} (")
+    # A value with a "%" and a quote in what the statement writes in.
+    odd = keyed_statements.keyed_statement(
+        ("odd",),
+        1,
+        lambda k: Enterprise.objects.filter(pk__in=k, name__contains="100% 'A'").values("pk"),
+        "default",
+    )
+    named = EnterpriseFactory(name="一家 100% 'A' 企业")
+    assert odd.rows([named.pk], "default") == [{"pk": named.pk}]
+    assert odd.rows([keys[0]], "default") == []
+
+
+@pytest.mark.postgres
+def test_prepared_the_oldest_statement_is_deallocated(enterprises, prepared, monkeypatch):
+    monkeypatch.setattr(keyed_statements, "PREPARED_KEPT", 2)
+    keys = [e.pk for e in enterprises]
+    statements = [keyed_statements.keyed_statement((name,), 1, plain, "default") for name in "abc"]
+    # Three memo keys, one text: one prepared statement. Three texts need three.
+    assert len({s.prepared_name for s in statements}) == 1
+    by_count = [
+        keyed_statements.keyed_statement(("n",), count, plain, "default") for count in (1, 2, 3)
+    ]
+    for statement in by_count:
+        assert len(statement.rows(keys[: len(statement.slots)], "default")) == len(statement.slots)
+    assert prepared_names() == {by_count[1].prepared_name, by_count[2].prepared_name}
+    assert len(by_count[0].rows(keys[:1], "default")) == 1  # prepared again
+
+
+@pytest.mark.postgres
+def test_prepared_a_statement_gone_behind_its_back_falls_back_to_plain(enterprises, prepared):
+    from django.db import connection, transaction
+
+    keys = [e.pk for e in enterprises]
+    statement = keyed_statements.keyed_statement(("test",), len(keys), plain, "default")
+    expected = sorted(row["pk"] for row in plain(keys))
+    assert sorted(row["pk"] for row in statement.rows(keys, "default")) == expected
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's reset would
+    # The tests run in a transaction: the error is raised there, and the connection gives
+    # prepared statements up.
+    with pytest.raises(Exception, match="does not exist"), transaction.atomic():
+        statement.rows(keys, "default")
+    assert keyed_statements._PREPARED[connection.connection] is None
+    assert sorted(row["pk"] for row in statement.rows(keys, "default")) == expected
+    assert prepared_names() == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_prepared_outside_a_transaction_the_page_reads_on(prepared):
+    """Autocommit, as a page reads: a statement gone behind its back costs no error, and a new
+    connection (Django reconnecting) prepares its statements again."""
+    from django.db import connection
+
+    enterprises = [EnterpriseFactory(), EnterpriseFactory()]
+    keys = [e.pk for e in enterprises]
+    statement = keyed_statements.keyed_statement(("auto",), 2, plain, "default")
+    assert len(statement.rows(keys, "default")) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert len(statement.rows(keys, "default")) == 2  # plain, without an error
+    connection.close()
+    assert len(statement.rows(keys, "default")) == 2  # a new connection: prepared again
+    assert prepared_names() == {statement.prepared_name}
