@@ -13,6 +13,14 @@ from .services import ATTENDANCE_FIELDS, SESSION_FIELDS
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def check_date_order(form, cleaned: dict, start: str, end: str, message) -> None:
+    """Put ``message`` on ``form``'s field ``end`` when its date, as ``cleaned``, is before
+    the field ``start``'s (both given; a missing one has its own error)."""
+    starts_on, ends_on = cleaned.get(start), cleaned.get(end)
+    if starts_on and ends_on and ends_on < starts_on:
+        form.add_error(end, message)
+
+
 class TrainingSessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
@@ -21,9 +29,7 @@ class TrainingSessionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
+        check_date_order(self, data, "starts_on", "ends_on", _("结束日期不能早于开始日期。"))
         return data
 
 
