@@ -14,8 +14,11 @@ from . import validators
 TYPED_MAX = 40
 
 
-class UsccFormField(forms.CharField):
-    """Accepts a USCC as people type it; cleans to its stored spelling."""
+class _CodeFormField(forms.CharField):
+    """A code as people type it; cleans, by the validator ``check`` of its kind (which
+    normalises it and refuses it with a message quoting it), to its stored spelling."""
+
+    check = None  # each kind's: a function of validators
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", TYPED_MAX)
@@ -23,20 +26,20 @@ class UsccFormField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return validators.check_uscc(value) if value else value
+        return self.check(value) if value else value
 
 
-class IdNumberFormField(forms.CharField):
+class UsccFormField(_CodeFormField):
+    """Accepts a USCC as people type it; cleans to its stored spelling."""
+
+    check = staticmethod(validators.check_uscc)
+
+
+class IdNumberFormField(_CodeFormField):
     """Accepts a resident ID number as people type it (lower-case x, spaces, full-width
     digits); cleans to its stored spelling."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", TYPED_MAX)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return validators.check_id_number(value) if value else value
+    check = staticmethod(validators.check_id_number)
 
 
 class UsccField(models.CharField):
