@@ -474,16 +474,24 @@ def filing_detail(request, pk: int):
     )
 
 
+def _refuse_unless_status(request, filing: Filing, statuses, refusal: str):
+    """None when ``filing``'s status is one of ``statuses``; else ``refusal`` (which names the
+    status as ``%(status)s``) as an error message and a redirect to the filing's page."""
+    if filing.status in statuses:
+        return None
+    messages.error(request, refusal % {"status": filing.get_status_display()})
+    return redirect("portal:filing", pk=filing.pk)
+
+
 @enterprise_only
 @require_http_methods(["GET", "POST"])
 def filing_edit(request, pk: int):
     filing = get_scoped_or_404(_filings(request.user), pk=pk)
-    if filing.status not in EDITABLE_STATUSES:
-        messages.error(
-            request,
-            _("该备案当前状态为“%(status)s”，不能修改。") % {"status": filing.get_status_display()},
-        )
-        return redirect("portal:filing", pk=pk)
+    refused = _refuse_unless_status(
+        request, filing, EDITABLE_STATUSES, _("该备案当前状态为“%(status)s”，不能修改。")
+    )
+    if refused is not None:
+        return refused
     if filing.kind == FilingKind.DISMISS:
         return _edit_dismissal(request, filing)
     appointment = filing.appointment
@@ -584,12 +592,11 @@ def filing_submit(request, pk: int):
 def filing_withdraw(request, pk: int):
     """GET: the confirmation; POST: withdraw (a draft, or a filing not yet reviewed)."""
     filing = get_scoped_or_404(filing_list(request.user), pk=pk)
-    if filing.status not in WITHDRAWABLE_STATUSES:
-        messages.error(
-            request,
-            _("该备案当前状态为“%(status)s”，不能撤回。") % {"status": filing.get_status_display()},
-        )
-        return redirect("portal:filing", pk=pk)
+    refused = _refuse_unless_status(
+        request, filing, WITHDRAWABLE_STATUSES, _("该备案当前状态为“%(status)s”，不能撤回。")
+    )
+    if refused is not None:
+        return refused
     if request.method == "POST":
         try:
             services.filing_withdraw(filing=filing, actor=request.user)
