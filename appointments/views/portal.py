@@ -279,6 +279,14 @@ def wants_submit(request) -> bool:
     return "submit" in request.POST
 
 
+def filing_form(request, **kwargs) -> AppointmentFilingForm:
+    """The appointment filing form as ``request`` fills it, ``submitting`` when its submit
+    button was pressed; ``kwargs``: the form's own arguments (``change``, ``post``, …)."""
+    return AppointmentFilingForm(
+        request.POST or None, request.FILES or None, submitting=wants_submit(request), **kwargs
+    )
+
+
 def _saved(request, filing: Filing, message: str):
     """After a draft is saved: submit it when the enterprise pressed submit, else flash
     ``message`` and show the filing."""
@@ -402,13 +410,7 @@ def _create_appointment(request, *, change: bool, current=None, post: PostType |
     refused = _refuse_if_open(request, post)
     if refused is not None:
         return refused
-    form = AppointmentFilingForm(
-        request.POST or None,
-        request.FILES or None,
-        change=change,
-        submitting=wants_submit(request),
-        post=post,
-    )
+    form = filing_form(request, change=change, post=post)
     page = {"kind": kind, "current": current, "post": post}
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, **page)
@@ -510,14 +512,12 @@ def filing_edit(request, pk: int):
         "appointed_on": appointment.appointed_on,
         "end_reason": filing.end_reason,
     }
-    form = AppointmentFilingForm(
-        request.POST or None,
-        request.FILES or None,
+    form = filing_form(
+        request,
         initial=initial,
         person=person,
         appointment=appointment,
         change=filing.kind == FilingKind.CHANGE,
-        submitting=wants_submit(request),
         post=None if filing.is_cqo else filing.post,
     )
     page = {
