@@ -33,14 +33,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class _NoFormTag(forms.Form):
+class NoFormTagForm(forms.Form):
+    """Crispy renders the fields; templates own the <form> tag and the buttons."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
 
-class AppointmentFilingForm(_NoFormTag):
+class AppointmentFilingForm(NoFormTagForm):
     """An appointment (or, with ``change=True``, a change of CQO). ``person`` and
     ``appointment``, when given, are the edited filing's, and make the ID number, mobile and
     letter optional (blank keeps the current ones)."""
@@ -237,7 +239,7 @@ class AppointmentFilingForm(_NoFormTag):
         return fields
 
 
-class DismissalFilingForm(_NoFormTag):
+class DismissalFilingForm(NoFormTagForm):
     end_date = forms.DateField(label=_("解聘（离任）日期"), widget=DateInput())
     end_reason = forms.ChoiceField(label=_("解聘原因"), choices=ENTERPRISE_END_REASONS)
 
@@ -246,5 +248,5 @@ class DismissalFilingForm(_NoFormTag):
         self.helper.layout = Layout("end_date", "end_reason")
 
 
-class ConfirmForm(_NoFormTag):
+class ConfirmForm(NoFormTagForm):
     """An empty form: the confirmation steps only need the CSRF token."""

@@ -3,32 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.uploads import check_upload
+from cqo_registry.uploads import MultipleDocumentField
 
 from .models import CQO_POST, Appointment, IncidentSource, QualityIncident, SanctionKind, Severity
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleDocumentField(forms.FileField):
-    """Several documents from one input, each checked by content (Django's recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
-        cleaned = [single(upload, initial) for upload in uploads]
-        for upload in cleaned:
-            if upload:
-                check_upload(upload)
-        return [upload for upload in cleaned if upload]
 
 
 class EnterpriseSearchForm(forms.Form):

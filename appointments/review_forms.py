@@ -1,23 +1,14 @@
 """Forms of the bureau's review pages (validation only; the services do the work)."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Industry, Scale, Town
 
-
-class _NoFormTag(forms.Form):
-    """Crispy renders the fields; templates own the <form> tag and the buttons."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+from .forms import NoFormTagForm
 
 
-class ReturnForm(_NoFormTag):
+class ReturnForm(NoFormTagForm):
     reasons = forms.CharField(
         label=_("退回原因"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -25,14 +16,8 @@ class ReturnForm(_NoFormTag):
         help_text=_("企业将看到这些意见，并据此修改后重新提交。"),
     )
 
-    def clean_reasons(self):
-        reasons = self.cleaned_data["reasons"].strip()
-        if not reasons:
-            raise ValidationError(_("退回时必须填写退回原因。"), code="required")
-        return reasons
 
-
-class RejectRegistrationForm(_NoFormTag):
+class RejectRegistrationForm(NoFormTagForm):
     reason = forms.CharField(
         label=_("不通过原因"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -40,14 +25,8 @@ class RejectRegistrationForm(_NoFormTag):
         help_text=_("申请人将看到这一原因。"),
     )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise ValidationError(_("请填写不通过原因。"), code="required")
-        return reason
 
-
-class ApproveNewEnterpriseForm(_NoFormTag):
+class ApproveNewEnterpriseForm(NoFormTagForm):
     """For a registration whose USCC is not in the registry: the reviewer confirms (or
     corrects) what the applicant declared before the enterprise is created."""
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from appointments import services as filing_services
-from appointments.forms import AppointmentFilingForm, DismissalFilingForm
+from appointments.forms import DismissalFilingForm
 from appointments.models import Department
 from appointments.views import portal
 from cqo_registry.accounts import access
@@ -97,12 +97,7 @@ def confirmation_change(request):
     refused = portal._refuse_if_open(request)
     if refused is not None:
         return refused
-    form = AppointmentFilingForm(
-        request.POST or None,
-        request.FILES or None,
-        change=True,
-        submitting=portal.wants_submit(request),
-    )
+    form = portal.filing_form(request, change=True)
     if request.method == "POST" and form.is_valid():
 
         @transaction.atomic

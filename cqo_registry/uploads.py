@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import filetype
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -86,6 +87,28 @@ def check_upload(
             code="bad_type",
         )
     return checked
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleDocumentField(forms.FileField):
+    """Several documents from one input (Django's recipe), each checked by
+    :func:`check_upload`: the sanction's and the self-assessment's supporting documents."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [single(upload, initial) for upload in uploads]
+        for upload in cleaned:
+            if upload:
+                check_upload(upload)
+        return [upload for upload in cleaned if upload]
 
 
 def validate_private_file(value) -> None:

@@ -14,8 +14,11 @@ from . import validators
 TYPED_MAX = 40
 
 
-class UsccFormField(forms.CharField):
-    """Accepts a USCC as people type it; cleans to its stored spelling."""
+class _CodeFormField(forms.CharField):
+    """A code as people type it; cleans, by the validator ``check`` of its kind (which
+    normalises it and refuses it with a message quoting it), to its stored spelling."""
+
+    check = None  # each kind's: a function of validators
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", TYPED_MAX)
@@ -23,63 +26,66 @@ class UsccFormField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return validators.check_uscc(value) if value else value
+        return self.check(value) if value else value
 
 
-class IdNumberFormField(forms.CharField):
+class UsccFormField(_CodeFormField):
+    """Accepts a USCC as people type it; cleans to its stored spelling."""
+
+    check = staticmethod(validators.check_uscc)
+
+
+class IdNumberFormField(_CodeFormField):
     """Accepts a resident ID number as people type it (lower-case x, spaces, full-width
     digits); cleans to its stored spelling."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", TYPED_MAX)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return validators.check_id_number(value) if value else value
+    check = staticmethod(validators.check_id_number)
 
 
-class UsccField(models.CharField):
-    """A Unified Social Credit Code (GB 32100-2015), 18 characters, stored upper case."""
+class _CodeField:
+    """What the model fields of the registry's codes share: the code's length and validator
+    by default, left out of the migrations (they are the field's own, not a column's
+    choice), and the form field that reads the code as people type it."""
+
+    code_length: int
+    code_validator = None  # each kind's: a function of validators
+    code_form_class = None
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", validators.USCC_LENGTH)
-        kwargs.setdefault("validators", [validators.validate_uscc])
+        kwargs.setdefault("max_length", self.code_length)
+        kwargs.setdefault("validators", [self.code_validator])
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)
-        if kwargs.get("max_length") == validators.USCC_LENGTH:
-            kwargs.pop("max_length")
-        return name, path, args, kwargs
-
-    def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": UsccFormField, "max_length": TYPED_MAX, **kwargs})
-
-
-class IdNumberField(EncryptedCharField):
-    """A resident ID number (GB 11643-1999), 18 characters, upper case — stored encrypted,
-    with its lookup hash in ``digest_field`` (:mod:`cqo_registry.encryption`)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", validators.ID_NUMBER_LENGTH)
-        kwargs.setdefault("validators", [validators.validate_id_number])
-        super().__init__(*args, **kwargs)
-
-    def get_prep_value(self, value):
-        # The one stored spelling's capital X, whatever reached the model.
-        value = super().get_prep_value(value)
-        return value.upper() if isinstance(value, str) else value
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("validators", None)
-        if kwargs.get("max_length") == validators.ID_NUMBER_LENGTH:
+        if kwargs.get("max_length") == self.code_length:
             kwargs.pop("max_length")
         return name, path, args, kwargs
 
     def formfield(self, **kwargs):
         return super().formfield(
-            **{"form_class": IdNumberFormField, "max_length": TYPED_MAX, **kwargs}
+            **{"form_class": self.code_form_class, "max_length": TYPED_MAX, **kwargs}
         )
+
+
+class UsccField(_CodeField, models.CharField):
+    """A Unified Social Credit Code (GB 32100-2015), 18 characters, stored upper case."""
+
+    code_length = validators.USCC_LENGTH
+    code_validator = staticmethod(validators.validate_uscc)
+    code_form_class = UsccFormField
+
+
+class IdNumberField(_CodeField, EncryptedCharField):
+    """A resident ID number (GB 11643-1999), 18 characters, upper case — stored encrypted,
+    with its lookup hash in ``digest_field`` (:mod:`cqo_registry.encryption`)."""
+
+    code_length = validators.ID_NUMBER_LENGTH
+    code_validator = staticmethod(validators.validate_id_number)
+    code_form_class = IdNumberFormField
+
+    def get_prep_value(self, value):
+        # The one stored spelling's capital X, whatever reached the model.
+        value = super().get_prep_value(value)
+        return value.upper() if isinstance(value, str) else value

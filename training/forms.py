@@ -4,13 +4,21 @@ from django import forms
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from cqo_registry.uploads import check_upload
+from cqo_registry.uploads import MultipleDocumentField
 from enterprises.models import Person, Town
 
 from .models import EvaluationScore, TrainingAttendance, TrainingSession
 from .services import ATTENDANCE_FIELDS, SESSION_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def check_date_order(form, cleaned: dict, start: str, end: str, message) -> None:
+    """Put ``message`` on ``form``'s field ``end`` when its date, as ``cleaned``, is before
+    the field ``start``'s (both given; a missing one has its own error)."""
+    starts_on, ends_on = cleaned.get(start), cleaned.get(end)
+    if starts_on and ends_on and ends_on < starts_on:
+        form.add_error(end, message)
 
 
 class TrainingSessionForm(forms.ModelForm):
@@ -21,9 +29,7 @@ class TrainingSessionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
+        check_date_order(self, data, "starts_on", "ends_on", _("结束日期不能早于开始日期。"))
         return data
 
 
@@ -96,24 +102,6 @@ AttendanceFormSet = modelformset_factory(
 # --- Evaluation ------------------------------------------------------------------------------
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
-
-
 def _score_field(score: EvaluationScore, *, required: bool, initial) -> forms.DecimalField:
     return forms.DecimalField(
         label=f"{score.item.code} {score.item.title}",
@@ -151,7 +139,7 @@ class SelfAssessmentForm(_EvaluationItemsForm):
     self_assessment = forms.CharField(
         label=_("自评说明"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
-    documents = MultipleFileField(
+    documents = MultipleDocumentField(
         label=_("佐证材料"),
         required=False,
         help_text=_("PDF、JPG 或 PNG，每个文件不超过 10 MB，可多选"),
@@ -163,12 +151,6 @@ class SelfAssessmentForm(_EvaluationItemsForm):
         return {
             f"self_{score.item_id}": _score_field(score, required=False, initial=score.self_score)
         }
-
-    def clean_documents(self):
-        uploads = self.cleaned_data.get("documents") or []
-        for upload in uploads:
-            check_upload(upload)
-        return uploads
 
     def score_fields(self):
         return [self[f"self_{s.item_id}"] for s in self.scores]

@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import DATE_INPUT, check_date_order
 from .models import SelectionCampaign
 from .selection import CAMPAIGN_FIELDS, MAX_SCORE
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignForm(forms.ModelForm):
@@ -24,12 +23,16 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", _("考察期结束日期不能早于开始日期。"))
-        p_start, p_end = cleaned.get("publicity_starts_on"), cleaned.get("publicity_ends_on")
-        if p_start and p_end and p_end < p_start:
-            self.add_error("publicity_ends_on", _("公示结束日期不能早于开始日期。"))
+        check_date_order(
+            self, cleaned, "period_start", "period_end", _("考察期结束日期不能早于开始日期。")
+        )
+        check_date_order(
+            self,
+            cleaned,
+            "publicity_starts_on",
+            "publicity_ends_on",
+            _("公示结束日期不能早于开始日期。"),
+        )
         if cleaned.get("quota") == 0:
             self.add_error("quota", _("评选名额至少为 1 名。"))
         return cleaned
@@ -98,7 +101,5 @@ class PublicityForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if start and end and end < start:
-            self.add_error("ends_on", _("公示结束日期不能早于开始日期。"))
+        check_date_order(self, cleaned, "starts_on", "ends_on", _("公示结束日期不能早于开始日期。"))
         return cleaned

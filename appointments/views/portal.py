@@ -279,6 +279,14 @@ def wants_submit(request) -> bool:
     return "submit" in request.POST
 
 
+def filing_form(request, **kwargs) -> AppointmentFilingForm:
+    """The appointment filing form as ``request`` fills it, ``submitting`` when its submit
+    button was pressed; ``kwargs``: the form's own arguments (``change``, ``post``, …)."""
+    return AppointmentFilingForm(
+        request.POST or None, request.FILES or None, submitting=wants_submit(request), **kwargs
+    )
+
+
 def _saved(request, filing: Filing, message: str):
     """After a draft is saved: submit it when the enterprise pressed submit, else flash
     ``message`` and show the filing."""
@@ -402,13 +410,7 @@ def _create_appointment(request, *, change: bool, current=None, post: PostType |
     refused = _refuse_if_open(request, post)
     if refused is not None:
         return refused
-    form = AppointmentFilingForm(
-        request.POST or None,
-        request.FILES or None,
-        change=change,
-        submitting=wants_submit(request),
-        post=post,
-    )
+    form = filing_form(request, change=change, post=post)
     page = {"kind": kind, "current": current, "post": post}
     if request.method != "POST" or not form.is_valid():
         return _appointment_page(request, form, **page)
@@ -474,16 +476,24 @@ def filing_detail(request, pk: int):
     )
 
 
+def _refuse_unless_status(request, filing: Filing, statuses, refusal: str):
+    """None when ``filing``'s status is one of ``statuses``; else ``refusal`` (which names the
+    status as ``%(status)s``) as an error message and a redirect to the filing's page."""
+    if filing.status in statuses:
+        return None
+    messages.error(request, refusal % {"status": filing.get_status_display()})
+    return redirect("portal:filing", pk=filing.pk)
+
+
 @enterprise_only
 @require_http_methods(["GET", "POST"])
 def filing_edit(request, pk: int):
     filing = get_scoped_or_404(_filings(request.user), pk=pk)
-    if filing.status not in EDITABLE_STATUSES:
-        messages.error(
-            request,
-            _("该备案当前状态为“%(status)s”，不能修改。") % {"status": filing.get_status_display()},
-        )
-        return redirect("portal:filing", pk=pk)
+    refused = _refuse_unless_status(
+        request, filing, EDITABLE_STATUSES, _("该备案当前状态为“%(status)s”，不能修改。")
+    )
+    if refused is not None:
+        return refused
     if filing.kind == FilingKind.DISMISS:
         return _edit_dismissal(request, filing)
     appointment = filing.appointment
@@ -502,14 +512,12 @@ def filing_edit(request, pk: int):
         "appointed_on": appointment.appointed_on,
         "end_reason": filing.end_reason,
     }
-    form = AppointmentFilingForm(
-        request.POST or None,
-        request.FILES or None,
+    form = filing_form(
+        request,
         initial=initial,
         person=person,
         appointment=appointment,
         change=filing.kind == FilingKind.CHANGE,
-        submitting=wants_submit(request),
         post=None if filing.is_cqo else filing.post,
     )
     page = {
@@ -584,12 +592,11 @@ def filing_submit(request, pk: int):
 def filing_withdraw(request, pk: int):
     """GET: the confirmation; POST: withdraw (a draft, or a filing not yet reviewed)."""
     filing = get_scoped_or_404(filing_list(request.user), pk=pk)
-    if filing.status not in WITHDRAWABLE_STATUSES:
-        messages.error(
-            request,
-            _("该备案当前状态为“%(status)s”，不能撤回。") % {"status": filing.get_status_display()},
-        )
-        return redirect("portal:filing", pk=pk)
+    refused = _refuse_unless_status(
+        request, filing, WITHDRAWABLE_STATUSES, _("该备案当前状态为“%(status)s”，不能撤回。")
+    )
+    if refused is not None:
+        return refused
     if request.method == "POST":
         try:
             services.filing_withdraw(filing=filing, actor=request.user)

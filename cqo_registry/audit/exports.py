@@ -17,7 +17,12 @@ def searched_events(data: QueryDict):
     ``data`` is empty, ``None`` when the form is invalid."""
     if not data:
         return audit_events()
-    form = AuditSearchForm(data)
+    return form_events(AuditSearchForm(data))
+
+
+def form_events(form: AuditSearchForm):
+    """The events the bound search ``form`` finds, ``None`` when it is invalid (the page
+    shows the form's errors with it)."""
     if not form.is_valid():
         return None
     found = form.cleaned_data

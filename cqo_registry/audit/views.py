@@ -13,7 +13,7 @@ from cqo_registry import params
 from cqo_registry.accounts.access import permission_required
 from cqo_registry.exports.views import export_list_or_run
 
-from .exports import AuditExport, searched_events
+from .exports import AuditExport, form_events, searched_events
 from .forms import AuditSearchForm
 from .selectors import audit_events
 from .services import retention_days
@@ -22,24 +22,11 @@ PER_PAGE = 50
 admin_only = permission_required("audit.view_trail")
 
 
-def _events(form: AuditSearchForm):
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    return audit_events(
-        user=data["user"].strip(),
-        obj=data["object"].strip(),
-        action=data["action"],
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-    )
-
-
 @admin_only
 @require_GET
 def events(request):
     form = AuditSearchForm(request.GET or None)
-    found = _events(form) if request.GET else audit_events()
+    found = form_events(form) if request.GET else audit_events()
     page = params.page(request, Paginator(found if found is not None else [], PER_PAGE))
     return render(
         request,

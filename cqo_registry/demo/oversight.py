@@ -91,31 +91,39 @@ def build_incidents_and_sanctions(builder, *, reviewer) -> dict[str, Appointment
                 actor=reviewer,
             )
 
+    def incident_and_sanction(appointment, occurred_on, severity, source, kind, decided_on):
+        """An incident of ``appointment``'s enterprise, told in the words of its severity, and
+        the sanction of its CQO it led to."""
+        found = incident(
+            appointment.enterprise, occurred_on, severity, source, INCIDENT_TEXTS[severity]
+        )
+        sanction(appointment, kind, decided_on, found)
+
     sanctioned: dict[str, Appointment] = {}
     # 2021: a label found wrong in a spot check, the CQO interviewed (a town officer later
     # nominates them for 2022 and the review finds them ineligible).
     chosen = pick(appointed_before=date(2021, 3, 1), town=first_town, high_risk=True)
     if chosen and date(2021, 7, 1) < today:
-        found = incident(
-            chosen.enterprise,
+        incident_and_sanction(
+            chosen,
             date(2021, 5, 18),
             Severity.GENERAL,
             IncidentSource.SPOT_CHECK,
-            INCIDENT_TEXTS["general"],
+            SanctionKind.INTERVIEW,
+            date(2021, 6, 8),
         )
-        sanction(chosen, SanctionKind.INTERVIEW, date(2021, 6, 8), found)
         sanctioned["2021"] = chosen
     # 2023: a complaint, a serious incident and a warning.
     chosen = pick(appointed_before=date(2022, 12, 1), town="经济开发区")
     if chosen and date(2023, 6, 1) < today:
-        found = incident(
-            chosen.enterprise,
+        incident_and_sanction(
+            chosen,
             date(2023, 4, 11),
             Severity.SERIOUS,
             IncidentSource.COMPLAINT,
-            INCIDENT_TEXTS["serious"],
+            SanctionKind.WARNING,
+            date(2023, 5, 16),
         )
-        sanction(chosen, SanctionKind.WARNING, date(2023, 5, 16), found)
         sanctioned["2023"] = chosen
     # A warning without an incident, in the town officer's town.
     chosen = pick(appointed_before=date(2024, 6, 1), town=first_town, high_risk=False)
@@ -124,14 +132,14 @@ def build_incidents_and_sanctions(builder, *, reviewer) -> dict[str, Appointment
     # A recent spot-check incident and its interview.
     chosen = pick(appointed_before=today - timedelta(days=200))
     if chosen:
-        found = incident(
-            chosen.enterprise,
+        incident_and_sanction(
+            chosen,
             today - timedelta(days=84),
             Severity.GENERAL,
             IncidentSource.ENTERPRISE_REPORT,
-            INCIDENT_TEXTS["general"],
+            SanctionKind.INTERVIEW,
+            today - timedelta(days=70),
         )
-        sanction(chosen, SanctionKind.INTERVIEW, today - timedelta(days=70), found)
     _link_exits(reviewer, incident)
     # A major incident reported days ago: no sanction yet, so it suggests one.
     chosen = pick(appointed_before=today - timedelta(days=60), town=first_town, high_risk=True)

@@ -76,16 +76,9 @@ def explain_url(code: str, day: date, *, town_id=None, industry=None, show=None)
     return ExplainLinks(day)(code, town_id=town_id, industry=industry, show=show)
 
 
-@dataclass
-class Row:
-    """One line of a breakdown table (a town, a section or a snapshot date)."""
-
-    label: str
-    figure: Figure
-    rank: int | None = None
-    url: str = ""
-    counted_url: str = ""
-    missing_url: str = ""
+class _ShowsFigure:
+    """What a row or a card shows of its ``figure``: the rate as text, and how many of the
+    population it does not count."""
 
     @property
     def rate_text(self) -> str:
@@ -97,7 +90,19 @@ class Row:
 
 
 @dataclass
-class TargetCard:
+class Row(_ShowsFigure):
+    """One line of a breakdown table (a town, a section or a snapshot date)."""
+
+    label: str
+    figure: Figure
+    rank: int | None = None
+    url: str = ""
+    counted_url: str = ""
+    missing_url: str = ""
+
+
+@dataclass
+class TargetCard(_ShowsFigure):
     result: TargetFigures
     day: date
     url: str
@@ -115,13 +120,7 @@ class TargetCard:
     def total(self) -> Figure:
         return self.result.total
 
-    @property
-    def rate_text(self) -> str:
-        return percent(self.total.rate)
-
-    @property
-    def missing(self) -> int:
-        return self.total.population - self.total.counted
+    figure = total  # the figure _ShowsFigure shows
 
     @property
     def goal_text(self) -> str:

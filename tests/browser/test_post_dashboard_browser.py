@@ -14,6 +14,7 @@ from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
     PersonFactory,
+    TargetFactory,
     TownFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
@@ -62,7 +63,7 @@ def build_food_county():
         ("FS2", "食品安全员配备到位", Population.POST_REQUIRED, Criterion.POST_FILLED),
         ("FS3", "食品安全员年度培训达标", Population.POST_HOLDERS, Criterion.POST_TRAINED),
     ):
-        Target.objects.create(
+        TargetFactory(
             code=code,
             name=name,
             post_id="food_officer",

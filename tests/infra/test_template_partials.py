@@ -75,7 +75,7 @@ def _html(client, path: str) -> str:
 
 
 def _has_pager(html: str) -> bool:
-    # Both pagination partials link the next page as "…page=2" and label the nav.
+    # The pagination partial links the next page as "…page=2" and labels the nav.
     return 'aria-label="分页"' in html and "page=2" in html
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from reports import snapshots
 from reports.models import Target
 from tests.caching import clear_caches
-from tests.factories import UserFactory
+from tests.factories import TargetFactory, UserFactory
 from tests.reports.test_drilldown import build_county
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_a_town_dashboard_from_a_snapshot_without_the_towns_sections_is_not_cach
 def test_a_target_the_snapshot_lacks_is_never_cached(county, leader, client_for):
     """Its figure is computed live (it would go stale in a cached fragment)."""
     t1 = Target.objects.get(code="T1")
-    Target.objects.create(
+    TargetFactory(
         code="T9",
         name="快照之后新增的目标",
         population=t1.population,

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from appointments.models import PostType
-from reports.models import Criterion, Population, Target
+from reports.models import Criterion, Population
+from tests.factories import TargetFactory
 from tests.reports.test_post_dashboard import D as FOOD_DAY
 from tests.reports.test_post_dashboard import food  # noqa: F401 (the food officers' fixture)
 
@@ -26,7 +27,7 @@ def test_one_posts_rows_are_not_read_for_another_posts_list(client_for, leader):
     enterprises, the same day and page size: the directors' list names no holder (there is
     none), however recently the officers' list was read."""
     PostType.objects.filter(code="food_director").update(scales=[])  # the same enterprises
-    Target.objects.create(
+    TargetFactory(
         code="FD2",
         name="食品安全总监配备到位",
         post_id="food_director",

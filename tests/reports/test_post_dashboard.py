@@ -13,6 +13,7 @@ from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
     PersonFactory,
+    TargetFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
 )
@@ -74,7 +75,7 @@ def food(home_town, other_town):
         )
     session = TrainingSessionFactory(starts_on=date(2024, 4, 1), ends_on=date(2024, 4, 5), hours=40)
     TrainingAttendanceFactory(session=session, person=trained, hours=None)
-    required = Target.objects.create(
+    required = TargetFactory(
         code="FS2",
         name="食品安全员配备到位",
         post_id="food_officer",
@@ -82,7 +83,7 @@ def food(home_town, other_town):
         criterion=Criterion.POST_FILLED,
         deadline=date(2024, 12, 31),
     )
-    holders = Target.objects.create(
+    holders = TargetFactory(
         code="FS3",
         name="食品安全员年度培训达标",
         post_id="food_officer",

@@ -19,6 +19,7 @@ from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
     PersonFactory,
+    TargetFactory,
     TownFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
@@ -38,7 +39,7 @@ def post_target(code: str, post_code: str, population: str, **extra) -> Target:
         Population.POST_REQUIRED: Criterion.POST_FILLED,
         Population.POST_HOLDERS: Criterion.POST_TRAINED,
     }[population]
-    return Target.objects.create(
+    return TargetFactory(
         code=code,
         name=f"{post_code} {population}",
         post_id=post_code,

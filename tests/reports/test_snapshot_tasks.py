@@ -11,6 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from reports import snapshots, statistics
 from reports.models import SnapshotKind, SnapshotRun, SnapshotStatus, Target
 from reports.tasks import recompute_snapshot, take_daily_snapshot, take_deadline_snapshots
+from tests.factories import TargetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +76,7 @@ def test_deadline_snapshots_wait_for_the_deadline_to_pass(county, monkeypatch):
 
 def test_a_new_target_gets_its_own_deadline_snapshot(county):
     take_deadline_snapshots()
-    Target.objects.create(
-        code="T4",
-        name="新目标",
-        population="above_scale",
-        criterion="filed_current",
-        deadline=date(2021, 1, 31),
-    )
+    TargetFactory(code="T4", name="新目标", deadline=date(2021, 1, 31))
     [run_id] = take_deadline_snapshots()
     run = SnapshotRun.objects.get(pk=run_id)
     assert (run.as_of, run.version) == (date(2021, 1, 31), 2)

@@ -22,7 +22,7 @@ from reports.models import (
     SnapshotStatus,
     Target,
 )
-from tests.factories import EnterpriseFactory, TownFactory
+from tests.factories import EnterpriseFactory, TargetFactory, TownFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,13 +148,7 @@ def test_stored_figure_of_a_scope(county):
     assert snapshots.stored_figure(run, t1, industry="C") == statistics.Figure(3, 3)
     assert snapshots.stored_figure(run, t1, industry="Z") == statistics.Figure(0, 0)
     assert snapshots.stored_figure(run, t1, town_id=home.pk, industry="C") is None
-    t9 = Target.objects.create(
-        code="T9",
-        name="新目标",
-        population="above_scale",
-        criterion="filed_current",
-        deadline=date(2030, 1, 1),
-    )
+    t9 = TargetFactory(code="T9", name="新目标", deadline=date(2030, 1, 1))
     assert snapshots.stored_figure(run, t9) is None
 
 
@@ -173,13 +167,7 @@ def test_recompute_makes_a_new_version_and_reads_use_the_latest(county):
 
 def test_a_target_added_after_the_snapshot_is_computed_live(county):
     take()
-    Target.objects.create(
-        code="T9",
-        name="新目标",
-        population="above_scale",
-        criterion="filed_current",
-        deadline=date(2030, 1, 1),
-    )
+    TargetFactory(code="T9", name="新目标", deadline=date(2030, 1, 1))
     codes = [(f.target.code, f.total.population) for f in snapshots.dashboard_figures(D)]
     assert ("T9", 3) in codes and len(codes) == 4
 

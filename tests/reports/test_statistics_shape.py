@@ -15,6 +15,7 @@ from reports.models import Criterion, Population, Target
 from tests.factories import (
     AppointmentFactory,
     EnterpriseFactory,
+    TargetFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
 )
@@ -47,14 +48,8 @@ def test_query_count_does_not_grow_with_the_targets():
     small_county()
     with CaptureQueriesContext(connection) as three:
         before = statistics.compute_all(D)
-    Target.objects.create(
-        code="T1-2025",
-        name="规上企业 2025",
-        population=Population.ABOVE_SCALE,
-        criterion=Criterion.FILED_CURRENT,
-        deadline=date(2025, 12, 31),
-    )
-    Target.objects.create(
+    TargetFactory(code="T1-2025", name="规上企业 2025", deadline=date(2025, 12, 31))
+    TargetFactory(
         code="T3-2025",
         name="培训 2025",
         population=Population.FILED_CQOS,

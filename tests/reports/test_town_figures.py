@@ -26,6 +26,7 @@ from tests.factories import (
     EnterpriseFactory,
     FilingFactory,
     PersonFactory,
+    TargetFactory,
     TownFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
@@ -98,7 +99,7 @@ def crossed(towns):
         ("F1", Population.POST_REQUIRED, Criterion.POST_FILLED),
         ("F3", Population.POST_HOLDERS, Criterion.POST_TRAINED),
     ):
-        Target.objects.create(
+        TargetFactory(
             code=code,
             name=code,
             post_id="food_officer",
@@ -181,13 +182,7 @@ def test_a_snapshot_taken_before_the_towns_sections_were_stored_is_read_live(cro
 def test_a_target_the_snapshot_does_not_hold_is_computed_live(crossed):
     home = crossed[0]
     snapshots.snapshot_take(as_of=D, kind=SnapshotKind.ON_DEMAND)
-    Target.objects.create(
-        code="T9",
-        name="T9",
-        population=Population.ABOVE_SCALE,
-        criterion=Criterion.FILED_CURRENT,
-        deadline=date(2021, 12, 31),
-    )
+    TargetFactory(code="T9", name="T9", deadline=date(2021, 12, 31))
     targets = list(Target.objects.all())
     assert as_tuples(snapshots.town_dashboard_figures(D, home, targets=targets)) == as_tuples(
         selectors.town_figures(D, home, targets=targets)
