@@ -78,6 +78,25 @@ def page(request: HttpRequest, paginator: Paginator, name: str = "page") -> Page
     return paginator.get_page(page_number(request, name))
 
 
+def page_of_keys(request: HttpRequest, keys, per_page: int, name: str = "page") -> Page:
+    """The page of ``keys`` (a ``values_list`` of primary keys) that ``?<name>=`` asks for,
+    as :func:`page` gives it, ``object_list`` a list. The first page is read with one key
+    more: when the list ends there — a search's few rows — that read is its count too, and
+    the list costs one query instead of a ``COUNT`` and the page's keys (issue 15 §1); when
+    it goes on, the count is asked as before and the page is the keys read."""
+    if page_number(request, name) != 1:
+        current = page(request, Paginator(keys, per_page), name)
+        current.object_list = list(current.object_list)
+        return current
+    first = list(keys[: per_page + 1])
+    if len(first) <= per_page:
+        return Paginator(first, per_page).page(1)
+    paginator = Paginator(keys, per_page)
+    current = paginator.page(1)  # counts; its keys are those read
+    current.object_list = first[:per_page]
+    return current
+
+
 def page_by_keys(
     request: HttpRequest, queryset, per_page: int, name: str = "page", count: int | None = None
 ) -> Page:

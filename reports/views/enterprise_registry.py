@@ -111,10 +111,12 @@ def registry_list(request):
     # (``registry.page_rows``): the same rows, in the same order, as
     # ``params.page_by_keys(request, queryset, …)``.
     keys = queryset.values_list("pk", flat=True)
-    paginator = Paginator(keys, registry.PAGE_SIZE)
     if form.counts_enterprises_only():
+        paginator = Paginator(keys, registry.PAGE_SIZE)
         paginator.count = registry.cached_count(keys)  # a cached_property: not counted again
-    page = params.page(request, paginator)
+        page = params.page(request, paginator)
+    else:  # counted each time: a search's short list by the read of its first page
+        page = params.page_of_keys(request, keys, registry.PAGE_SIZE)
     ids = list(page.object_list)
     rows = registry.page_rows(request.user, day, ids)
     page.object_list = prepare(rows[pk] for pk in ids if pk in rows)

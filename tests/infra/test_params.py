@@ -60,6 +60,35 @@ def test_a_page_past_the_end_is_the_last_and_garbage_the_first(query, shown):
     assert page.number == shown
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rows", "query", "queries", "number", "shown"),
+    [
+        (3, "", 1, 1, 3),  # ends on the first page: the read is the count
+        (0, "", 1, 1, 0),
+        (5, "", 1, 1, 5),  # exactly one page
+        (7, "", 2, 1, 5),  # goes on: counted, the page is the keys read
+        (7, "page=2", 2, 2, 2),
+        (7, "page=9", 2, 2, 2),  # past the end: the last page, as params.page
+    ],
+)
+def test_page_of_keys_reads_a_short_list_by_one_query(
+    django_assert_num_queries, rows, query, queries, number, shown
+):
+    from enterprises.models import Enterprise
+
+    for i in range(rows):
+        EnterpriseFactory(name=f"翻页企业{i:02d}")
+    listed = Enterprise.objects.filter(name__startswith="翻页企业").order_by("name")
+    keys = listed.values_list("pk", flat=True)
+    with django_assert_num_queries(queries):
+        page = params.page_of_keys(get(query), keys, 5)
+        assert page.paginator.count == rows
+    assert page.number == number
+    assert page.object_list == list(keys)[(number - 1) * 5 :][:5]
+    assert len(page.object_list) == shown
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
