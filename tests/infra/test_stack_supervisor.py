@@ -21,9 +21,7 @@ def load_stack(tmp_path):
 def test_a_process_that_fails_at_every_start_is_not_restarted_forever(tmp_path):
     stack = load_stack(tmp_path)
     processes = stack.Processes()
-    processes.start(
-        "web-1", [sys.executable, "-c", "raise SystemExit(3)"], {}, supervised=True
-    )
+    processes.start("web-1", [sys.executable, "-c", "raise SystemExit(3)"], {}, supervised=True)
     time.sleep(6)
     restarts = list(processes.restarts)
     processes.stop_all()
