@@ -1,7 +1,7 @@
 """A backup restored under a running site (``cqo_registry.backups.restore``): every cached list
 must count the restored rows on its next page. The restore replaces rows without Django's
-signals and then renews the database's data versions (``data_version.renew_all``); the
-training lists' version (``training.signals.lists_version``) is not one of them."""
+signals and then renews the database's data versions (``data_version.renew_all``), which also
+moves the training lists' version (``training.signals``, kept in the cache)."""
 
 import re
 
