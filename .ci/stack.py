@@ -126,12 +126,19 @@ class Processes:
     ``restart: unless-stopped`` in docker-compose.yml): a worker that stops on an unrecoverable
     error — kombu can raise one while acknowledging a task over a connection lost with Redis —
     is back within seconds there, and so it is here. Each restart is logged and counted
-    (``restarts``); a process this script kills on purpose is not restarted."""
+    (``restarts``); a process this script kills on purpose is not restarted. A process that
+    exits with an error more than :data:`MAX_RESTARTS` times is not started again (``gave_up``):
+    one that cannot stay up is a failure of the check, not something to hide by restarting it
+    every second (systemd's ``StartLimitBurst`` stops there too)."""
+
+    MAX_RESTARTS = 3
 
     def __init__(self):
         self.running: dict[str, subprocess.Popen] = {}
         self.supervised: dict[str, tuple[list[str], dict[str, str]]] = {}
         self.restarts: list[str] = []
+        self.gave_up: list[str] = []
+        self._restarted: dict[str, int] = {}
         self._lock = threading.Lock()
         threading.Thread(target=self._supervise, daemon=True).start()
 
@@ -143,8 +150,15 @@ class Processes:
                     process = self.running.get(name)
                     if process is None or process.poll() in (None, 0):
                         continue
-                    log(f"{name} exited with code {process.returncode}: started again")
-                    self.restarts.append(f"{name} (exit code {process.returncode})")
+                    code = process.returncode
+                    if self._restarted.get(name, 0) >= self.MAX_RESTARTS:
+                        log(f"{name} exited with code {code} again: not started again")
+                        self.gave_up.append(f"{name} (exit code {code})")
+                        del self.supervised[name]
+                        continue
+                    self._restarted[name] = self._restarted.get(name, 0) + 1
+                    log(f"{name} exited with code {code}: started again")
+                    self.restarts.append(f"{name} (exit code {code})")
                     self._start(name, command, env)
 
     def start(
@@ -1121,6 +1135,9 @@ def main() -> int:
         stack.tear_down()
         if stack.processes.restarts:
             log(f"started again after exiting with an error: {', '.join(stack.processes.restarts)}")
+    if stack.processes.gave_up:
+        log(f"FAILED: exited with an error too often: {', '.join(stack.processes.gave_up)}")
+        return 1
     log("the stack passed every check")
     return 0
 

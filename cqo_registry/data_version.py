@@ -47,6 +47,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.db import connections
+from django.dispatch import Signal
 
 TABLE = "cqo_data_version"
 SEQUENCE = "cqo_data_version_seq"
@@ -245,6 +246,11 @@ def reinstall_after_migrate(using: str = "default", **kwargs) -> None:
         install(connection, name)
 
 
+# Sent by :func:`renew_all` (``using``: the database alias), for versions kept elsewhere than
+# in the database — the training lists' version (``training.signals``) is in the cache.
+renewed = Signal()
+
+
 def renew_all(using: str = "default") -> None:
     """Give every counter of every name a value never used before, and move the sequence to a
     new random start: called after a backup is restored (``cqo_registry.backups``), whose
@@ -260,6 +266,7 @@ def renew_all(using: str = "default") -> None:
             cursor.execute(f"UPDATE {TABLE} SET counter = nextval('{SEQUENCE}')")
         else:
             cursor.execute(f"UPDATE {TABLE} SET counter = random()")
+    renewed.send(sender=None, using=using)
 
 
 def current_version(name: str, using: str = "default") -> str:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from appointments.models import Appointment
+from cqo_registry import data_version
 from cqo_registry.importing.base import rows_written
 from enterprises.models import Enterprise, Person, Town
 
@@ -82,3 +83,5 @@ def connect() -> None:
         post_save.connect(_changed, sender=model, dispatch_uid=f"training-lists-save-{label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"training-lists-del-{label}")
     rows_written.connect(_imported, dispatch_uid="training-lists-imported")
+    # A backup restored: its rows were written without signals (``cqo_registry.backups``).
+    data_version.renewed.connect(_imported, dispatch_uid="training-lists-restored")
