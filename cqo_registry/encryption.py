@@ -69,8 +69,11 @@ def encrypt(text: str) -> str:
 
 
 # How many decrypted tokens a process keeps (issue 15 §1): a list page shows the same ~50 ID
-# numbers at every request, and each costs an HMAC check and an AES decryption. A few MB.
+# numbers at every request, and each costs an HMAC check and an AES decryption. Only tokens
+# of up to KEPT_TOKEN_LENGTH characters (an ID number's or a mobile's are ~120; a filing's
+# declared person ~300-500): at most ~20 MB.
 DECRYPTED_KEPT = 8192
+KEPT_TOKEN_LENGTH = 1024
 
 
 @lru_cache(maxsize=DECRYPTED_KEPT)
@@ -84,11 +87,14 @@ def _decrypted(keys: tuple[str, ...], secret: str, token: str) -> str:
 
 def decrypt(token: str) -> str:
     """The text of a token made by :func:`encrypt` with any key of ``CQO_DATA_KEYS``, kept
-    per process for the next time (``DECRYPTED_KEPT`` tokens, least recently used dropped).
+    per process for the next time (``DECRYPTED_KEPT`` tokens of up to ``KEPT_TOKEN_LENGTH``
+    characters, least recently used dropped).
     Raises ``cryptography.fernet.InvalidToken`` for anything else (plain text, a token of an
     unknown key)."""
     if not token:
         return token
+    if len(token) > KEPT_TOKEN_LENGTH:
+        return fernet().decrypt(token.encode()).decode()
     return _decrypted(tuple(settings.CQO_DATA_KEYS), settings.SECRET_KEY, token)
 
 

@@ -13,15 +13,16 @@ ORM's ``values()`` does (its own converters: booleans and dates on SQLite, a fie
 On PostgreSQL the statement is also *prepared* once per database connection (``PREPARE``,
 then ``EXECUTE`` with the page's keys): PostgreSQL planned these statements anew on every
 request — 0.3–0.8 ms, more than running them — and after five runs of a prepared statement it
-keeps a generic plan when that plan is no dearer than the ones it made. The prepared text is the
-compiled SQL with every parameter but the keys written in as psycopg2 quotes it, and the keys
-as ``$1``…``$n``. A connection keeps at most :data:`PREPARED_KEPT` (the oldest is deallocated);
-one whose prepared statements cannot be trusted any more (an error while preparing or running
-one) goes back to plain statements, and outside a transaction reads that page's rows by the
-plain statement at once. ``CQO_PREPARED_STATEMENTS = False`` turns this off — behind
-a pooler that hands one server connection to several clients (PgBouncer in transaction mode),
-and in the test settings, whose assertions read the captured SQL (tests/infra/
-test_keyed_statements.py turns it on and checks the rows).
+keeps a generic plan when that plan is no dearer than the ones it made. The prepared text is
+the compiled SQL with every parameter but the keys written in as psycopg2 quotes it, and the
+keys as ``$1``…``$n``. A connection keeps at most :data:`PREPARED_KEPT` (the oldest is
+deallocated: each costs the server process its plans' memory). A connection whose prepared
+statements cannot be trusted any more (an error while preparing or running one) goes back to
+plain statements, and outside a transaction reads that page's rows by the plain statement at
+once. ``CQO_PREPARED_STATEMENTS = False`` turns this off — behind a pooler that hands one
+server connection to several clients (PgBouncer in transaction mode), and in the test
+settings, whose assertions read the captured SQL (tests/infra/test_keyed_statements.py turns
+it on and checks the rows).
 
 Used by the registry list (``reports.enterprise_registry.page_rows``), the drill-down's
 enterprise lists (``reports.selectors.drilldown.Kind.read_page``), the vacancy lists
@@ -47,8 +48,10 @@ KEY_MARK = -7_000_000
 # Statements kept per process, least recently used out. A day, a scope and a number of keys
 # make one for each list: a few dozen a day.
 STATEMENTS_KEPT = 512
-# Prepared statements kept per PostgreSQL connection, oldest deallocated first.
-PREPARED_KEPT = 256
+# Prepared statements kept per PostgreSQL connection, oldest deallocated first. Each holds its
+# plans in the server process: ~270 kB for a registry or vacancy page's statement, so 32 of
+# them ~9 MB per connection (to the primary and to the replica alike).
+PREPARED_KEPT = 32
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ version (the training lists' version is moved by Django's signals, which a raw u
 not send) can go unseen: a copy read from the shared cache near the end of its time may serve
 up to :data:`PROCESS_SECONDS` longer.
 
+The filter fragments rendered under a version (``{% cache 60 … using="process" %}`` in the
+training and vacancy lists) are kept the same way, in this process alone, for 60 seconds.
+
 Only for keys that hold a version: a value that a write replaces or deletes under the same key
 (the bureau's profile, an import's progress) must stay in the shared cache alone.
 """

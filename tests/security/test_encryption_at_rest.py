@@ -152,6 +152,22 @@ def test_a_token_read_once_is_refused_when_its_key_is_removed(settings):
     assert other != token and decrypt(other) == "340104199003071234"
 
 
+def test_a_long_token_is_read_but_not_kept(settings):
+    """Only short tokens (ID numbers, mobiles, a declared person) are kept: the keep is
+    bounded in bytes as well as in count."""
+    from cqo_registry import encryption
+
+    settings.CQO_DATA_KEYS = [KEY_A]
+    token = encryption.encrypt("长" * 2000)
+    assert len(token) > encryption.KEPT_TOKEN_LENGTH
+    before = encryption._decrypted.cache_info().currsize
+    assert decrypt(token) == "长" * 2000
+    assert encryption._decrypted.cache_info().currsize == before
+    short = encryption.encrypt("340104199003071234")
+    assert decrypt(short) == "340104199003071234"
+    assert encryption._decrypted.cache_info().currsize == before + 1
+
+
 # --- A backup restored and read with the key (PostgreSQL: pg_dump) -----------------------------
 
 from tests.infra.test_backups import database_url, fresh_database, private  # noqa: E402, F401
