@@ -21,6 +21,7 @@ from appointments.models import Appointment
 from appointments.registry import filed_current_on
 from cqo_registry import params
 from cqo_registry.accounts import throttles
+from cqo_registry.quick_fields import CrispyFields
 
 from ..models import Enterprise
 from ..validators import check_uscc, normalize_uscc, search_code_problem
@@ -138,7 +139,14 @@ def lookup(request):
     register cannot be harvested by a script."""
     today = timezone.localdate()
     form = LookupForm(request.GET if "q" in request.GET else None)
-    context = {"form": form, "page": None, "truncated": False, "max_results": MAX_RESULTS}
+    context = {
+        "form": form,
+        # The search box as crispy renders it, kept per process for the same text and errors.
+        "fields": CrispyFields(form),
+        "page": None,
+        "truncated": False,
+        "max_results": MAX_RESULTS,
+    }
     if form.is_bound and form.is_valid():
         text = form.cleaned_data["q"]
         found = lookup_rows(text, today).annotate(posts_held=posts_held_column(today))
