@@ -58,21 +58,29 @@ def _permissions(user) -> dict[str, dict[str, bool]]:
     return answers
 
 
+def _menu_key(role: str, perms: dict) -> tuple:
+    """What a menu's HTML depends on besides its template: the language, the URLs' prefix and
+    configuration, the role and the answers to ``NAV_PERMISSIONS``."""
+    answers = tuple(
+        sorted((app, code, v) for app, codes in perms.items() for code, v in codes.items())
+    )
+    return (
+        get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        settings.ROOT_URLCONF,
+        role,
+        answers,
+    )
+
+
 @register.simple_tag(takes_context=True)
 def nav_menu(context, template_name: str) -> str:
     """The menu ``template_name`` for the page's user (``user_role`` and ``user`` of the
     context), as HTML."""
     role = context.get("user_role", "") or ""
     perms = _permissions(context.get("user"))
-    key = (
-        template_name,
-        get_language(),
-        get_script_prefix(),
-        get_urlconf(),
-        settings.ROOT_URLCONF,
-        role,
-        tuple(sorted((app, code, v) for app, codes in perms.items() for code, v in codes.items())),
-    )
+    key = (template_name, *_menu_key(role, perms))
     html = _kept.get(key)
     if html is None:
         html = get_template(template_name).render({"user_role": role, "perms": perms})
@@ -119,12 +127,7 @@ def site_header(context) -> str:
     unread = context.get("unread_notifications")
     perms = _permissions(user)
     key = (
-        get_language(),
-        get_script_prefix(),
-        get_urlconf(),
-        settings.ROOT_URLCONF,
-        role,
-        tuple(sorted((app, code, v) for app, codes in perms.items() for code, v in codes.items())),
+        *_menu_key(role, perms),
         signed_in,
         user.get_username() if signed_in else "",
         unread,
